@@ -1,0 +1,1 @@
+"""Model backends: offline (rules), openai (any OpenAI-compatible endpoint), fake (tests)."""

@@ -1,0 +1,231 @@
+"""The offline backend: a rule-based summarizer over the section tree.
+
+In: an `ExtractRequest` (chunk + its report's sections). Out: a `ChunkExtraction`, the same
+model the LLM fills, so grounding, merge and rendering are shared. No network, no key,
+deterministic, milliseconds.
+
+Items of a part: its second-level headings ((一)/1./(1)); a heading that only groups
+sub-headings ("(三)重点工作") gives way to its children; a part without headings uses its
+一是/二是 enumeration, else its paragraphs. Each item becomes one finding: title from the
+heading (numbering stripped) or the item's first clause, summary = the first sentence,
+evidence = the heading and the first sentence, verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from summarizer.config import Settings
+from summarizer.document import PART_FINDING_KIND, CleanText, Report, Section
+from summarizer.extract import ExtractRequest, ExtractResult, OverviewRequest
+from summarizer.figures import find_metrics
+from summarizer.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
+from summarizer.topics import topic_for
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;]?")
+_CLAUSE_CUT = re.compile(r"[,，、:：]")
+_ENTITY = re.compile(
+    r"[\u4e00-\u9fffA-Za-z]{2,12}?(?:集团|公司|股份|科技|电子|电器|新材料|新材|实业|药业|生物|智能|工业城|产业园|"
+    r"科创中心|小镇)"
+)
+_TARGET_WORDS = re.compile(r"目标|力争|计划|预计|确保|争取|任务")
+MAX_SUMMARY = 90
+MAX_METRICS = 8
+
+
+@dataclass(frozen=True)
+class _Item:
+    start: int  # where the item starts in the source (its numbering)
+    title_start: int
+    title_end: int
+    body_start: int
+    end: int
+    title: str
+
+
+class OfflineBackend:
+    name = "offline"
+    model: str | None = None
+
+    def cache_identity(self) -> dict[str, Any] | None:
+        return None  # milliseconds of work: caching would cost more than it saves
+
+    async def extract(self, request: ExtractRequest) -> ExtractResult:
+        return ExtractResult(extract_offline(request), Usage())
+
+    async def overview(self, request: OverviewRequest) -> tuple[str, Usage] | None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+def create(settings: Settings) -> OfflineBackend:
+    return OfflineBackend()
+
+
+def extract_offline(request: ExtractRequest) -> ChunkExtraction:
+    """Findings and headline figures for the items that start inside the chunk."""
+    chunk, report, clean = request.chunk, request.report, request.analysis.clean
+    findings: list[ExtractedFinding] = []
+    key_metrics: list[ExtractedMetric] = []
+    for part in report.parts:
+        if part.end <= chunk.start or part.start >= chunk.end:
+            continue
+        if part.kind == "preamble":
+            if chunk.start <= part.start < chunk.end:
+                key_metrics.extend(_metrics(clean, part.start, part.end, headline=True))
+            continue
+        kind = PART_FINDING_KIND[part.kind]
+        items = part_items(part, clean)
+        if part.kind == "achievements" and chunk.start <= part.start < chunk.end:
+            lead_end = items[0].start if items else part.end
+            key_metrics.extend(_metrics(clean, part.heading_end, lead_end, headline=True))
+        if part.kind == "plans":
+            lead = _target_lead(part, items, clean)
+            if lead is not None and chunk.start <= lead.start < chunk.end:
+                findings.append(_finding(lead, kind, clean))
+        for item in items:
+            if chunk.start <= item.start < chunk.end:
+                findings.append(_finding(item, kind, clean))
+    return ChunkExtraction(organization=None, key_metrics=key_metrics[:10], findings=findings)
+
+
+def part_items(part: Section, clean: CleanText) -> list[_Item]:
+    """The top-level items of a part, in source order."""
+    heads = [c for c in part.children if c.level < 5]
+    if heads:
+        out: list[_Item] = []
+        for h in heads:
+            subs = [c for c in h.children if c.level < 5]
+            lead = clean.analysed(h.heading_end, subs[0].start).strip() if subs else ""
+            if len(subs) >= 2 and len(lead) < 20:
+                out.extend(_from_section(s) for s in subs)
+            else:
+                out.append(_from_section(h))
+        return out
+    enumerated = [c for c in part.children if c.level == 5]
+    if len(enumerated) >= 2:
+        return [_from_section(c) for c in enumerated]
+    return _paragraph_items(part, clean)
+
+
+def _from_section(s: Section) -> _Item:
+    title_start = s.start + len(s.number) if s.number else s.start
+    # An enumerated item ("一是经济总量偏小,与…差距。") is one sentence: its summary starts
+    # with its title rather than after it.
+    body_start = title_start if s.level == 5 else s.heading_end
+    return _Item(s.start, title_start, s.heading_end, body_start, s.end, s.title)
+
+
+def _paragraph_items(part: Section, clean: CleanText) -> list[_Item]:
+    out = []
+    text = clean.text
+    pos = part.heading_end
+    for m in re.finditer(r"[^\n]+", text[pos : part.end]):
+        a, b = pos + m.start(), pos + m.end()
+        body = clean.analysed(a, b).strip()
+        if len(body) < 15:
+            continue
+        first = _first_sentence(clean, a, b)
+        if first is None:
+            continue
+        title = _CLAUSE_CUT.split(clean.text[first[0] : first[1]], maxsplit=1)[0][:24]
+        out.append(_Item(a, first[0], first[0], a, b, title))
+    return out
+
+
+def _target_lead(part: Section, items: list[_Item], clean: CleanText) -> _Item | None:
+    """A plans part's opening text, as one item when it states concrete targets."""
+    lead_end = items[0].start if items else part.end
+    text = clean.text
+    for m in _SENTENCE.finditer(text, part.heading_end, lead_end):
+        sentence = m.group(0)
+        if len(sentence) < 6 or not _TARGET_WORDS.search(sentence):
+            continue
+        if find_metrics(sentence):
+            a = m.start() + (len(sentence) - len(sentence.lstrip()))
+            title = _CLAUSE_CUT.split(sentence.strip(), maxsplit=1)[0][:24]
+            return _Item(a, a, a, a, lead_end, title)
+    return None
+
+
+def _first_sentence(clean: CleanText, start: int, end: int) -> tuple[int, int] | None:
+    """Source span of the first non-empty sentence in [start, end), outside masked text."""
+    text = clean.text
+    for a, b in clean.segments(start, end):
+        for m in _SENTENCE.finditer(text, a, b):
+            s, e = m.start(), m.end()
+            while s < e and text[s] in " \t\u3000\xa0":
+                s += 1
+            if e - s >= 4:
+                return s, e
+    return None
+
+
+def _trim(sentence: str) -> str:
+    """Cut a long sentence at the last clause boundary that keeps it under the limit."""
+    sentence = sentence.strip()
+    if len(sentence) <= MAX_SUMMARY:
+        return sentence
+    cut = max(sentence.rfind(c, 0, MAX_SUMMARY) for c in ",，;；、")
+    return sentence[: cut if cut > 10 else MAX_SUMMARY]
+
+
+def _finding(item: _Item, kind: str, clean: CleanText) -> ExtractedFinding:
+    text = clean.text
+    quotes: list[str] = []
+    heading = clean.analysed(item.title_start, item.title_end).strip(" \t:：,，;；")
+    if heading and item.title_end > item.title_start:
+        quotes.append(heading)
+    first = _first_sentence(clean, item.body_start, item.end)
+    summary = ""
+    if first is not None:
+        sentence = text[first[0] : first[1]]
+        # "通过努力,招商取得的以下主要成绩:一是…": the intro before a colon says little.
+        head, colon, rest = sentence.partition("：") if "：" in sentence else sentence.partition(":")
+        if colon and len(rest) >= 6 and len(head) < 30:
+            sentence = rest
+        sentence = re.sub(r"^[一二三四五六七八九十]{1,2}(?:是|要|抓)", "", sentence.strip())
+        summary = _trim(sentence)
+        if summary and summary not in quotes:
+            quotes.append(summary)
+    title = _clean_title(item.title) or (summary[:16] if summary else "")
+    if not summary:
+        summary = title
+    metrics = _metrics(clean, item.body_start, item.end, headline=False)[:MAX_METRICS]
+    body = clean.analysed(item.start, item.end)
+    entities = list(dict.fromkeys(m.group(0) for m in _ENTITY.finditer(body)))[:8]
+    return ExtractedFinding(
+        kind=kind,  # type: ignore[arg-type]
+        title=title,
+        summary=summary,
+        topic=topic_for(title, summary),  # type: ignore[arg-type]
+        metrics=metrics,
+        entities=entities,
+        quotes=quotes or [title],
+    )
+
+
+def _clean_title(title: str) -> str:
+    title = re.sub(r"\s+", "", title).strip(" ,，。:：;；")
+    # "谋划先行,多措并举抓招商" reads well whole; very long ones keep their first clause.
+    if len(title) > 30:
+        title = _CLAUSE_CUT.split(title, maxsplit=1)[0]
+    return title[:30]
+
+
+def _metrics(clean: CleanText, start: int, end: int, *, headline: bool) -> list[ExtractedMetric]:
+    out = []
+    for a, b in clean.segments(start, end):
+        for found in find_metrics(clean.text[a:b], a):
+            m: Metric = found.metric
+            if headline and m.unit in (None, ""):
+                continue
+            out.append(ExtractedMetric(name=m.name, raw=m.raw, change_pct=m.change_pct, kind=m.kind))
+    return out
+
+
+__all__ = ["OfflineBackend", "create", "extract_offline", "part_items", "Report"]

@@ -1,0 +1,271 @@
+"""Re-check a written summary against its source file.
+
+In: the path of an output JSON (a `SummaryDocument`) and optionally of its source file.
+Out: a `CheckReport` listing every problem found: schema errors with their JSON path,
+evidence whose offsets do not hold the quote, numbers of a finding absent from its source
+part, redacted figures that carry a value, findings marked verified without located
+evidence. Raises `InputError` when the source cannot be found or changed since it was
+summarized (its sha256 differs), and `ValidationError` when the file is not JSON at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pydantic
+
+from summarizer.errors import InputError, ValidationError
+from summarizer.schema import KIND_FIELDS, Finding, Metric, SummaryDocument
+
+if TYPE_CHECKING:
+    from summarizer.document import Analysis
+
+__all__ = ["CheckReport", "Problem", "check_document", "check_output", "load_output"]
+
+_SHOW = 40  # characters of a quote shown in a problem
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an output file."""
+
+    where: str  # JSON path ("reports.0.achievements.2.evidence.0") or a finding label
+    what: str
+    detail: str = ""
+
+
+@dataclass
+class CheckReport:
+    """The outcome of `check_output`."""
+
+    output_path: str
+    source_path: str | None = None
+    findings: int = 0
+    evidence_spans: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _short(text: str, limit: int = _SHOW) -> str:
+    one_line = text.replace("\n", "⏎")
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+def _json_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(root)"
+
+
+def load_output(output_path: str) -> SummaryDocument | list[Problem]:
+    """Parse an output file: the document, or its schema problems (raises on non-JSON)."""
+    try:
+        raw = Path(output_path).read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise InputError(f"{output_path}: no such file") from e
+    except UnicodeDecodeError as e:
+        raise ValidationError(f"{output_path}: not UTF-8 JSON ({e.reason} at byte {e.start})") from e
+    except OSError as e:
+        raise InputError(f"{output_path}: cannot read: {e.strerror or e}") from e
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ValidationError(
+            f"{output_path}: not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"
+        ) from e
+    try:
+        return SummaryDocument.model_validate(data)
+    except pydantic.ValidationError as e:
+        return [
+            Problem(_json_path(err["loc"]), f"schema: {err['msg']}", _short(repr(err["input"])))
+            for err in e.errors(include_url=False)
+        ]
+
+
+def _resolve_source(doc: SummaryDocument, output_path: str, source_path: str | None) -> Path:
+    if source_path is not None:
+        p = Path(source_path)
+        if not p.is_file():
+            raise InputError(f"source not found: {source_path}")
+        return p
+    recorded = Path(doc.source.path)
+    candidates = (
+        [recorded]
+        if recorded.is_absolute()
+        else [Path.cwd() / recorded, Path(output_path).resolve().parent / recorded]
+    )
+    for c in candidates:
+        if c.is_file():
+            return c
+    tried = ", ".join(str(c) for c in dict.fromkeys(candidates))
+    raise InputError(f"source not found: {doc.source.path} (tried {tried}); pass --source FILE")
+
+
+def check_output(output_path: str, source_path: str | None = None) -> CheckReport:
+    """Validate an output JSON and re-ground every finding against its source file."""
+    from summarizer.pipeline import analyse
+    from summarizer.read import read_source
+
+    loaded = load_output(output_path)
+    if isinstance(loaded, list):
+        return CheckReport(output_path=output_path, problems=loaded)
+    doc = loaded
+    path = _resolve_source(doc, output_path, source_path)
+    source = read_source(path)
+    if source.sha256 != doc.source.sha256:
+        raise InputError(
+            f"source changed since summarizing: sha256 {source.sha256[:12]}…≠"
+            f"{doc.source.sha256[:12]}… ({path}); summarize it again"
+        )
+    analysis = analyse(str(path))
+    report = check_document(doc, source.text, analysis)
+    report.output_path = output_path
+    report.source_path = str(path)
+    return report
+
+
+# --------------------------------------------------------------------------- re-grounding
+
+
+def _findings(doc: SummaryDocument) -> Iterator[tuple[int, str, int, Finding]]:
+    for r, rep in enumerate(doc.reports):
+        for kind, fld in KIND_FIELDS.items():
+            for i, f in enumerate(getattr(rep, fld)):
+                yield r, fld, i, f
+
+
+def _part_range(analysis: Analysis | None, report: int, pos: int | None) -> tuple[int, int] | None:
+    """The top-level section holding `pos`: first in the finding's report, then anywhere."""
+    if analysis is None or pos is None:
+        return None
+    reports = analysis.reports
+    ordered = ([reports[report]] if report < len(reports) else []) + list(reports)
+    for rep in ordered:
+        for part in rep.parts:
+            if part.start <= pos < part.end:
+                return part.start, part.end
+    return None
+
+
+def _analysed_view(analysis: Analysis | None, text: str) -> str:
+    # Masked characters are spaces in `view`, so a page number inside cruft cannot vouch
+    # for a number, and digits on both sides of a mask are not glued into a new one.
+    if analysis is not None and len(analysis.clean.view) == len(text):
+        return analysis.clean.view
+    return text
+
+
+def _metric_problems(m: Metric, where: str) -> list[Problem]:
+    from summarizer.figures import is_redacted
+
+    out: list[Problem] = []
+    looks_redacted = is_redacted(m.raw)
+    if m.redacted and m.value is not None:
+        out.append(
+            Problem(where, "redacted metric carries a value", f"raw {m.raw!r} value {m.value:g}")
+        )
+    elif looks_redacted and m.value is not None:
+        out.append(
+            Problem(where, "redacted figure given a value", f"raw {m.raw!r} value {m.value:g}")
+        )
+    if looks_redacted and not m.redacted:
+        out.append(Problem(where, "redacted figure not flagged redacted", f"raw {m.raw!r}"))
+    return out
+
+
+def _missing_numbers(texts: list[str], haystack: str) -> list[str]:
+    from summarizer.figures import numbers_in
+
+    available = set(numbers_in(haystack))
+    missing: list[str] = []
+    for t in texts:
+        for n in numbers_in(t):
+            if n not in available and n not in missing:
+                missing.append(n)
+    return missing
+
+
+def check_document(
+    doc: SummaryDocument, text: str, analysis: Analysis | None = None
+) -> CheckReport:
+    """Re-ground a parsed document against its decoded source text (and its analysis)."""
+    report = CheckReport(output_path="")
+    problems = report.problems
+    view = _analysed_view(analysis, text)
+
+    for r, rep in enumerate(doc.reports):
+        for m_i, m in enumerate(rep.key_metrics):
+            problems.extend(_metric_problems(m, f"reports.{r}.key_metrics.{m_i}"))
+
+    for r, fld, i, f in _findings(doc):
+        report.findings += 1
+        base = f"reports.{r}.{fld}.{i}"
+        label = f"「{_short(f.title, 20)}」"
+        first_located: int | None = None
+        all_located = bool(f.evidence)
+        for k, ev in enumerate(f.evidence):
+            where = f"{base}.evidence.{k}"
+            if ev.start is None and ev.end is None:
+                all_located = False
+                continue
+            report.evidence_spans += 1
+            if ev.start is None or ev.end is None:
+                all_located = False
+                problems.append(
+                    Problem(where, f"{label}: start and end must both be set or both null")
+                )
+                continue
+            if not 0 <= ev.start <= ev.end <= len(text):
+                all_located = False
+                problems.append(
+                    Problem(
+                        where,
+                        f"{label}: offsets outside the source",
+                        f"[{ev.start}:{ev.end}] of {len(text)} chars",
+                    )
+                )
+                continue
+            found = text[ev.start : ev.end]
+            if found != ev.quote:
+                all_located = False
+                problems.append(
+                    Problem(
+                        where,
+                        f"{label}: quote differs from the source at [{ev.start}:{ev.end}]",
+                        f"quote 「{_short(ev.quote)}」 ≠ source 「{_short(found)}」",
+                    )
+                )
+                continue
+            if first_located is None:
+                first_located = ev.start
+
+        if f.verified and not all_located:
+            why = "has no evidence" if not f.evidence else "has evidence not located in the source"
+            problems.append(Problem(base, f"{label}: verified=true but {why}"))
+
+        for m_i, m in enumerate(f.metrics):
+            problems.extend(_metric_problems(m, f"{base}.metrics.{m_i}"))
+
+        # Numbers are checked for verified findings only: verified=false already says the
+        # tool could not ground them (and the file carries a warning for it).
+        if f.verified:
+            span = _part_range(analysis, r, first_located)
+            haystack = view[span[0] : span[1]] if span else view
+            texts = [f.title, f.summary, *(m.raw for m in f.metrics)]
+            missing = _missing_numbers(texts, haystack)
+            if missing:
+                where_part = f"[{span[0]}:{span[1]}]" if span else "the whole text"
+                problems.append(
+                    Problem(
+                        base,
+                        f"{label}: number not in its source part",
+                        f"{', '.join(missing)} not found in {where_part}",
+                    )
+                )
+    return report

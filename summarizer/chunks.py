@@ -1,0 +1,185 @@
+"""Stage "chunks": section-aligned pieces of each report within a token budget.
+
+In: a `CleanText`, its `Report`s and a token counter. Out: `Chunk`s that tile the file
+(every analysed character in exactly one chunk), each carrying its report, part kind,
+breadcrumb and offsets.
+
+A part that fits the budget stays whole (the preamble rides with the first part when both
+fit); a larger one splits at its sub-headings, then at paragraphs, then at sentences, never
+inside a sentence (a single sentence longer than the budget is the only exception).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from summarizer.document import Chunk, CleanText, PartKind, Report, Section
+
+Counter = Callable[[str], int]
+
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』)）]*|\n+")
+
+
+def make_chunks(
+    clean: CleanText, reports: list[Report], *, budget: int, count: Counter
+) -> list[Chunk]:
+    """Chunks for every report, tiling [0, len(text)) in order."""
+    spans: list[tuple[int, int, int, PartKind, tuple[str, ...]]] = []
+    n = len(clean.text)
+    for r_i, report in enumerate(reports):
+        r_start = 0 if r_i == 0 else report.start
+        r_end = n if r_i == len(reports) - 1 else reports[r_i + 1].start
+        pieces = _report_pieces(clean, report, budget, count)
+        if not pieces:
+            pieces = [(r_start, r_end, "preamble", ())]
+        # Stretch the first and last piece so reports (and the file) are tiled exactly.
+        first = pieces[0]
+        pieces[0] = (r_start, first[1], first[2], first[3])
+        last = pieces[-1]
+        pieces[-1] = (last[0], r_end, last[2], last[3])
+        for a, b, kind, path in pieces:
+            spans.append((report.index, a, b, kind, path))
+    chunks = []
+    for i, (report_index, a, b, kind, path) in enumerate(spans):
+        text = clean.analysed(a, b)
+        chunks.append(Chunk(i, report_index, kind, path, a, b, text, count(text)))
+    return chunks
+
+
+Piece = tuple[int, int, PartKind, tuple[str, ...]]
+
+
+def _report_pieces(clean: CleanText, report: Report, budget: int, count: Counter) -> list[Piece]:
+    pieces: list[Piece] = []
+    parts = report.parts
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        label = _label(part)
+        path = (label,) if label else ()
+        if part.kind == "preamble" and i + 1 < len(parts):
+            nxt = parts[i + 1]
+            if _tokens(clean, part.start, nxt.end, count) <= budget:
+                nxt_label = _label(nxt)
+                pieces.append((part.start, nxt.end, nxt.kind, (nxt_label,) if nxt_label else ()))
+                i += 2
+                continue
+        pieces.extend(_split(clean, part, part.start, part.end, path, budget, count))
+        i += 1
+    return pieces
+
+
+def _label(section: Section) -> str:
+    return f"{section.number}{section.title}".strip()
+
+
+def _tokens(clean: CleanText, a: int, b: int, count: Counter) -> int:
+    return count(clean.analysed(a, b))
+
+
+def _split(
+    clean: CleanText,
+    section: Section,
+    start: int,
+    end: int,
+    path: tuple[str, ...],
+    budget: int,
+    count: Counter,
+) -> list[Piece]:
+    if _tokens(clean, start, end, count) <= budget:
+        return [(start, end, section.kind, path)]
+    children = [c for c in section.children if c.level < 5] or section.children
+    if children:
+        # Groups of consecutive children; the lead text rides with the first group.
+        bounds = [start] + [c.start for c in children[1:]] + [end]
+        units: list[tuple[int, int, Section | None]] = [
+            (bounds[k], bounds[k + 1], children[k]) for k in range(len(children))
+        ]
+        return _pack(clean, section, units, path, budget, count)
+    return _split_text(clean, section, start, end, path, budget, count)
+
+
+def _pack(
+    clean: CleanText,
+    section: Section,
+    units: list[tuple[int, int, Section | None]],
+    path: tuple[str, ...],
+    budget: int,
+    count: Counter,
+) -> list[Piece]:
+    pieces: list[Piece] = []
+    group_start: int | None = None
+    group_end = 0
+    group_first: Section | None = None
+    for a, b, child in units:
+        if group_start is not None and _tokens(clean, group_start, b, count) <= budget:
+            group_end = b
+            continue
+        if group_start is not None:
+            pieces.append(_group_piece(section, group_start, group_end, group_first, path))
+        if _tokens(clean, a, b, count) <= budget or child is None:
+            group_start, group_end, group_first = a, b, child
+            if child is None and _tokens(clean, a, b, count) > budget:
+                pieces.extend(_split_text(clean, section, a, b, path, budget, count))
+                group_start = None
+            continue
+        child_path = path + ((_label(child),) if _label(child) else ())
+        pieces.extend(_split(clean, child, a, b, child_path, budget, count))
+        group_start = None
+    if group_start is not None:
+        pieces.append(_group_piece(section, group_start, group_end, group_first, path))
+    return pieces
+
+
+def _group_piece(
+    section: Section, a: int, b: int, first: Section | None, path: tuple[str, ...]
+) -> Piece:
+    label = _label(first) if first is not None and first.start == a else ""
+    return (a, b, section.kind, path + ((label,) if label else ()))
+
+
+def _split_text(
+    clean: CleanText,
+    section: Section,
+    start: int,
+    end: int,
+    path: tuple[str, ...],
+    budget: int,
+    count: Counter,
+) -> list[Piece]:
+    """Paragraphs first, then sentences, packed greedily up to the budget."""
+    text = clean.text
+    paragraphs = _cuts(text, start, end, re.compile(r"\n+"))
+    units: list[tuple[int, int]] = []
+    for a, b in paragraphs:
+        if _tokens(clean, a, b, count) <= budget:
+            units.append((a, b))
+        else:
+            units.extend(_cuts(text, a, b, _SENTENCE_END))
+    pieces: list[Piece] = []
+    cur_start: int | None = None
+    cur_end = start
+    for a, b in units:
+        if cur_start is not None and _tokens(clean, cur_start, b, count) <= budget:
+            cur_end = b
+            continue
+        if cur_start is not None:
+            pieces.append((cur_start, cur_end, section.kind, path))
+        cur_start, cur_end = a, b
+    if cur_start is not None:
+        pieces.append((cur_start, cur_end, section.kind, path))
+    return pieces
+
+
+def _cuts(text: str, start: int, end: int, sep: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Split [start, end) after every separator match; the pieces tile the span."""
+    out = []
+    pos = start
+    for m in sep.finditer(text, start, end):
+        if m.end() > pos:
+            out.append((pos, m.end()))
+            pos = m.end()
+    if pos < end:
+        out.append((pos, end))
+    return out

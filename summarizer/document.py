@@ -1,0 +1,176 @@
+"""Plain data that flows between the text stages (read → clean → sections → chunks).
+
+Every offset anywhere in the project is an index into `SourceText.text`, the decoded file
+text with line endings normalised to "\\n". This module imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Literal
+
+PartKind = Literal["preamble", "achievements", "problems", "plans", "other"]
+
+#: The finding kind that the findings of each part kind take.
+PART_FINDING_KIND: dict[str, str] = {
+    "achievements": "achievement",
+    "problems": "problem",
+    "plans": "plan",
+    "other": "other",
+    "preamble": "achievement",
+}
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A decoded input file."""
+
+    path: str
+    text: str
+    encoding: str
+    format: str  # txt, md, docx, html, pdf
+    sha256: str  # of the file's bytes
+
+
+@dataclass(frozen=True)
+class Mask:
+    """A span of the source left out of the analysis (web cruft, page numbers)."""
+
+    start: int
+    end: int
+    why: str
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """The source with its masks.
+
+    `view` has the same length as `source.text`; every masked character is a space there,
+    so regexes run on `view` and their offsets are source offsets.
+    """
+
+    source: SourceText
+    masks: tuple[Mask, ...]
+    view: str
+    _mask_starts: tuple[int, ...] = field(default=(), repr=False, compare=False)
+
+    @staticmethod
+    def build(source: SourceText, masks: list[Mask]) -> CleanText:
+        merged = _merge_masks(masks)
+        chars = list(source.text)
+        for m in merged:
+            chars[m.start : m.end] = " " * (m.end - m.start)
+        return CleanText(
+            source=source,
+            masks=tuple(merged),
+            view="".join(chars),
+            _mask_starts=tuple(m.start for m in merged),
+        )
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+    def segments(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The unmasked spans inside [start, end), in order."""
+        spans: list[tuple[int, int]] = []
+        pos = start
+        i = max(bisect.bisect_right(self._mask_starts, start) - 1, 0)
+        while i < len(self.masks) and self.masks[i].start < end:
+            m = self.masks[i]
+            if m.end > pos:
+                if m.start > pos:
+                    spans.append((pos, m.start))
+                pos = max(pos, m.end)
+            i += 1
+        if pos < end:
+            spans.append((pos, end))
+        return spans
+
+    def analysed(self, start: int, end: int) -> str:
+        """The unmasked text of [start, end), masked spans removed."""
+        return "".join(self.source.text[a:b] for a, b in self.segments(start, end))
+
+    def is_masked(self, pos: int) -> bool:
+        i = bisect.bisect_right(self._mask_starts, pos) - 1
+        return i >= 0 and self.masks[i].start <= pos < self.masks[i].end
+
+
+def _merge_masks(masks: list[Mask]) -> list[Mask]:
+    out: list[Mask] = []
+    for m in sorted(masks, key=lambda m: (m.start, m.end)):
+        if m.end <= m.start:
+            continue
+        if out and m.start <= out[-1].end:
+            last = out[-1]
+            if m.end > last.end:
+                out[-1] = Mask(last.start, m.end, last.why)
+            continue
+        out.append(m)
+    return out
+
+
+@dataclass
+class Section:
+    """A heading and everything under it, up to the next heading of the same or higher level.
+
+    level: 1 = 一、 / un-numbered part heading / inline part; 2 = (一); 3 = 1. 1、;
+    4 = (1); 5 = 一是 (inline enumeration items).
+    """
+
+    level: int
+    number: str  # the numbering as written ("一、", "(一)", "1 .", "一是"); "" if none
+    title: str  # heading text without the numbering ("" for an inline part)
+    start: int  # where the heading (its numbering) starts
+    heading_end: int  # end of the heading text; the body starts here
+    end: int
+    kind: PartKind
+    children: list[Section] = field(default_factory=list)
+
+    def walk(self) -> list[Section]:
+        """This section and all its descendants, in source order."""
+        out = [self]
+        for c in self.children:
+            out.extend(c.walk())
+        return out
+
+
+@dataclass
+class Report:
+    """One report inside a file (a file may concatenate several)."""
+
+    index: int
+    title: str | None
+    start: int
+    end: int
+    body_start: int  # after the title
+    parts: list[Section]  # top-level sections in order; a "preamble" part first if any
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A section-aligned piece of one report that a backend reads at once."""
+
+    index: int  # position in the file's chunk list
+    report: int
+    kind: PartKind
+    path: tuple[str, ...]  # breadcrumb of headings
+    start: int
+    end: int
+    text: str  # the analysed (unmasked) text of [start, end)
+    tokens: int
+
+
+@dataclass
+class Analysis:
+    """Everything the text stages know about one file."""
+
+    clean: CleanText
+    reports: list[Report]
+    chunks: list[Chunk]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> SourceText:
+        return self.clean.source

@@ -1,0 +1,263 @@
+"""Merge grounded findings of all chunks of a report, and write its overview without a model.
+
+In: `GroundedFinding`s (a grounded `Finding`, its kind and chunk index) and `Metric`s; a
+finished `ReportSummary` for the overview helpers. Out: findings per kind in source order,
+de-duplicated across chunk boundaries; de-duplicated metrics; an overview digest (the
+input of the overview call) and a model-free overview.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from summarizer.schema import (
+    KIND_FIELDS,
+    Evidence,
+    Finding,
+    FindingKind,
+    Metric,
+    ReportSummary,
+)
+
+#: Findings whose evidence lies at most this many characters apart count as adjacent.
+ADJACENT_CHARS = 200
+#: rapidfuzz ratio from which two titles count as the same item.
+TITLE_SIMILARITY = 80.0
+
+_NO_POS = 1 << 62
+
+TOPIC_LABELS_EN: dict[str, str] = {
+    "investment_promotion": "investment promotion",
+    "projects": "project construction",
+    "enterprise_services": "enterprise services",
+    "industrial_economy": "the industrial economy",
+    "infrastructure": "platforms and infrastructure",
+    "innovation_talent": "innovation and talent",
+    "land_resources": "land and resources",
+    "environment_safety": "safety and environment",
+    "governance": "governance and business environment",
+    "party_building": "Party building",
+    "people_livelihood": "livelihood and social services",
+    "other": "other work",
+}
+
+_KIND_LABELS_ZH = {"achievement": "成绩", "problem": "问题", "plan": "计划", "other": "其他"}
+
+
+@dataclass
+class GroundedFinding:
+    """A grounded finding with the kind it was extracted as and the chunk it came from."""
+
+    kind: FindingKind
+    finding: Finding
+    chunk_index: int
+
+
+def _located(f: Finding) -> list[Evidence]:
+    return [e for e in f.evidence if e.start is not None and e.end is not None]
+
+
+def _first_start(f: Finding) -> int:
+    starts = [e.start for e in _located(f) if e.start is not None]
+    return min(starts) if starts else _NO_POS
+
+
+def _span(f: Finding) -> tuple[int, int] | None:
+    located = _located(f)
+    if not located:
+        return None
+    return (
+        min(e.start for e in located if e.start is not None),
+        max(e.end for e in located if e.end is not None),
+    )
+
+
+def _norm_title(title: str) -> str:
+    return re.sub(r"[\s\W_]+", "", title).lower()
+
+
+def _similar_titles(a: str, b: str) -> bool:
+    na, nb = _norm_title(a), _norm_title(b)
+    if not na or not nb:
+        return False
+    if na == nb or (min(len(na), len(nb)) >= 2 and (na in nb or nb in na)):
+        return True
+    return fuzz.ratio(na, nb) >= TITLE_SIMILARITY
+
+
+def _spans(f: Finding) -> set[tuple[int, int]]:
+    return {(e.start, e.end) for e in _located(f) if e.start is not None and e.end is not None}
+
+
+def _same_item(a: Finding, b: Finding) -> bool:
+    """True when `b` is `a` again, e.g. one item that a chunk boundary cut in two."""
+    if _spans(a) & _spans(b):
+        return True
+    sa, sb = _span(a), _span(b)
+    if sa is None or sb is None or not _similar_titles(a.title, b.title):
+        return False
+    gap = max(sa[0], sb[0]) - min(sa[1], sb[1])
+    return gap <= ADJACENT_CHARS
+
+
+def _evidence_key(e: Evidence) -> tuple[int, int, str]:
+    return (e.start if e.start is not None else _NO_POS, e.end or 0, e.quote)
+
+
+def _merge_two(a: Finding, b: Finding) -> Finding:
+    evidence = list(a.evidence)
+    for e in b.evidence:
+        if e not in evidence:
+            evidence.append(e)
+    evidence.sort(key=_evidence_key)
+    # The longer summary usually is the one that saw more of the item.
+    summary = b.summary if len(b.summary) > len(a.summary) else a.summary
+    return Finding(
+        title=a.title,
+        summary=summary,
+        topic=a.topic if a.topic != "other" else b.topic,
+        metrics=merge_metrics([*a.metrics, *b.metrics]),
+        entities=list(dict.fromkeys([*a.entities, *b.entities])),
+        evidence=evidence,
+        verified=a.verified and b.verified,
+    )
+
+
+def merge_findings(items: list[GroundedFinding]) -> dict[str, list[Finding]]:
+    """Findings per kind (achievement/problem/plan/other), in source order, de-duplicated."""
+    out: dict[str, list[Finding]] = {kind: [] for kind in KIND_FIELDS}
+    by_kind: dict[str, list[GroundedFinding]] = {kind: [] for kind in KIND_FIELDS}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+    for kind, group in by_kind.items():
+        # sorted() is stable, so unlocated findings keep their extraction order at the end.
+        ordered = sorted(group, key=lambda g: (_first_start(g.finding), g.chunk_index))
+        merged: list[Finding] = []
+        for g in ordered:
+            f = g.finding
+            if f in merged:
+                continue
+            for i, kept in enumerate(merged):
+                if _same_item(kept, f):
+                    merged[i] = _merge_two(kept, f)
+                    break
+            else:
+                merged.append(f)
+        merged.sort(key=_first_start)
+        out[kind] = merged
+    return out
+
+
+def merge_metrics(metrics: list[Metric]) -> list[Metric]:
+    """Metrics de-duplicated by (raw, name), first occurrence kept, order kept."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Metric] = []
+    for m in metrics:
+        key = (m.raw, m.name)
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
+
+
+def _metric_text(m: Metric) -> str:
+    text = f"{m.name}{m.raw}"
+    if m.change_pct is not None:
+        verb = "增长" if m.change_pct >= 0 else "下降"
+        text += f"（同比{verb}{abs(m.change_pct):g}%）"
+    return text
+
+
+def overview_digest(summary: ReportSummary, limit_chars: int = 1500) -> str:
+    """Short lines per finding (kind, title, summary) and the key metrics, within a budget."""
+    lines: list[str] = []
+    if summary.key_metrics:
+        lines.append("关键指标: " + "；".join(_metric_text(m) for m in summary.key_metrics[:8]))
+    for kind, field in KIND_FIELDS.items():
+        for f in getattr(summary, field):
+            text = f.summary if len(f.summary) <= 80 else f.summary[:80] + "…"
+            lines.append(f"[{_KIND_LABELS_ZH[kind]}] {f.title}: {text}")
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > limit_chars:
+            out.append("…")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
+
+
+def _top_titles(findings: list[Finding], n: int = 3) -> list[str]:
+    return list(dict.fromkeys(f.title for f in findings if f.title))[:n]
+
+
+def _top_topics_en(findings: list[Finding], n: int = 3) -> list[str]:
+    return list(dict.fromkeys(TOPIC_LABELS_EN[f.topic] for f in findings))[:n]
+
+
+def _headline_metrics(summary: ReportSummary, n: int = 3) -> list[Metric]:
+    return [m for m in summary.key_metrics if not m.redacted][:n]
+
+
+def _compose_zh(s: ReportSummary) -> str:
+    year = f"{s.summary_year}年的" if s.summary_year else ""
+    parts: list[str] = []
+    if s.achievements:
+        titles = "、".join(_top_titles(s.achievements))
+        parts.append(f"报告总结了{year}{len(s.achievements)}项工作成绩，主要包括{titles}等")
+    else:
+        parts.append(f"报告未列出{year}具体工作成绩")
+    if s.problems:
+        parts.append(f"指出{len(s.problems)}个问题")
+    if s.plans:
+        plan_year = f"{s.plan_year}年" if s.plan_year else ""
+        parts.append(f"提出{plan_year}{len(s.plans)}项工作计划")
+    if s.other:
+        parts.append(f"另有{len(s.other)}条意见和建议")
+    text = "；".join(parts) + "。"
+    metrics = _headline_metrics(s)
+    if metrics:
+        text += "主要指标：" + "，".join(_metric_text(m) for m in metrics) + "。"
+    return text
+
+
+def _compose_en(s: ReportSummary) -> str:
+    of_year = f" of {s.summary_year}" if s.summary_year else ""
+    if s.achievements:
+        topics = ", ".join(_top_topics_en(s.achievements))
+        first = (
+            f"The report summarizes {len(s.achievements)} achievements{of_year}, mainly in {topics}"
+        )
+    else:
+        first = f"The report lists no specific achievements{of_year}"
+    parts = [first]
+    if s.problems:
+        parts.append(f"identifies {len(s.problems)} problems")
+    if s.plans:
+        for_year = f" for {s.plan_year}" if s.plan_year else ""
+        parts.append(f"sets out {len(s.plans)} plans{for_year}")
+    if s.other:
+        parts.append(f"makes {len(s.other)} other requests or suggestions")
+    if len(parts) > 1:
+        text = "; ".join(parts[:-1]) + "; and " + parts[-1] + "."
+    else:
+        text = parts[0] + "."
+    metrics = _headline_metrics(s)
+    if metrics:
+        figures = []
+        for m in metrics:
+            fig = f"{m.name} {m.raw}"
+            if m.change_pct is not None:
+                fig += f" ({m.change_pct:+g}% year on year)"
+            figures.append(fig)
+        text += " Key figures: " + "; ".join(figures) + "."
+    return text
+
+
+def compose_overview(summary: ReportSummary, lang: str) -> str:
+    """A two- or three-sentence overview from counts, titles and key metrics, without a model."""
+    return _compose_en(summary) if lang.lower().startswith("en") else _compose_zh(summary)

@@ -1,0 +1,240 @@
+"""The library API: read → clean → sections → chunks → extract → ground → merge.
+
+`analyse(path)` runs the text stages (no model); `summarize_file(path, ...)` runs them all
+and returns a validated `SummaryDocument`. `summarize_analysis` is the async core that the
+batch command drives with one shared concurrency limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from summarizer import __version__
+from summarizer.chunks import make_chunks
+from summarizer.clean import clean
+from summarizer.config import Settings
+from summarizer.document import Analysis, SourceText
+from summarizer.errors import ConfigError
+from summarizer.extract import (
+    Backend,
+    ChunkOutcome,
+    OverviewRequest,
+    create_backend,
+    extract_chunks,
+    raise_first_error,
+)
+from summarizer.ground import ground_finding, ground_metrics, ground_organization
+from summarizer.merge import GroundedFinding, compose_overview, merge_findings, merge_metrics, overview_digest
+from summarizer.meta import report_meta
+from summarizer.read import read_source
+from summarizer.schema import (
+    KIND_FIELDS,
+    Metric,
+    Provenance,
+    ReportSummary,
+    Source,
+    SummaryDocument,
+    Usage,
+)
+from summarizer.sections import build_sections
+
+# Words that nearly every work report uses; a text with almost none is probably something else.
+_GENRE_WORDS = re.compile(r"工作|开发区|园区|项目|企业|招商|建设|投资|发展|完成|推进|增长")
+
+
+def analyse(path: str | os.PathLike[str], settings: Settings | None = None) -> Analysis:
+    """Read and analyse one file: reports, section tree, masked cruft and chunks."""
+    settings = settings or Settings()
+    source = read_source(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    return analyse_source(source, settings)
+
+
+def analyse_source(source: SourceText, settings: Settings | None = None) -> Analysis:
+    """The text stages on an already decoded source."""
+    from summarizer.tokens import get_counter
+
+    settings = settings or Settings()
+    cleaned = clean(source)
+    reports = build_sections(cleaned)
+    counter = get_counter(settings.resolved_encoding)
+    chunks = make_chunks(cleaned, reports, budget=settings.chunk_tokens, count=counter.count)
+    warnings = []
+    if all(all(p.kind == "preamble" for p in r.parts) for r in reports):
+        warnings.append(
+            "no recognisable sections (一、/(一)/1. headings or part titles): "
+            "falling back to paragraph chunks"
+        )
+    sample = cleaned.analysed(0, min(len(source.text), 20000))
+    hits = len(_GENRE_WORDS.findall(sample))
+    if hits < max(3, len(sample) // 400):
+        warnings.append("this text does not look like a work report (few of the genre's words)")
+    if not counter.exact:
+        warnings.append(f"token counts are estimates ({counter.name} could not be loaded)")
+    return Analysis(clean=cleaned, reports=reports, chunks=chunks, warnings=warnings)
+
+
+def resolve_backend_name(settings: Settings) -> str:
+    """"auto" → openai when an API key is configured (or a local preset), else offline."""
+    if settings.backend != "auto":
+        return settings.backend
+    if settings.api_key() or not settings.preset.needs_key:
+        return "openai"
+    return "offline"
+
+
+def summarize_file(
+    path: str | os.PathLike[str],
+    *,
+    settings: Settings | None = None,
+    backend: Backend | None = None,
+) -> SummaryDocument:
+    """Summarize one file (synchronous wrapper for library users)."""
+    settings = settings or Settings()
+    analysis = analyse(path, settings)
+
+    async def run() -> SummaryDocument:
+        own = backend is None
+        b = backend or create_backend(resolve_backend_name(settings), settings)
+        cache = open_cache(settings, b)
+        try:
+            return await summarize_analysis(analysis, b, settings=settings, cache=cache)
+        finally:
+            if cache is not None:
+                cache.close()
+            if own:
+                await b.aclose()
+
+    return asyncio.run(run())
+
+
+def open_cache(settings: Settings, backend: Backend):  # type: ignore[no-untyped-def]
+    """The on-disk cache for this backend, or None when it does not cache or caching is off."""
+    if not settings.use_cache or backend.cache_identity() is None:
+        return None
+    from summarizer.cache import Cache
+
+    return Cache.open(settings.cache_dir)
+
+
+async def summarize_analysis(
+    analysis: Analysis,
+    backend: Backend,
+    *,
+    settings: Settings,
+    cache: object | None = None,
+    limiter: asyncio.Semaphore | None = None,
+    on_chunk: Callable[[ChunkOutcome], None] | None = None,
+) -> SummaryDocument:
+    """Extract, ground and merge one analysed file into a `SummaryDocument`."""
+    started = time.perf_counter()
+    if settings.lang not in ("zh", "en"):
+        raise ConfigError(f"unknown language {settings.lang!r}; use zh or en")
+    outcomes = await extract_chunks(
+        analysis,
+        backend,
+        lang=settings.lang,
+        cache=cache,  # type: ignore[arg-type]
+        refresh=settings.refresh,
+        limiter=limiter or asyncio.Semaphore(max(1, settings.concurrency)),
+        on_chunk=on_chunk,
+    )
+    raise_first_error(outcomes, analysis.source.path)
+    usage = Usage()
+    for o in outcomes:
+        usage = usage + o.usage
+    clean_text = analysis.clean
+    reports: list[ReportSummary] = []
+    for report in analysis.reports:
+        mine = [o for o in outcomes if o.chunk.report == report.index]
+        grounded: list[GroundedFinding] = []
+        key: list[Metric] = []
+        warnings: list[str] = []
+        organization = None
+        for o in mine:
+            assert o.extraction is not None
+            for f in o.extraction.findings:
+                finding, notes = ground_finding(f, o.chunk, clean_text)
+                warnings.extend(notes)
+                if settings.strict and not finding.verified:
+                    warnings.append(f"{finding.title}: dropped (--strict) as unverified")
+                    continue
+                grounded.append(GroundedFinding(f.kind, finding, o.chunk.index))
+            metrics, notes = ground_metrics(o.extraction.key_metrics, o.chunk)
+            key.extend(metrics)
+            warnings.extend(notes)
+            if organization is None and o.extraction.organization:
+                organization = ground_organization(o.extraction.organization, clean_text)
+        meta = report_meta(report, clean_text)
+        by_kind = merge_findings(grounded)
+        summary = ReportSummary(
+            title=meta.title,
+            organization=organization or meta.organization,
+            summary_year=meta.summary_year,
+            plan_year=meta.plan_year,
+            overview="",
+            key_metrics=merge_metrics(key)[:12],
+            achievements=by_kind.get("achievement", []),
+            problems=by_kind.get("problem", []),
+            plans=by_kind.get("plan", []),
+            other=by_kind.get("other", []),
+            warnings=warnings,
+        )
+        overview = None
+        if settings.overview:
+            answer = await backend.overview(
+                OverviewRequest(meta.title, overview_digest(summary), settings.lang)
+            )
+            if answer is not None:
+                overview, extra = answer
+                usage = usage + extra
+        summary.overview = overview or compose_overview(summary, settings.lang)
+        reports.append(summary)
+    source = analysis.source
+    return SummaryDocument(
+        source=Source(
+            path=source.path,
+            sha256=source.sha256,
+            chars=len(source.text),
+            encoding=source.encoding,
+            format=source.format,
+        ),
+        reports=reports,
+        warnings=list(analysis.warnings),
+        provenance=Provenance(
+            backend=backend.name,
+            model=backend.model,
+            prompt_version=_prompt_version(backend),
+            tool_version=__version__,
+            usage=usage,
+            elapsed_s=round(time.perf_counter() - started, 4),
+        ),
+    )
+
+
+def _prompt_version(backend: Backend) -> str:
+    if backend.name == "offline":
+        return "rules-1"
+    from summarizer.prompts import prompt_version
+
+    return prompt_version()
+
+
+def findings_count(doc: SummaryDocument) -> dict[str, int]:
+    """Findings per kind over all reports."""
+    return {
+        kind: sum(len(getattr(r, field)) for r in doc.reports) for kind, field in KIND_FIELDS.items()
+    }
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path relative to the working folder when it is inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)

@@ -1,0 +1,398 @@
+"""The read stage: a file path in, a `SourceText` out (decoded text with "\\n" line endings).
+
+Plain text (.txt/.text/.md) is decoded from any of the encodings Chinese reports come in
+(UTF-8 with or without BOM, UTF-16/32, GBK/GB18030, Big5); .docx, .html and .pdf are
+converted to plain text. Every failure is an `InputError` with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import os
+import re
+import stat
+from collections.abc import Iterator
+from typing import Any
+
+from summarizer.document import SourceText
+from summarizer.errors import InputError
+
+#: Extensions `read_source` accepts (lower case, with the dot), for the batch command's walk.
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (".txt", ".text", ".md", ".docx", ".html", ".htm", ".pdf")
+
+_FORMAT_BY_EXTENSION: dict[str, str] = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
+
+# Magic numbers of files people rename by mistake. Checked before any decoding because
+# some (ZIP's "PK", "%PDF-") are plain ASCII and would otherwise decode as "text".
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF file"),
+    (b"PK\x03\x04", "a ZIP archive (or .docx/.xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.doc/.xls)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x7fELF", "an executable"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"{\\rtf", "an RTF document"),
+)
+
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    # UTF-32 LE's BOM starts with UTF-16 LE's, so UTF-32 is tried first.
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
+)
+
+# C0 controls other than \t \n \v \f \r, DEL and the C1 block: text never holds many of
+# these, binary data and wrong single-byte guesses do.
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_MAX_CONTROL_SHARE = 0.01
+_CONTROL_SAMPLE_CHARS = 200_000
+
+# Very frequent characters of Chinese prose and of these reports, in simplified and
+# traditional script. The right one of two strict decodings (GB18030 vs Big5) hits these
+# often; the wrong one produces rare characters, kana, symbols and private-use code points.
+_FREQUENT_SIMPLIFIED = (
+    "的是在年工作区发展业企项目进设经济一不了有和人这中大为上个国以要时来们到地出就对成会可"
+    "主动同也能下过产面而方后多定行学法所民得十三之着等部度家力里如高自二理起现实加量都两体"
+    "制机当使点从本开合还因由其些然前外政四日社事平全表间样与关各重新内数正心明原利比或但质"
+    "第向道此变条只结解问意建月公无系情者最立代已通并提直题党程五果员位入常文总次品式活及管"
+    "特件长求基资路级统接较将组计别期根论运农指强放决则任取据处保治规领东导增思术极交受联共"
+    "权收证改清再采转更单务具万每至达积示议报完名确才科信节整空元况今集步群广记需段研界究观"
+    "越织装算持众复容须际商非验连断深难近千周委素技备半办省列习响约支般感劳便团历市何除消构"
+    "府称准精值号率维划选标写存亲效院查型按格养易置层片始专状育厂识适属包住调满县局照参细引"
+    "该价严招投服务园营税新项亿万元"
+)
+_FREQUENT_TRADITIONAL = (
+    "的是在年工作區發展業企項目進設經濟一不了有和人這中大為上個國以要時來們到地出就對成會可"
+    "主動同也能下過產面而方後多定行學法所民得十三之著等部度家力裡如高自二理起現實加量都兩體"
+    "制機當使點從本開合還因由其些然前外政四日社事平全表間樣與關各重新內數正心明原利比或但質"
+    "第向道此變條只結解問意建月公無系情者最立代已通並提直題黨程五果員位入常文總次品式活及管"
+    "特件長求基資路級統接較將組計別期根論運農指強放決則任取據處保治規領東導增思術極交受聯共"
+    "權收證改清再採轉更單務具萬每至達積示議報完名確才科信節整空元況今集步群廣記需段研界究觀"
+    "越織裝算持眾複容須際商非驗連斷深難近千周委素技備半辦省列習響約支般感勞便團歷市何除消構"
+    "府稱準精值號率維劃選標寫存親效院查型按格養易置層片始專狀育廠識適屬包住調滿縣局照參細引"
+    "該價嚴招投服務園營稅新項億萬元"
+)
+_CJK_PUNCTUATION = "，。、；：？！“”‘’（）《》【】—…·"
+_FREQUENT_CHARS = frozenset(_FREQUENT_SIMPLIFIED + _FREQUENT_TRADITIONAL + _CJK_PUNCTUATION)
+# What a wrong GB18030/Big5 decoding tends to produce: private use, kana, hangul, bopomofo,
+# Greek/Cyrillic, box drawing, CJK compatibility and small forms, rare extension-A ideographs.
+_UNLIKELY_RE = re.compile(
+    "[\u0370-\u04ff\u2500-\u257f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf"
+    "\uac00-\ud7af\ue000-\uf8ff\uf900-\ufaff\ufe30-\ufe6f]"
+)
+_SCORE_SAMPLE_CHARS = 50_000
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote caption center dd details dialog dir div dl dt fieldset "
+    "figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr legend li main "
+    "menu nav ol p pre section summary table tbody td tfoot th thead title tr ul option".split()
+)
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
+_WS_RE = re.compile(r"[ \t\n\r\f\v]+")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+
+
+def read_source(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> SourceText:
+    """Read and decode one input file; raise `InputError` (one line naming it) if it can't."""
+    name = os.fspath(path)
+    data = _read_bytes(name, max_bytes)
+    ext = os.path.splitext(name)[1].lower()
+    fmt = _FORMAT_BY_EXTENSION[ext]
+    sha = hashlib.sha256(data).hexdigest()
+    if fmt in ("txt", "md"):
+        text, encoding = decode_bytes(data, name)
+    elif fmt == "html":
+        raw, encoding = decode_bytes(data, name)
+        text = html_to_text(raw)
+    elif fmt == "docx":
+        text, encoding = _docx_text(data, name), "utf-8"
+    else:
+        text, encoding = _pdf_text(data, name), "utf-8"
+    text = normalize_newlines(text)
+    if not text.strip():
+        what = "contains only whitespace" if fmt in ("txt", "md") else "has no text"
+        raise InputError(f"{name}: the file {what}; nothing to summarize")
+    return SourceText(path=name, text=text, encoding=encoding, format=fmt, sha256=sha)
+
+
+def normalize_newlines(text: str) -> str:
+    """Turn "\\r\\n" and lone "\\r" into "\\n"; change nothing else."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_bytes(name: str, max_bytes: int | None) -> bytes:
+    try:
+        st = os.stat(name)
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{name}: permission denied") from None
+    except OSError as e:
+        raise InputError(f"{name}: cannot open ({e.strerror or e})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{name}: is a directory, not a file; use `summarizer batch` for folders")
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO or device would block or never end.
+        raise InputError(f"{name}: not a regular file")
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in _FORMAT_BY_EXTENSION:
+        shown = ext or "(none)"
+        raise InputError(
+            f"{name}: unsupported file extension {shown}; "
+            f"supported: {' '.join(SUPPORTED_EXTENSIONS)}"
+        )
+    if st.st_size == 0:
+        raise InputError(f"{name}: the file is empty")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise InputError(_too_big(name, st.st_size, max_bytes))
+    try:
+        with open(name, "rb") as f:
+            # Bounded even if the file grows between stat and read.
+            data = f.read() if max_bytes is None else f.read(max_bytes + 1)
+    except PermissionError:
+        raise InputError(f"{name}: permission denied") from None
+    except OSError as e:
+        raise InputError(f"{name}: cannot read ({e.strerror or e})") from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(_too_big(name, len(data), max_bytes))
+    if not data:
+        raise InputError(f"{name}: the file is empty")
+    return data
+
+
+def _too_big(name: str, size: int, limit: int) -> str:
+    mib = 1024 * 1024
+    return (
+        f"{name}: file is {size:,} bytes ({size / mib:.1f} MB), over the limit of "
+        f"{limit:,} bytes ({limit / mib:.1f} MB); raise it with --max-file-mb"
+    )
+
+
+def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
+    """Decode text bytes; return (text, encoding name). Raise `InputError` for binary data."""
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _checked(data.decode(codec), label, name)
+            except UnicodeDecodeError:
+                raise InputError(f"{name}: undecodable: has a {label} BOM but invalid data") from None
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise InputError(f"{name}: binary file ({what}), not text")
+    try:
+        return _checked(data.decode("utf-8"), "utf-8", name)
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        codec16 = _utf16_without_bom(data)
+        if codec16 is not None:
+            try:
+                return _checked(data.decode(codec16), "utf-16", name)
+            except UnicodeDecodeError:
+                pass
+        raise InputError(f"{name}: binary file (contains NUL bytes), not text")
+    gb = _try_decode(data, "gb18030")
+    big5 = _try_decode(data, "big5")
+    if big5 is None:
+        big5 = _try_decode(data, "cp950")
+        big5_label = "cp950"
+    else:
+        big5_label = "big5"
+    if gb is not None and big5 is not None:
+        if _chinese_score(big5) > _chinese_score(gb):
+            return _checked(big5, big5_label, name)
+        return _checked(gb, "gb18030", name)
+    if gb is not None:
+        return _checked(gb, "gb18030", name)
+    if big5 is not None:
+        return _checked(big5, big5_label, name)
+    return _checked(*_guess(data, name), name)
+
+
+def _try_decode(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when NULs sit mostly at one parity (ASCII in UTF-16)."""
+    if len(data) % 2:
+        return None
+    even = data[0::2].count(0)
+    odd = data[1::2].count(0)
+    pairs = len(data) // 2
+    # Chinese UTF-16 has NULs only in its ASCII chars (digits, spaces, newlines), so ask
+    # for a few percent, all on one side; random binary has them on both sides.
+    if odd >= max(2, pairs // 50) and even <= odd // 20:
+        return "utf-16-le"
+    if even >= max(2, pairs // 50) and odd <= even // 20:
+        return "utf-16-be"
+    return None
+
+
+def _chinese_score(text: str) -> float:
+    """How Chinese a decoding looks: frequent characters up, unlikely characters down."""
+    sample = text[:_SCORE_SAMPLE_CHARS]
+    non_ascii = 0
+    score = 0
+    for ch in sample:
+        if ch > "\x7f":
+            non_ascii += 1
+            if ch in _FREQUENT_CHARS:
+                score += 1
+            elif _UNLIKELY_RE.match(ch):
+                score -= 1
+    return score / non_ascii if non_ascii else 0.0
+
+
+def _guess(data: bytes, name: str) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise InputError(
+            f"{name}: undecodable: not valid UTF-8, GBK/GB18030 or Big5 text; "
+            "convert it to UTF-8"
+        )
+    return str(best), str(best.encoding)
+
+
+def _checked(text: str, encoding: str, name: str) -> tuple[str, str]:
+    sample = text[:_CONTROL_SAMPLE_CHARS]
+    controls = sum(1 for _ in _CONTROL_RE.finditer(sample))
+    if sample and controls / len(sample) > _MAX_CONTROL_SHARE:
+        raise InputError(f"{name}: binary file (many control characters), not text")
+    return text, encoding
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page: block elements and <br> break lines, scripts dropped."""
+    from bs4 import BeautifulSoup
+    from bs4.element import NavigableString, Tag
+
+    soup = BeautifulSoup(html, "html.parser")
+    out: list[str] = []
+
+    def newline() -> None:
+        if out and not out[-1].endswith("\n"):
+            out.append("\n")
+
+    # An explicit stack, not recursion: scraped pages can nest thousands of levels deep.
+    stack: list[tuple[Any, bool, bool]] = [(soup, False, False)]  # node, leaving, in_pre
+    while stack:
+        node, leaving, in_pre = stack.pop()
+        if leaving:
+            newline()
+            continue
+        if isinstance(node, Tag):
+            tag = (node.name or "").lower()
+            if tag in _SKIP_TAGS:
+                continue
+            if tag == "br":
+                out.append("\n")
+                continue
+            block = tag in _BLOCK_TAGS
+            if block:
+                newline()
+                stack.append((node, True, in_pre))
+            child_pre = in_pre or tag == "pre"
+            stack.extend((c, False, child_pre) for c in reversed(node.contents))
+        elif type(node) is NavigableString:
+            # Subclasses (Comment, Doctype, CData, ProcessingInstruction) are not visible.
+            s = str(node)
+            if not in_pre:
+                s = _WS_RE.sub(" ", s)
+                if out and out[-1].endswith("\n"):
+                    s = s.lstrip(" ")
+            if s:
+                out.append(s)
+    lines = [line.strip(" ") for line in "".join(out).split("\n")]
+    return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip("\n")
+
+
+def _docx_text(data: bytes, name: str) -> str:
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        return "\n".join(_docx_paragraphs(document.element.body, document))
+    except Exception as e:
+        raise InputError(
+            f"{name}: not a valid .docx file (corrupt, or an old .doc renamed): "
+            f"{type(e).__name__}"
+        ) from None
+
+
+def _docx_paragraphs(parent: Any, document: Any) -> Iterator[str]:
+    """Paragraph texts of a body or table cell, tables included, in document order."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in parent.iterchildren():
+        if child.tag == qn("w:p"):
+            yield Paragraph(child, document).text
+        elif child.tag == qn("w:tbl"):
+            table = Table(child, document)
+            for row in table.rows:
+                seen: set[int] = set()
+                for cell in row.cells:
+                    # Merged cells come back once per grid column they span.
+                    if id(cell._tc) in seen:
+                        continue
+                    seen.add(id(cell._tc))
+                    yield from _docx_paragraphs(cell._tc, document)
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _docx_paragraphs(content, document)
+
+
+def _pdf_text(data: bytes, name: str) -> str:
+    from pypdf import PdfReader
+
+    # pypdf raises many exception types for broken files; all of them mean "corrupt".
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError(f"{name}: the PDF is encrypted; save an unencrypted copy")
+        pages = list(reader.pages)
+    except InputError:
+        raise
+    except Exception as e:
+        raise InputError(f"{name}: not a valid PDF file (corrupt): {type(e).__name__}") from None
+    texts: list[str] = []
+    for number, page in enumerate(pages, start=1):
+        try:
+            texts.append(page.extract_text() or "")
+        except Exception as e:
+            raise InputError(
+                f"{name}: cannot read the text of PDF page {number} (corrupt): {type(e).__name__}"
+            ) from None
+    text = "\n".join(texts)
+    if not text.strip():
+        raise InputError(
+            f"{name}: the PDF has no text layer (scanned images?); run OCR on it first"
+        )
+    return text

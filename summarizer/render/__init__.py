@@ -1,0 +1,1 @@
+"""Renderers: a SummaryDocument in, text out (rich, json, markdown, html)."""

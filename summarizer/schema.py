@@ -1,0 +1,227 @@
+"""The output contract (schema_version "1") and the smaller per-chunk model the LLM fills.
+
+In: nothing. Out: pydantic models. No I/O here; this module imports nothing of ours.
+
+Two families:
+- `SummaryDocument` → `ReportSummary` → `Finding` / `Metric` / `Evidence`: what the tool
+  writes. Offsets, `verified`, redaction flags and provenance are computed by code.
+- `ChunkExtraction` → `ExtractedFinding` / `ExtractedMetric`: what a backend returns for
+  one chunk. Every field is required and no extra property is allowed, so OpenAI's strict
+  structured outputs accept the JSON Schema as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+Topic = Literal[
+    "investment_promotion",
+    "projects",
+    "enterprise_services",
+    "industrial_economy",
+    "infrastructure",
+    "innovation_talent",
+    "land_resources",
+    "environment_safety",
+    "governance",
+    "party_building",
+    "people_livelihood",
+    "other",
+]
+
+#: Chinese label of each topic, for rendering.
+TOPIC_LABELS: dict[str, str] = {
+    "investment_promotion": "招商引资",
+    "projects": "项目建设",
+    "enterprise_services": "企业服务",
+    "industrial_economy": "经济运行",
+    "infrastructure": "平台与基础设施",
+    "innovation_talent": "科技创新与人才",
+    "land_resources": "土地与要素保障",
+    "environment_safety": "安全环保",
+    "governance": "体制机制与营商环境",
+    "party_building": "党建",
+    "people_livelihood": "民生与社会事业",
+    "other": "其他",
+}
+
+FindingKind = Literal["achievement", "problem", "plan", "other"]
+
+#: Which ReportSummary list holds findings of each kind.
+KIND_FIELDS: dict[str, str] = {
+    "achievement": "achievements",
+    "problem": "problems",
+    "plan": "plans",
+    "other": "other",
+}
+
+MetricKind = Literal["actual", "target"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- output
+
+
+class Metric(_Strict):
+    """A figure as the report states it."""
+
+    name: str = Field(description="What is measured, e.g. 规上工业总产值.")
+    raw: str = Field(description="The figure exactly as written, e.g. 184.7亿元, X亿元, -*%.")
+    value: float | None = Field(description="The number; null when the figure is redacted.")
+    unit: str | None = Field(description="Unit as written (亿元, 万元, %, 家, 亩 ...); null if none.")
+    change_pct: float | None = Field(
+        description="Year-on-year change in percent (同比增长16.2% → 16.2; 下降 → negative); "
+        "null if not stated or redacted."
+    )
+    kind: MetricKind = Field(description="actual: achieved; target: planned (计划, 力争, 目标, 预计).")
+    redacted: bool = Field(description="True when the report hides the number (X, xx, *).")
+
+
+class Evidence(_Strict):
+    """A verbatim passage of the source that supports a finding."""
+
+    quote: str = Field(description="Verbatim source text.")
+    start: int | None = Field(
+        description="Offset of the quote in the decoded source text; null if it was not found."
+    )
+    end: int | None = Field(description="End offset (exclusive); source_text[start:end] == quote.")
+
+
+class Finding(_Strict):
+    """One achievement, problem, plan or other item of a report."""
+
+    title: str = Field(description="Short label, e.g. 招商引资.")
+    summary: str = Field(description="One sentence.")
+    topic: Topic = Field(description="Fixed topic category.")
+    metrics: list[Metric] = Field(description="Figures this finding states.")
+    entities: list[str] = Field(description="Companies, projects and parks named.")
+    evidence: list[Evidence] = Field(description="Verbatim support with offsets.")
+    verified: bool = Field(
+        description="True when every quote was found in the source and every number of the "
+        "finding occurs in its source chunk."
+    )
+
+
+class ReportSummary(_Strict):
+    """The summary of one report (a file may hold several)."""
+
+    title: str | None = Field(description="Report title as written; null if none.")
+    organization: str | None = Field(description="The zone or committee; null if unknown/redacted.")
+    summary_year: int | None = Field(description="Year the achievements cover; null if redacted.")
+    plan_year: int | None = Field(description="Year the plans cover; null if unknown.")
+    overview: str = Field(description="Two or three sentences.")
+    key_metrics: list[Metric] = Field(description="Headline figures of the report.")
+    achievements: list[Finding]
+    problems: list[Finding]
+    plans: list[Finding]
+    other: list[Finding] = Field(description="Items that are none of the three, e.g. 意见和建议.")
+    warnings: list[str]
+
+
+class Source(_Strict):
+    path: str
+    sha256: str = Field(description="SHA-256 of the file's bytes.")
+    chars: int = Field(description="Length of the decoded text in characters.")
+    encoding: str
+    format: str = Field(description="txt, md, docx, html or pdf.")
+
+
+class Usage(_Strict):
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+        )
+
+
+class Provenance(_Strict):
+    backend: str
+    model: str | None
+    prompt_version: str = Field(description="Hash of the prompt files.")
+    tool_version: str
+    usage: Usage
+    elapsed_s: float
+
+
+class SummaryDocument(_Strict):
+    """What `summarizer summarize` writes for one input file."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    source: Source
+    reports: list[ReportSummary]
+    warnings: list[str]
+    provenance: Provenance
+
+
+# --------------------------------------------------------------------------- per chunk
+
+
+class ExtractedMetric(_Strict):
+    name: str = Field(description="What is measured, in the report's words.")
+    raw: str = Field(
+        description="The figure copied exactly as written, unit included: 184.7亿元, X亿元, *%. "
+        "Never fill in a redacted figure."
+    )
+    change_pct: float | None = Field(
+        description="Year-on-year change in percent as written (下降 → negative); null if absent "
+        "or redacted."
+    )
+    kind: MetricKind = Field(description="actual, or target for planned figures.")
+
+
+class ExtractedFinding(_Strict):
+    kind: FindingKind = Field(
+        description="achievement (成绩), problem (问题/不足), plan (计划/思路), or other "
+        "(e.g. 意见和建议)."
+    )
+    title: str = Field(description="Short label of 2-8 characters, e.g. 招商引资.")
+    summary: str = Field(description="One sentence summarising the item, only facts of the text.")
+    topic: Topic
+    metrics: list[ExtractedMetric]
+    entities: list[str] = Field(description="Companies, projects and parks named in the item.")
+    quotes: list[str] = Field(
+        description="One to three passages copied verbatim from the text that support the item."
+    )
+
+
+class ChunkExtraction(_Strict):
+    """What a backend returns for one chunk."""
+
+    organization: str | None = Field(
+        description="The zone or committee the report is about, as written; null if not stated "
+        "in this text or redacted."
+    )
+    key_metrics: list[ExtractedMetric] = Field(
+        description="Headline figures of the whole zone stated in this text (total output, "
+        "investment, revenue...); empty if none."
+    )
+    findings: list[ExtractedFinding]
+
+
+class OverviewText(_Strict):
+    overview: str = Field(description="Two or three sentences summarising the report.")
+
+
+def summary_json_schema() -> dict[str, Any]:
+    """The JSON Schema of `SummaryDocument` (what `summarizer schema` prints)."""
+    return SummaryDocument.model_json_schema()
+
+
+def schema_fingerprint() -> str:
+    """Canonical JSON of the chunk model's schema; part of the cache key."""
+    return json.dumps(ChunkExtraction.model_json_schema(), sort_keys=True, ensure_ascii=False)

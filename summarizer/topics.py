@@ -1,0 +1,35 @@
+"""The topic of a finding by keywords: a table to read and extend.
+
+In: a finding's title and summary. Out: one of schema.Topic. The first topic whose keywords
+occur most often in the title wins; the summary breaks ties and fills in when the title has
+none. Order matters only for ties: earlier rows win.
+"""
+
+from __future__ import annotations
+
+TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
+    ("party_building", ("党建", "党风", "廉政", "党支部", "党员", "党的建设", "从严治党", "主题教育", "纪律", "清廉")),
+    ("investment_promotion", ("招商", "引资", "签约", "引进", "外资", "招大引强", "选资", "商回归")),
+    ("projects", ("项目建设", "重点项目", "项目推进", "开工", "竣工", "投产", "落项目", "抓项目", "项目攻坚", "项目")),
+    ("enterprise_services", ("企业服务", "服务企业", "惠企", "纾困", "帮扶", "服企", "助企", "企业培育", "小升规", "服务")),
+    ("industrial_economy", ("经济", "产值", "营收", "营业收入", "税收", "指标", "工业增加值", "运行", "增长", "商贸", "产业", "转型")),
+    ("infrastructure", ("基础设施", "平台", "道路", "管网", "配套", "载体", "园区建设", "厂房", "承载", "框架")),
+    ("innovation_talent", ("创新", "科技", "研发", "人才", "高新技术", "专精特新", "孵化")),
+    ("land_resources", ("土地", "用地", "要素", "资金保障", "融资", "腾笼换鸟", "闲置", "集约", "征迁", "收储", "资产")),
+    ("environment_safety", ("安全", "环保", "生态", "消防", "应急", "环境保护", "污水", "绿色", "低碳", "安环")),
+    ("governance", ("营商环境", "体制", "机制", "改革", "管理", "规划", "监管", "审批", "更名", "政策")),
+    ("people_livelihood", ("民生", "就业", "社会事业", "教育", "劳动", "安置", "城改", "整治", "平安", "信访", "产城融合")),
+]
+
+
+def topic_for(title: str, summary: str = "") -> str:
+    """The topic whose keywords best match the title (then the summary); "other" if none."""
+    for text in (title, summary):
+        best, best_hits = "other", 0
+        for topic, words in TOPIC_KEYWORDS:
+            hits = sum(text.count(w) for w in words)
+            if hits > best_hits:
+                best, best_hits = topic, hits
+        if best_hits:
+            return best
+    return "other"
