@@ -109,7 +109,7 @@ def _resolve_source(doc: SummaryDocument, output_path: str, source_path: str | N
 
 def check_output(output_path: str, source_path: str | None = None) -> CheckReport:
     """Validate an output JSON and re-ground every finding against its source file."""
-    from summarizer.pipeline import analyse
+    from summarizer.pipeline import analyse_source
     from summarizer.read import read_source
 
     loaded = load_output(output_path)
@@ -123,7 +123,7 @@ def check_output(output_path: str, source_path: str | None = None) -> CheckRepor
             f"source changed since summarizing: sha256 {source.sha256[:12]}…≠"
             f"{doc.source.sha256[:12]}… ({path}); summarize it again"
         )
-    analysis = analyse(str(path))
+    analysis = analyse_source(source)
     report = check_document(doc, source.text, analysis)
     report.output_path = output_path
     report.source_path = str(path)

@@ -135,7 +135,7 @@ def _pack(
 def _group_piece(
     section: Section, a: int, b: int, first: Section | None, path: tuple[str, ...]
 ) -> Piece:
-    label = _label(first) if first is not None and first.start == a else ""
+    label = _label(first) if first is not None else ""
     return (a, b, section.kind, path + ((label,) if label else ()))
 
 

@@ -225,6 +225,10 @@ def _compose_zh(s: ReportSummary) -> str:
     return text
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _compose_en(s: ReportSummary) -> str:
     of_year = f" of {s.summary_year}" if s.summary_year else ""
     if s.achievements:
@@ -236,12 +240,12 @@ def _compose_en(s: ReportSummary) -> str:
         first = f"The report lists no specific achievements{of_year}"
     parts = [first]
     if s.problems:
-        parts.append(f"identifies {len(s.problems)} problems")
+        parts.append(f"identifies {_count(len(s.problems), 'problem')}")
     if s.plans:
         for_year = f" for {s.plan_year}" if s.plan_year else ""
-        parts.append(f"sets out {len(s.plans)} plans{for_year}")
+        parts.append(f"sets out {_count(len(s.plans), 'plan')}{for_year}")
     if s.other:
-        parts.append(f"makes {len(s.other)} other requests or suggestions")
+        parts.append(f"makes {_count(len(s.other), 'other request')}")
     if len(parts) > 1:
         text = "; ".join(parts[:-1]) + "; and " + parts[-1] + "."
     else:

@@ -98,13 +98,20 @@ _UNLIKELY_RE = re.compile(
     "\uac00-\ud7af\ue000-\uf8ff\uf900-\ufaff\ufe30-\ufe6f]"
 )
 _SCORE_SAMPLE_CHARS = 50_000
+# Characters of ordinary Chinese or English text: printable ASCII and whitespace, CJK
+# symbols and punctuation, CJK ideographs, fullwidth forms.
+_PLAUSIBLE_RE = re.compile(
+    "[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+)
 
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote caption center dd details dialog dir div dl dt fieldset "
     "figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr legend li main "
     "menu nav ol p pre section summary table tbody td tfoot th thead title tr ul option".split()
 )
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
+# Not <head> as a whole: html.parser does not repair an unclosed <head>, which would then
+# swallow the whole page.
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "title"})
 _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
 
@@ -194,7 +201,9 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
             try:
                 return _checked(data.decode(codec), label, name)
             except UnicodeDecodeError:
-                raise InputError(f"{name}: undecodable: has a {label} BOM but invalid data") from None
+                raise InputError(
+                    f"{name}: undecodable: has a {label} BOM but invalid data"
+                ) from None
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise InputError(f"{name}: binary file ({what}), not text")
@@ -203,12 +212,9 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     if b"\x00" in data:
-        codec16 = _utf16_without_bom(data)
-        if codec16 is not None:
-            try:
-                return _checked(data.decode(codec16), "utf-16", name)
-            except UnicodeDecodeError:
-                pass
+        text16 = _utf16_without_bom(data)
+        if text16 is not None:
+            return _checked(text16, "utf-16", name)
         raise InputError(f"{name}: binary file (contains NUL bytes), not text")
     gb = _try_decode(data, "gb18030")
     big5 = _try_decode(data, "big5")
@@ -236,19 +242,23 @@ def _try_decode(data: bytes, codec: str) -> str | None:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """"utf-16-le"/"utf-16-be" when NULs sit mostly at one parity (ASCII in UTF-16)."""
+    """The text if the bytes read as UTF-16 (LE or BE) without a BOM, else None."""
     if len(data) % 2:
         return None
-    even = data[0::2].count(0)
-    odd = data[1::2].count(0)
-    pairs = len(data) // 2
-    # Chinese UTF-16 has NULs only in its ASCII chars (digits, spaces, newlines), so ask
-    # for a few percent, all on one side; random binary has them on both sides.
-    if odd >= max(2, pairs // 50) and even <= odd // 20:
-        return "utf-16-le"
-    if even >= max(2, pairs // 50) and odd <= even // 20:
-        return "utf-16-be"
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = _try_decode(data, codec)
+        # NUL parity alone misleads: 一 (U+4E00) and 开 (U+5F00) hold a NUL byte too. Text
+        # read with the right byte order is ASCII and CJK; wrong order or binary is mostly not.
+        if text is not None and _plausible_share(text) >= 0.9:
+            return text
     return None
+
+
+def _plausible_share(text: str) -> float:
+    sample = text[:_SCORE_SAMPLE_CHARS]
+    if not sample:
+        return 0.0
+    return len(_PLAUSIBLE_RE.findall(sample)) / len(sample)
 
 
 def _chinese_score(text: str) -> float:
@@ -272,8 +282,7 @@ def _guess(data: bytes, name: str) -> tuple[str, str]:
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise InputError(
-            f"{name}: undecodable: not valid UTF-8, GBK/GB18030 or Big5 text; "
-            "convert it to UTF-8"
+            f"{name}: undecodable: not valid UTF-8, GBK/GB18030 or Big5 text; convert it to UTF-8"
         )
     return str(best), str(best.encoding)
 
@@ -339,8 +348,7 @@ def _docx_text(data: bytes, name: str) -> str:
         return "\n".join(_docx_paragraphs(document.element.body, document))
     except Exception as e:
         raise InputError(
-            f"{name}: not a valid .docx file (corrupt, or an old .doc renamed): "
-            f"{type(e).__name__}"
+            f"{name}: not a valid .docx file (corrupt, or an old .doc renamed): {type(e).__name__}"
         ) from None
 
 

@@ -353,7 +353,9 @@ def _leading_title(text: str, titles: list[tuple[int, int]]) -> tuple[int, int] 
             return (start, end)
     for line_m in re.finditer(r"[^\n]+", text[:600]):
         line = line_m.group(0).strip()
-        if _NUMBERED.match(line):
+        if "。" in line:
+            break  # the body has started
+        if _NUMBERED.match(line) or _PART_LINE.match(line):
             continue
         if 4 <= len(line) <= 40 and not re.search(r"[。，,；;]", line) and (
             "总结" in line or "工作" in line or "报告" in line

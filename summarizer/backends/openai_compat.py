@@ -63,7 +63,9 @@ class OpenAIBackend:
 
     name = "openai"
 
-    def __init__(self, settings: Settings, *, http_client: httpx2.AsyncClient | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, http_client: httpx2.AsyncClient | None = None
+    ) -> None:
         from openai import AsyncOpenAI
 
         self.settings = settings
@@ -234,7 +236,9 @@ class OpenAIBackend:
         choice = completion.choices[0]
         usage = _usage(completion)
         if choice.message.refusal:
-            raise ExtractionError(self._clean(f"model refused: {_short(choice.message.refusal, 300)}"))
+            raise ExtractionError(
+                self._clean(f"model refused: {_short(choice.message.refusal, 300)}")
+            )
         parsed = choice.message.parsed
         if parsed is None:
             raise _InvalidAnswer(choice.message.content or "", "the answer was empty", usage)
@@ -256,9 +260,13 @@ class OpenAIBackend:
         if choice.finish_reason == "length":
             raise self._truncated()
         if choice.finish_reason == "content_filter":
-            raise ExtractionError(f"{self.model}: the provider's content filter rejected this chunk")
+            raise ExtractionError(
+                f"{self.model}: the provider's content filter rejected this chunk"
+            )
         if choice.message.refusal:
-            raise ExtractionError(self._clean(f"model refused: {_short(choice.message.refusal, 300)}"))
+            raise ExtractionError(
+                self._clean(f"model refused: {_short(choice.message.refusal, 300)}")
+            )
         content = choice.message.content or ""
         if not content.strip():
             raise _InvalidAnswer("", "the answer was empty", usage)
@@ -316,9 +324,7 @@ class OpenAIBackend:
             if e.status_code in (400, 422):
                 hint = "; if the server lacks structured outputs, try --json-mode"
             raise ExtractionError(
-                self._clean(
-                    f"HTTP {e.status_code} from {self.base_url}: {_status_reason(e)}{hint}"
-                )
+                self._clean(f"HTTP {e.status_code} from {self.base_url}: {_status_reason(e)}{hint}")
             ) from e
         except openai.APIError as e:
             raise ExtractionError(

@@ -175,7 +175,9 @@ def _metric_kind(kind: str) -> str:
 
 
 def _redacted_badge() -> str:
-    return '<span class="badge badge-redacted" title="数字被原文隐藏，不作推测">已脱敏 redacted</span>'
+    return (
+        '<span class="badge badge-redacted" title="数字被原文隐藏，不作推测">已脱敏 redacted</span>'
+    )
 
 
 def _metrics_table(metrics: Sequence[Metric], css: str) -> str:
@@ -282,7 +284,9 @@ def _findings_html(doc: SummaryDocument) -> str:
             )
         if report.warnings:
             items = "".join(f"<li>{_e(w)}</li>" for w in report.warnings)
-            parts.append(f'<details class="warnings"><summary>警告 warnings ({len(report.warnings)})</summary><ul>{items}</ul></details>')
+            parts.append(
+                f'<details class="warnings"><summary>警告 warnings ({len(report.warnings)})</summary><ul>{items}</ul></details>'
+            )
         parts.append("</section>")
         out.append("".join(parts))
     if not doc.reports:
@@ -302,7 +306,9 @@ def _legend() -> str:
         for kind, (zh, en) in KIND_LABELS.items()
     ]
     items.append('<span class="lg lg-masked"><span class="sw"></span>已屏蔽 masked</span>')
-    items.append('<span class="lg"><span class="badge badge-unverified">未核验</span>unverified</span>')
+    items.append(
+        '<span class="lg"><span class="badge badge-unverified">未核验</span>unverified</span>'
+    )
     items.append('<span class="lg"><span class="badge badge-redacted">已脱敏</span>redacted</span>')
     return f'<div class="legend">{"".join(items)}</div>'
 
@@ -342,7 +348,9 @@ def render_html(doc: SummaryDocument, source_text: str, masks: Sequence[Mask]) -
         f'<span class="hint">{len(spans)} 处证据 spans · 点击高亮选择条目</span></div>'
         f'<pre class="source" id="source-text">{source}</pre></section>'
         '<section class="pane findings-pane" id="findings" aria-label="findings">'
-        f"{_findings_html(doc)}</section></main><script>{_JS}</script></body></html>\n"
+        '<div class="pane-title">条目 Findings<span class="hint">点击条目定位原文 · click to locate'
+        f'</span></div><div class="findings-body">{_findings_html(doc)}</div></section></main>'
+        f"<script>{_JS}</script></body></html>\n"
     )
 
 
@@ -372,8 +380,7 @@ def render_html_index(entries: list[IndexEntry]) -> str:
         if e.verified_share is not None:
             pct = max(0.0, min(1.0, e.verified_share))
             share = (
-                f'<span class="bar"><span style="width:{pct * 100:.0f}%"></span></span>'
-                f"{pct:.0%}"
+                f'<span class="bar"><span style="width:{pct * 100:.0f}%"></span></span>{pct:.0%}'
             )
         status_css = "ok" if e.status == "ok" else ("error" if e.error else "other")
         rows.append(
@@ -452,7 +459,8 @@ mark.ev.flash{animation:flash 1.4s ease-out 1}
 .masked{color:var(--mask);background:repeating-linear-gradient(45deg,#f2f4f7 0 3px,
 transparent 3px 6px);text-decoration:line-through;text-decoration-color:#d0d5dd}
 mark.ev.masked{color:var(--mask)}
-.findings-pane{padding:0 20px 40vh}
+.findings-body{padding:0 20px 40vh}
+mark.ev,.finding{scroll-margin:48px}
 .report{margin:18px 0 28px}
 .report h2{font-size:17px;margin:0 0 2px;display:flex;gap:8px;align-items:baseline}
 .r-num{flex:none;display:inline-grid;place-items:center;width:22px;height:22px;border-radius:50%;

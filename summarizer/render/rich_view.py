@@ -137,11 +137,14 @@ def _footer(doc: SummaryDocument) -> Text:
     tokens = f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens"
     if u.cached_tokens:
         tokens += f" ({u.cached_tokens:,} cached)"
-    line = (
-        f"{doc.source.path} · backend {p.backend} · model {p.model or '–'} · "
-        f"{u.calls} calls · {tokens} · {p.elapsed_s:.1f} s · summarizer {p.tool_version}"
+    source = (
+        f"source {doc.source.path} · {doc.source.chars:,} chars · sha256 {doc.source.sha256[:12]}"
     )
-    return Text(line, style="dim")
+    run = (
+        f"backend {p.backend} · model {p.model or '–'} · {u.calls} calls · {tokens} · "
+        f"{p.elapsed_s:.1f} s · summarizer {p.tool_version}"
+    )
+    return Text(f"{source}\n{run}", style="dim")
 
 
 def render_rich(doc: SummaryDocument, console: Console) -> None:

@@ -1,0 +1,42 @@
+"""Chunks: section-aligned, within the budget, covering the analysed text exactly once."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.config import Settings
+from summarizer.pipeline import analyse
+
+from conftest import seed_paths
+
+
+@pytest.mark.parametrize("budget", [6000, 600, 250])
+@pytest.mark.parametrize("seed", seed_paths(), ids=lambda p: p.stem)
+def test_chunks_tile_the_file_and_respect_the_budget(seed, budget: int) -> None:  # type: ignore[no-untyped-def]
+    analysis = analyse(seed, Settings(chunk_tokens=budget))
+    chunks = analysis.chunks
+    text = analysis.clean.text
+    assert chunks[0].start == 0 and chunks[-1].end == len(text)
+    for a, b in zip(chunks, chunks[1:], strict=False):
+        assert a.end == b.start
+    assert "".join(c.text for c in chunks) == analysis.clean.analysed(0, len(text))
+    for c in chunks:
+        sentence_ends = "。！？!?；;\n"
+        if c.tokens > budget:
+            # Only a single sentence longer than the budget may exceed it.
+            inner = c.text.rstrip(sentence_ends + "”’」』)）")
+            assert not any(ch in sentence_ends for ch in inner.strip()), c.text[:80]
+
+
+def test_parts_that_fit_stay_whole() -> None:
+    analysis = analyse(next(p for p in seed_paths() if p.name.startswith("003")))
+    assert len(analysis.chunks) == 9  # one per part, the preambles riding along
+    assert [c.kind for c in analysis.chunks[:4]] == ["achievements", "problems", "plans", "other"]
+    assert [c.report for c in analysis.chunks] == [0, 0, 0, 0, 1, 1, 2, 2, 2]
+
+
+def test_small_budget_splits_at_sub_headings_with_breadcrumbs() -> None:
+    analysis = analyse(next(p for p in seed_paths() if p.name.startswith("000")), Settings(chunk_tokens=600))
+    paths = [c.path for c in analysis.chunks]
+    assert ("一、2021年工作总结", "(一)招商引资方面") in paths
+    assert all(c.kind in ("achievements", "plans") for c in analysis.chunks)

@@ -1,0 +1,241 @@
+"""The rich and Markdown renderings of a SummaryDocument, built in code."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.console import Console
+
+from summarizer.render.markdown import escape, render_markdown
+from summarizer.render.rich_view import metric_inline, render_rich
+from summarizer.schema import (
+    Evidence,
+    Finding,
+    Metric,
+    Provenance,
+    ReportSummary,
+    Source,
+    SummaryDocument,
+    Usage,
+)
+
+
+def _metric(name: str, raw: str, value: float | None, unit: str | None, **kw: object) -> Metric:
+    fields: dict[str, object] = {
+        "change_pct": None,
+        "kind": "actual",
+        "redacted": value is None,
+        **kw,
+    }
+    return Metric(name=name, raw=raw, value=value, unit=unit, **fields)  # type: ignore[arg-type]
+
+
+def _finding(
+    title: str,
+    summary: str,
+    topic: str = "investment_promotion",
+    *,
+    metrics: list[Metric] | None = None,
+    evidence: list[Evidence] | None = None,
+    verified: bool = True,
+) -> Finding:
+    return Finding(
+        title=title,
+        summary=summary,
+        topic=topic,  # type: ignore[arg-type]
+        metrics=metrics or [],
+        entities=[],
+        evidence=evidence or [],
+        verified=verified,
+    )
+
+
+def _doc(reports: list[ReportSummary], warnings: list[str] | None = None) -> SummaryDocument:
+    return SummaryDocument(
+        source=Source(
+            path="reports/zone_2023.txt",
+            sha256="ab" * 32,
+            chars=1234,
+            encoding="utf-8",
+            format="txt",
+        ),
+        reports=reports,
+        warnings=warnings or [],
+        provenance=Provenance(
+            backend="openai",
+            model="qwen-plus",
+            prompt_version="p1",
+            tool_version="0.1.0",
+            usage=Usage(calls=3, prompt_tokens=1200, completion_tokens=345, cached_tokens=100),
+            elapsed_s=2.46,
+        ),
+    )
+
+
+def plain_doc() -> SummaryDocument:
+    output = _metric("规上工业总产值", "184.7亿元", 184.7, "亿元", change_pct=16.2)
+    report = ReportSummary(
+        title="某经济开发区2023年工作总结",
+        organization="某经济开发区管委会",
+        summary_year=2023,
+        plan_year=2024,
+        overview="园区经济稳中有进。招商引资成效明显。",
+        key_metrics=[output, _metric("固定资产投资", "35亿元", 35.0, "亿元", kind="target")],
+        achievements=[
+            _finding(
+                "招商引资",
+                "全年签约项目12个。",
+                metrics=[_metric("签约项目", "12个", 12.0, "个")],
+                evidence=[Evidence(quote="全年签约项目12个", start=40, end=48)],
+            ),
+            _finding("经济运行", "产值稳步增长。", "industrial_economy", metrics=[output]),
+        ],
+        problems=[_finding("要素制约", "土地指标紧张。", "land_resources")],
+        plans=[_finding("项目建设", "推进重点项目开工。", "projects")],
+        other=[],
+        warnings=[],
+    )
+    return _doc([report])
+
+
+def redacted_doc() -> SummaryDocument:
+    report = ReportSummary(
+        title=None,
+        organization=None,
+        summary_year=None,
+        plan_year=2024,
+        overview="园区营业收入[red]有所增长[/red]。",
+        key_metrics=[_metric("营业收入", "X亿元", None, "亿元"), _metric("税收", "*%", None, "%")],
+        achievements=[
+            _finding(
+                "经济运行",
+                "营业收入增长*%。",
+                "industrial_economy",
+                evidence=[Evidence(quote="营业收入同比增长", start=None, end=None)],
+                verified=False,
+            )
+        ],
+        problems=[],
+        plans=[],
+        other=[_finding("意见建议", "请求上级支持用地指标。", "other")],
+        warnings=["finding 1: quote not found in the source"],
+    )
+    return _doc([report, report], warnings=["2 reports found"])
+
+
+def _rich_text(doc: SummaryDocument, width: int = 100) -> str:
+    console = Console(width=width, color_system=None, record=True)
+    render_rich(doc, console)
+    return console.export_text()
+
+
+# --------------------------------------------------------------------------- rich
+
+
+def test_rich_shows_header_overview_metrics_and_lists() -> None:
+    text = _rich_text(plain_doc())
+    assert "某经济开发区2023年工作总结" in text
+    assert "organization: 某经济开发区管委会" in text
+    assert "summary year 2023 · plan year 2024" in text
+    assert "园区经济稳中有进。" in text
+    assert "Key metrics" in text
+    # the key-metrics row carries name, raw, change and kind
+    row = next(line for line in text.splitlines() if "规上工业总产值" in line and "+16.2%" in line)
+    assert "184.7亿元" in row and "actual" in row
+    assert "target" in next(line for line in text.splitlines() if "固定资产投资" in line)
+    assert "Achievements 成绩 (2)" in text
+    assert "Problems 问题 (1)" in text
+    assert "Plans 计划 (1)" in text
+    assert "Other" not in text  # no empty "other" heading
+    assert "1. ✓ 招商引资  [招商引资]" in text
+    assert "metrics: 签约项目 12个" in text
+    assert "2. ✓ 经济运行  [经济运行]" in text
+    assert "[土地与要素保障]" in text
+    assert "unverified" not in text
+
+
+def test_rich_footer_has_provenance() -> None:
+    text = _rich_text(plain_doc())
+    footer = " ".join(text.split("─" * 20)[-1].split())
+    assert "source reports/zone_2023.txt · 1,234 chars · sha256 abababababab" in footer
+    assert "backend openai" in footer
+    assert "model qwen-plus" in footer
+    assert "3 calls" in footer
+    assert "1,200 prompt + 345 completion tokens (100 cached)" in footer
+    assert "2.5 s" in footer
+
+
+def test_rich_marks_unverified_redacted_and_warnings() -> None:
+    text = _rich_text(redacted_doc())
+    assert "(untitled report)" in text
+    assert "organization: (not stated)" in text
+    assert "summary year ? · plan year 2024" in text
+    assert "report 1/2" in text and "report 2/2" in text
+    assert "1. ✗ 经济运行  [经济运行]  unverified" in text
+    assert "Problems 问题 (0)" in text and "none stated" in text
+    assert "Other 其他 (1)" in text
+    redacted_row = next(line for line in text.splitlines() if "X亿元" in line)
+    assert "✱" in redacted_row
+    assert "⚠ finding 1: quote not found in the source" in text
+    assert "⚠ 2 reports found" in text
+    # document text is never read as rich markup
+    assert "[red]有所增长[/red]" in text
+
+
+def test_rich_fits_80_columns() -> None:
+    text = _rich_text(redacted_doc(), width=80) + _rich_text(plain_doc(), width=80)
+    assert "✗ 经济运行" in text
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+
+
+def test_metric_inline() -> None:
+    m = _metric("营业收入", "-*%", None, "%", kind="target")
+    assert metric_inline(m) == "营业收入 -*% [target] [redacted]"
+    assert (
+        metric_inline(_metric("利润", "3亿元", 3.0, "亿元", change_pct=-5.0)) == "利润 3亿元 (-5%)"
+    )
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def test_markdown_structure() -> None:
+    md = render_markdown(plain_doc())
+    lines = md.splitlines()
+    assert lines[0] == "# 某经济开发区2023年工作总结"
+    assert "**Organization:** 某经济开发区管委会 · summary year 2023 · plan year 2024" in lines
+    assert "园区经济稳中有进。招商引资成效明显。" in lines
+    assert "## Key metrics" in lines
+    assert "| 规上工业总产值 | 184.7亿元 | +16.2% | actual |  |" in lines
+    assert "| 固定资产投资 | 35亿元 |  | target |  |" in lines
+    assert "## Achievements 成绩" in lines
+    assert "1. ✓ **招商引资** (招商引资): 全年签约项目12个。" in lines
+    assert "   - Metrics: 签约项目 12个" in lines
+    assert "   > 全年签约项目12个  " in lines
+    assert "   > — *chars 40–48*" in lines
+    assert "## Problems 问题" in lines and "## Plans 计划" in lines
+    assert "## Other 其他" not in lines
+    assert lines[-1].startswith("*Source: reports/zone\\_2023.txt (sha256 abababababab…")
+    assert "backend openai · model qwen-plus · 3 calls · 1,545 tokens · 2.5 s*" in lines[-1]
+    assert md.endswith("\n") and not md.endswith("\n\n")
+
+
+def test_markdown_redacted_unverified_and_warnings() -> None:
+    md = render_markdown(redacted_doc())
+    lines = md.splitlines()
+    assert "# 1/2 · Report 1" in lines and "# 2/2 · Report 2" in lines
+    assert "**Organization:** (not stated) · summary year ? · plan year 2024" in lines
+    # the * of a redacted figure is escaped, so it is not read as emphasis
+    assert "| 营业收入 | X亿元 |  | actual | yes |" in lines
+    assert "| 税收 | \\*% |  | actual | yes |" in lines
+    assert "1. ✗ unverified **经济运行** (经济运行): 营业收入增长\\*%。" in lines
+    assert "   > — *not found in the source*" in lines
+    assert "*None stated.*" in lines
+    assert "## Other 其他" in lines
+    assert "## Warnings" in lines
+    assert "- finding 1: quote not found in the source" in lines
+    assert lines.count("# Warnings") == 1 and "- 2 reports found" in lines
+
+
+def test_markdown_escape() -> None:
+    assert escape("a|b *c* _d_ [e](f) <g>") == "a\\|b \\*c\\* \\_d\\_ \\[e\\](f) \\<g\\>"
+    assert escape("第一行\n第二行  尾") == "第一行 第二行 尾"
