@@ -189,7 +189,7 @@ def _to_float(num: str) -> float:
 
 
 def canonical_number(num: str) -> str:
-    """ "1,200" → "1200", "16.20" → "16.2", "05" → "5"."""
+    """The canonical form of a written number: 1,200 → 1200, 16.20 → 16.2, 05 → 5."""
     try:
         d = Decimal(normalize_width(num).replace(",", ""))
     except InvalidOperation:
@@ -309,6 +309,7 @@ def find_metrics(text: str, offset: int = 0) -> list[FoundMetric]:
         after = norm[end : _clause_end(norm, end)]
         name = metric_name(norm[cstart:start], after)
         if not name:
+            # A bare figure with no words in its clause measures nothing we could name.
             continue
         metric = Metric(
             name=name,
