@@ -18,7 +18,10 @@ _CRUFT_LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("share-site banner", re.compile(r"由会员分享[,，].{0,40}可在线阅读")),
     ("share-site banner", re.compile(r"》?由互联网用户整理提供")),
     ("share-site banner", re.compile(r"^\s*(来源|文章来源)\s*[:：].{0,20}(免责声明|网络整理)")),
-    ("related links", re.compile(r"^\s*(相关热词搜索|推荐访问|相关文章|相关推荐|猜你喜欢|热门文章)")),
+    (
+        "related links",
+        re.compile(r"^\s*(相关热词搜索|推荐访问|相关文章|相关推荐|猜你喜欢|热门文章)"),
+    ),
     ("copyright", re.compile(r"版权所有|All Rights Reserved|Powered by|ICP备|未经授权禁止复制")),
     ("page address", re.compile(r"^\s*(本文地址|本文链接|原文地址|原文链接)\s*[:：]")),
     ("disclaimer", re.compile(r"^\s*免责声明")),
@@ -27,13 +30,18 @@ _CRUFT_LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "publication metadata",
         re.compile(r"^\s*(索\s*引\s*号|发布机构|主题分类|公开日期|发文日期|文\s*号)\s*[:：].*\|"),
     ),
-    ("site chrome", re.compile(r"^\s*(Top|TOP|返回顶部|上一篇.*|下一篇.*|打印本页|关闭窗口|分享到.*)\s*$")),
+    (
+        "site chrome",
+        re.compile(r"^\s*(Top|TOP|返回顶部|上一篇.*|下一篇.*|打印本页|关闭窗口|分享到.*)\s*$"),
+    ),
     ("site chrome", re.compile(r"^\s*【?\s*字体\s*[:：]\s*大\s*中\s*小\s*】?")),
     ("site name", re.compile(r"^\s*[\u4e00-\u9fffA-Za-z]{2,8}(网|文库|文档网|范文网)\s*$")),
 ]
 
 # Phrases inserted inside a sentence by share sites ("答复解决问题 当前隐藏内容免费查看X项").
-_CRUFT_INLINE = re.compile(r"\s*(当前隐藏内容免费查看|以上内容仅为本文档的试下载部分.{0,30}?。?)\s*")
+_CRUFT_INLINE = re.compile(
+    r"\s*(当前隐藏内容免费查看|以上内容仅为本文档的试下载部分.{0,30}?。?)\s*"
+)
 
 # A line that is only a page number: "- 3 -", "— 12 —", "第3页", "第 3 页 共 9 页".
 _PAGE_LINE = re.compile(
@@ -43,7 +51,7 @@ _PAGE_LINE = re.compile(
 
 # Docx-sharing sites restart every page with "N、" at a line start, mid-sentence.
 _PAGE_MARKER = re.compile(r"(?m)^(\d{1,3})、")
-_SENTENCE_END = set("。！？!?；;：:」』”\"）)")
+_SENTENCE_END = set('。！？!?；;：:」』”"）)')
 
 
 def clean(source: SourceText) -> CleanText:

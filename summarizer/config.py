@@ -44,7 +44,11 @@ PROVIDERS: dict[str, Provider] = {
         "ollama", "http://localhost:11434/v1", "qwen2.5:7b", "OLLAMA_API_KEY", "o200k_base", False
     ),
     "vllm": Provider(
-        "vllm", "http://localhost:8000/v1", "Qwen/Qwen2.5-7B-Instruct", "VLLM_API_KEY", "o200k_base",
+        "vllm",
+        "http://localhost:8000/v1",
+        "Qwen/Qwen2.5-7B-Instruct",
+        "VLLM_API_KEY",
+        "o200k_base",
         False,
     ),
     "llamacpp": Provider(

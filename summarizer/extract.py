@@ -123,7 +123,9 @@ async def extract_chunks(
                 hit = cache.get(key)
                 if hit is not None:
                     return ChunkOutcome(chunk, hit, Usage(), cached=True)
-        request = ExtractRequest(chunk=chunk, report=reports[chunk.report], analysis=analysis, lang=lang)
+        request = ExtractRequest(
+            chunk=chunk, report=reports[chunk.report], analysis=analysis, lang=lang
+        )
         try:
             if limiter is not None:
                 async with limiter:

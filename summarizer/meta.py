@@ -23,7 +23,9 @@ _ZONE = re.compile(
 _GENERIC_PREFIX = re.compile(r"^(本|我|全|该|各|在|由|对|将|与|和|为|及|是|的|年度?|今年以来)")
 
 
-_VERB = re.compile(r"围绕|坚持|推进|实施|发挥|贯彻|领导|落实|打造|建设|加快|全力|面对|在|的|和|把|将|对")
+_VERB = re.compile(
+    r"围绕|坚持|推进|实施|发挥|贯彻|领导|落实|打造|建设|加快|全力|面对|在|的|和|把|将|对"
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def _title_year(title: str | None, *, plan: bool) -> int | None:
             return int(m.group(1))
         years = [int(y) for y in _YEAR.findall(title)]
         return years[1] if len(years) >= 2 else None
-    m = re.search(r"((?:19|20)\d{2})\s*年度?(?:工作)?总结", title)
+    m = re.search(r"((?:19|20)\d{2})\s*年[^0-9，。,]{0,8}?总结", title)
     if m:
         return int(m.group(1))
     return None

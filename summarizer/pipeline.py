@@ -29,7 +29,13 @@ from summarizer.extract import (
     raise_first_error,
 )
 from summarizer.ground import ground_finding, ground_metrics, ground_organization
-from summarizer.merge import GroundedFinding, compose_overview, merge_findings, merge_metrics, overview_digest
+from summarizer.merge import (
+    GroundedFinding,
+    compose_overview,
+    merge_findings,
+    merge_metrics,
+    overview_digest,
+)
 from summarizer.meta import report_meta
 from summarizer.read import read_source
 from summarizer.schema import (
@@ -79,7 +85,7 @@ def analyse_source(source: SourceText, settings: Settings | None = None) -> Anal
 
 
 def resolve_backend_name(settings: Settings) -> str:
-    """"auto" → openai when an API key is configured (or a local preset), else offline."""
+    """ "auto" → openai when an API key is configured (or a local preset), else offline."""
     if settings.backend != "auto":
         return settings.backend
     if settings.api_key() or not settings.preset.needs_key:
@@ -227,7 +233,8 @@ def _prompt_version(backend: Backend) -> str:
 def findings_count(doc: SummaryDocument) -> dict[str, int]:
     """Findings per kind over all reports."""
     return {
-        kind: sum(len(getattr(r, field)) for r in doc.reports) for kind, field in KIND_FIELDS.items()
+        kind: sum(len(getattr(r, field)) for r in doc.reports)
+        for kind, field in KIND_FIELDS.items()
     }
 
 

@@ -36,14 +36,19 @@ class CostEstimate:
     usd: float | None  # None: no price known for the model
 
 
-def price_of(model: str, price_in: float | None = None, price_out: float | None = None) -> tuple[float, float] | None:
+def price_of(
+    model: str, price_in: float | None = None, price_out: float | None = None
+) -> tuple[float, float] | None:
     """(input, output) price per million tokens, overrides first."""
     known = PRICES.get(model)
     if price_in is not None and price_out is not None:
         return price_in, price_out
     if known is None:
         return None
-    return (price_in if price_in is not None else known[0], price_out if price_out is not None else known[1])
+    return (
+        price_in if price_in is not None else known[0],
+        price_out if price_out is not None else known[1],
+    )
 
 
 def estimate(
@@ -62,7 +67,9 @@ def estimate(
     if overview:
         prompt += reports * OVERVIEW_TOKENS[0]
         completion += reports * OVERVIEW_TOKENS[1]
-    return CostEstimate(model, calls, prompt, completion, usd_for(model, prompt, completion, price_in, price_out))
+    return CostEstimate(
+        model, calls, prompt, completion, usd_for(model, prompt, completion, price_in, price_out)
+    )
 
 
 def usd_for(

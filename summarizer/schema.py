@@ -76,12 +76,16 @@ class Metric(_Strict):
     name: str = Field(description="What is measured, e.g. 规上工业总产值.")
     raw: str = Field(description="The figure exactly as written, e.g. 184.7亿元, X亿元, -*%.")
     value: float | None = Field(description="The number; null when the figure is redacted.")
-    unit: str | None = Field(description="Unit as written (亿元, 万元, %, 家, 亩 ...); null if none.")
+    unit: str | None = Field(
+        description="Unit as written (亿元, 万元, %, 家, 亩 ...); null if none."
+    )
     change_pct: float | None = Field(
         description="Year-on-year change in percent (同比增长16.2% → 16.2; 下降 → negative); "
         "null if not stated or redacted."
     )
-    kind: MetricKind = Field(description="actual: achieved; target: planned (计划, 力争, 目标, 预计).")
+    kind: MetricKind = Field(
+        description="actual: achieved; target: planned (计划, 力争, 目标, 预计)."
+    )
     redacted: bool = Field(description="True when the report hides the number (X, xx, *).")
 
 

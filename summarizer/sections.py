@@ -72,8 +72,14 @@ _INLINE_PLANS = re.compile(
 _KIND_RULES: list[tuple[PartKind, re.Pattern[str]]] = [
     ("other", re.compile(r"意见|建议|请求|诉求|需要.{0,6}(支持|帮助|协调)")),
     ("problems", re.compile(r"问题|不足|短板|困难|差距|薄弱|瓶颈|挑战")),
-    ("achievements", re.compile(r"完成情况|工作情况|开展情况|进展|总结|成绩|成效|回顾|主要做法|主要工作")),
-    ("plans", re.compile(r"思路|计划|打算|安排|重点|要点|目标|措施|举措|设想|展望|下一步|下步|明年|计戈")),
+    (
+        "achievements",
+        re.compile(r"完成情况|工作情况|开展情况|进展|总结|成绩|成效|回顾|主要做法|主要工作"),
+    ),
+    (
+        "plans",
+        re.compile(r"思路|计划|打算|安排|重点|要点|目标|措施|举措|设想|展望|下一步|下步|明年|计戈"),
+    ),
 ]
 
 
@@ -220,7 +226,9 @@ def _title_end(text: str, h: _Heading, next_start: int) -> int:
 
 def _looks_run_on(rest: str) -> bool:
     """Text after a part keyword that starts the body ("2024年,按照")."""
-    return bool(rest) and bool(re.match(r"\s*(\d{4}|[xX*]{2,4}|今|明)?年?[,，]|\s*[\u4e00-\u9fff]", rest))
+    return bool(rest) and bool(
+        re.match(r"\s*(\d{4}|[xX*]{2,4}|今|明)?年?[,，]|\s*[\u4e00-\u9fff]", rest)
+    )
 
 
 def _accept(cands: list[_Heading], text: str) -> list[_Heading]:
@@ -230,8 +238,10 @@ def _accept(cands: list[_Heading], text: str) -> list[_Heading]:
     last: dict[int, int] = {}
     for h in cands:
         prev = last.get(h.level)
-        strong = h.line_start or _after_boundary(text, h.start) or _right_after_heading(
-            text, h, accepted[-1] if accepted else None
+        strong = (
+            h.line_start
+            or _after_boundary(text, h.start)
+            or _right_after_heading(text, h, accepted[-1] if accepted else None)
         )
         fits = h.n == 1 if prev is None else h.n in (prev + 1, prev, prev + 2) or h.n == 1
         if h.level == 1:
@@ -284,7 +294,9 @@ def _inline_parts(text: str, headings: list[_Heading]) -> list[_Heading]:
             continue
         sentence_end = text.find("。", s)
         colon = min((i for i in (text.find(":", s), text.find("：", s)) if i >= 0), default=-1)
-        intro_end = colon + 1 if 0 <= colon < (sentence_end if sentence_end >= 0 else len(text)) else s
+        intro_end = (
+            colon + 1 if 0 <= colon < (sentence_end if sentence_end >= 0 else len(text)) else s
+        )
         out.append(_Heading(0, 0, "", s, s, intro_end, False, kind="problems"))
     return out
 
@@ -292,7 +304,9 @@ def _inline_parts(text: str, headings: list[_Heading]) -> list[_Heading]:
 # ----------------------------------------------------------------------------- reports
 
 
-_NUMBERED = re.compile(rf"^\s*(?:[{_CN}]{{1,3}}\s*[、.．]|[(（]\s*[{_CN}]{{1,3}}\s*[)）]|\d{{1,2}}\s*[、.．])")
+_NUMBERED = re.compile(
+    rf"^\s*(?:[{_CN}]{{1,3}}\s*[、.．]|[(（]\s*[{_CN}]{{1,3}}\s*[)）]|\d{{1,2}}\s*[、.．])"
+)
 
 
 def _find_titles(text: str) -> list[tuple[int, int]]:
@@ -357,8 +371,10 @@ def _leading_title(text: str, titles: list[tuple[int, int]]) -> tuple[int, int] 
             break  # the body has started
         if _NUMBERED.match(line) or _PART_LINE.match(line):
             continue
-        if 4 <= len(line) <= 40 and not re.search(r"[。，,；;]", line) and (
-            "总结" in line or "工作" in line or "报告" in line
+        if (
+            4 <= len(line) <= 40
+            and not re.search(r"[。，,；;]", line)
+            and ("总结" in line or "工作" in line or "报告" in line)
         ):
             s = line_m.start() + line_m.group(0).index(line)
             return (s, s + len(line))
@@ -395,7 +411,9 @@ def build_sections(clean: CleanText) -> list[Report]:
     return reports
 
 
-def _within_titles(h: _Heading, titles: list[tuple[int, int]], lo: int, main: tuple[int, int]) -> bool:
+def _within_titles(
+    h: _Heading, titles: list[tuple[int, int]], lo: int, main: tuple[int, int]
+) -> bool:
     if h.level not in (0, 1):
         return False
     return any(a <= h.start < b for a, b in titles if a <= main[1] + 200 and a >= lo)
@@ -487,9 +505,7 @@ def _build_report(
     parts: list[Section] = []
     first = roots[0].start if roots else comp.src_end(r_end)
     if _has_text(text, body_start, heads[0].start if heads else r_end):
-        parts.append(
-            Section(0, "", "", src_body, src_body, first, "preamble")
-        )
+        parts.append(Section(0, "", "", src_body, src_body, first, "preamble"))
     parts.extend(roots)
     title = None
     if title_span is not None:

@@ -84,7 +84,7 @@ _ESTIMATE_RATES: dict[str, tuple[float, float]] = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class TokenCounter:
     """Counts tokens of one encoding; `exact` is False when `source` is "estimate".
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import seed_paths
 
 from summarizer.config import Settings
 from summarizer.pipeline import analyse
-
-from conftest import seed_paths
 
 
 @pytest.mark.parametrize("budget", [6000, 600, 250])
@@ -36,7 +35,9 @@ def test_parts_that_fit_stay_whole() -> None:
 
 
 def test_small_budget_splits_at_sub_headings_with_breadcrumbs() -> None:
-    analysis = analyse(next(p for p in seed_paths() if p.name.startswith("000")), Settings(chunk_tokens=600))
+    analysis = analyse(
+        next(p for p in seed_paths() if p.name.startswith("000")), Settings(chunk_tokens=600)
+    )
     paths = [c.path for c in analysis.chunks]
     assert ("一、2021年工作总结", "(一)招商引资方面") in paths
     assert {c.kind for c in analysis.chunks} == {"preamble", "achievements", "plans"}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from conftest import seed_paths
+
 from summarizer.clean import clean
 from summarizer.document import SourceText
 from summarizer.pipeline import analyse
-
-from conftest import seed_paths
 
 
 def _clean(text: str):  # type: ignore[no-untyped-def]
@@ -24,7 +24,13 @@ def test_cruft_lines_are_masked_and_text_kept() -> None:
     )
     c = _clean(text)
     whys = {m.why for m in c.masks}
-    assert {"site navigation", "share-site banner", "related links", "copyright", "page address"} <= whys
+    assert {
+        "site navigation",
+        "share-site banner",
+        "related links",
+        "copyright",
+        "page address",
+    } <= whys
     assert c.text == text  # nothing deleted
     analysed = c.analysed(0, len(text))
     assert "小编" not in analysed and "版权所有" not in analysed and "本文地址" not in analysed
@@ -40,7 +46,9 @@ def test_inline_banner_inside_sentence() -> None:
 
 def test_page_markers_mid_sentence_are_masked() -> None:
     line = "有色金属新材料产业园完成工程投资额约3亿元" * 10
-    text = f"1、{line},已\n2、完成2栋厂房主体工程{line}\n3、亿元,应交增值税{line}\n4、今年以来帮助企业"
+    text = (
+        f"1、{line},已\n2、完成2栋厂房主体工程{line}\n3、亿元,应交增值税{line}\n4、今年以来帮助企业"
+    )
     c = _clean(text)
     assert [m.why for m in c.masks] == ["page number"] * 4
     analysed = c.analysed(0, len(text))

@@ -152,12 +152,18 @@ def seed_doc() -> tuple[str, SummaryDocument, list[Mask]]:
         plans=[
             finding(
                 "数字领航",
-                [ev(text, "(一)紧盯转型升级,进一步凸显产业优势"), Evidence(quote="不存在的引文", start=None, end=None)],
+                [
+                    ev(text, "(一)紧盯转型升级,进一步凸显产业优势"),
+                    Evidence(quote="不存在的引文", start=None, end=None),
+                ],
                 metrics=[metric("投资", "X亿元", None, redacted=True)],
                 verified=False,
             )
         ],
-        key_metrics=[metric("财政总收入", "12.8亿元", 12.8), metric("税收", "*亿元", None, redacted=True)],
+        key_metrics=[
+            metric("财政总收入", "12.8亿元", 12.8),
+            metric("税收", "*亿元", None, redacted=True),
+        ],
         path="/data/reports/004.txt",
     )
     return text, doc, [Mask(0, header_end, "web cruft")]
@@ -233,12 +239,16 @@ def test_masked_cruft_is_greyed() -> None:
 def test_unverified_and_redacted_marks() -> None:
     text, doc, masks = seed_doc()
     page = render_html(doc, text, masks)
-    classes = {fid: css for css, fid in re.findall(r'<article class="([^"]*)" id="f-([^"]+)"', page)}
+    classes = {
+        fid: css for css, fid in re.findall(r'<article class="([^"]*)" id="f-([^"]+)"', page)
+    }
     assert len(classes) == 4
     assert "unverified" in classes["r0-achievement-1"]
     assert "unverified" not in classes["r0-achievement-0"]
     assert "has-redacted" in classes["r0-plan-0"]
-    plan_card = page[page.index('id="f-r0-plan-0"') : page.index("</article>", page.index('id="f-r0-plan-0"'))]
+    plan_card = page[
+        page.index('id="f-r0-plan-0"') : page.index("</article>", page.index('id="f-r0-plan-0"'))
+    ]
     assert "badge-unverified" in plan_card and "badge-redacted" in plan_card
     assert 'class="metric redacted" data-redacted="true"' in plan_card
     # The quote that was not located is shown as text, flagged, and not highlighted.
@@ -299,7 +309,9 @@ def test_index_links_every_file_with_counts() -> None:
     assert "b/&lt;bad&gt;.txt" in page and "InputError: &lt;binary&gt; file" in page
     assert "javascript:" not in page
     assert page.count("<tr class=") == 3
-    assert re.search(r"<td>合计 total</td><td></td>" + "".join(
-        rf'<td class="num">{n}</td>' for n in (2, 7, 3, 5, 0)
-    ), page)
+    assert re.search(
+        r"<td>合计 total</td><td></td>"
+        + "".join(rf'<td class="num">{n}</td>' for n in (2, 7, 3, 5, 0)),
+        page,
+    )
     assert "90%" in page

@@ -50,7 +50,13 @@ def _ev(text: str, quote: str) -> Evidence:
 
 
 def _finding(
-    text: str, title: str, quotes: list[str], *, summary: str, topic: Any, verified: bool = True,
+    text: str,
+    title: str,
+    quotes: list[str],
+    *,
+    summary: str,
+    topic: Any,
+    verified: bool = True,
     metrics: list[Metric] | None = None,
 ) -> Finding:
     return Finding(
@@ -79,12 +85,28 @@ def _metric(name: str, raw: str, value: float | None, change: float | None = Non
 def seed_summary() -> tuple[str, SummaryDocument, list[Mask]]:
     """A hand-made summary of seed 004 whose evidence are headings located with str.find."""
     text = SEED.read_text(encoding="utf-8")
-    headings = [f"{n}.{h}" for n, h in enumerate(
-        ["重提质抓转型,工业经济稳中有进", "重规划抓配套,产城融合不断深化",
-         "重能级抓项目,招商选资卓有成效", "重基础抓保障,要素支撑坚实有力",
-         "重整治抓提升,环境面貌优化升级", "重党建抓纪律,队伍素质有力提升"], start=1)]
-    topics = ["industrial_economy", "infrastructure", "investment_promotion", "land_resources",
-              "environment_safety", "party_building"]
+    headings = [
+        f"{n}.{h}"
+        for n, h in enumerate(
+            [
+                "重提质抓转型,工业经济稳中有进",
+                "重规划抓配套,产城融合不断深化",
+                "重能级抓项目,招商选资卓有成效",
+                "重基础抓保障,要素支撑坚实有力",
+                "重整治抓提升,环境面貌优化升级",
+                "重党建抓纪律,队伍素质有力提升",
+            ],
+            start=1,
+        )
+    ]
+    topics = [
+        "industrial_economy",
+        "infrastructure",
+        "investment_promotion",
+        "land_resources",
+        "environment_safety",
+        "party_building",
+    ]
     achievements = [
         _finding(text, h.split(",")[1], [h], summary=h, topic=t, verified=i != 3)
         for i, (h, t) in enumerate(zip(headings, topics, strict=True))
@@ -92,15 +114,30 @@ def seed_summary() -> tuple[str, SummaryDocument, list[Mask]]:
     achievements[0].evidence.append(_ev(text, "全年实现财政总收入12.8亿元,同比增长9.29%"))
     achievements[0].metrics.append(_metric("财政总收入", "12.8亿元", 12.8, 9.29))
     plans = [
-        _finding(text, "数字领航", ["(一)紧盯转型升级,进一步凸显产业优势"],
-                 summary="实施数字领航工程，打造产业大平台。", topic="innovation_talent"),
-        _finding(text, "园区发展", ["(二)紧盯框架提升,进一步挖掘空间优势"],
-                 summary="实施园区发展工程，打造开放大平台。", topic="infrastructure",
-                 metrics=[_metric("投资", "X亿元", None)]),
+        _finding(
+            text,
+            "数字领航",
+            ["(一)紧盯转型升级,进一步凸显产业优势"],
+            summary="实施数字领航工程，打造产业大平台。",
+            topic="innovation_talent",
+        ),
+        _finding(
+            text,
+            "园区发展",
+            ["(二)紧盯框架提升,进一步挖掘空间优势"],
+            summary="实施园区发展工程，打造开放大平台。",
+            topic="infrastructure",
+            metrics=[_metric("投资", "X亿元", None)],
+        ),
     ]
     problems = [
-        _finding(text, "经济总量偏小", ["一是经济总量偏小、辐射带动能力较弱"],
-                 summary="经济总量偏小，辐射带动能力较弱。", topic="industrial_economy"),
+        _finding(
+            text,
+            "经济总量偏小",
+            ["一是经济总量偏小、辐射带动能力较弱"],
+            summary="经济总量偏小，辐射带动能力较弱。",
+            topic="industrial_economy",
+        ),
     ]
     report = ReportSummary(
         title="开发区2018年工作总结和2019年工作思路",
@@ -116,12 +153,19 @@ def seed_summary() -> tuple[str, SummaryDocument, list[Mask]]:
         warnings=[],
     )
     doc = SummaryDocument(
-        source=Source(path=str(SEED), sha256="0" * 64, chars=len(text), encoding="utf-8",
-                      format="txt"),
+        source=Source(
+            path=str(SEED), sha256="0" * 64, chars=len(text), encoding="utf-8", format="txt"
+        ),
         reports=[report],
         warnings=[],
-        provenance=Provenance(backend="offline", model=None, prompt_version="test",
-                              tool_version="0.1.0", usage=Usage(), elapsed_s=0.0),
+        provenance=Provenance(
+            backend="offline",
+            model=None,
+            prompt_version="test",
+            tool_version="0.1.0",
+            usage=Usage(),
+            elapsed_s=0.0,
+        ),
     )
     return text, doc, [Mask(0, text.index("一、2018年工作总结"), "web cruft")]
 

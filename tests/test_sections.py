@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import gold_for, seed_paths
 
 from summarizer.clean import clean
 from summarizer.document import SourceText
 from summarizer.pipeline import analyse
 from summarizer.sections import build_sections
-
-from conftest import gold_for, seed_paths
 
 KIND = {"achievement": "achievements", "problem": "problems", "plan": "plans", "other": "other"}
 

@@ -132,7 +132,7 @@ def _paragraph_items(part: Section, clean: CleanText) -> list[_Item]:
         first = _first_sentence(clean, a, b)
         if first is None:
             continue
-        title = _CLAUSE_CUT.split(clean.text[first[0] : first[1]], maxsplit=1)[0][:24]
+        title = _CLAUSE_CUT.split(first[1], maxsplit=1)[0][:24]
         out.append(_Item(a, first[0], first[0], a, b, title))
     return out
 
@@ -152,17 +152,30 @@ def _target_lead(part: Section, items: list[_Item], clean: CleanText) -> _Item |
     return None
 
 
-def _first_sentence(clean: CleanText, start: int, end: int) -> tuple[int, int] | None:
-    """Source span of the first non-empty sentence in [start, end), outside masked text."""
-    text = clean.text
-    for a, b in clean.segments(start, end):
-        for m in _SENTENCE.finditer(text, a, b):
-            s, e = m.start(), m.end()
-            while s < e and text[s] in " \t\u3000\xa0":
-                s += 1
-            if e - s >= 4:
-                return s, e
+def _first_sentence(clean: CleanText, start: int, end: int) -> tuple[int, str] | None:
+    """Source start and analysed text of the first sentence in [start, end).
+
+    The sentence is read with masked spans removed, so a page number inserted mid-sentence
+    ("只有3\n11、00多亩") neither cuts it nor stays in it.
+    """
+    segments = clean.segments(start, end)
+    analysed = "".join(clean.text[a:b] for a, b in segments)
+    for m in _SENTENCE.finditer(analysed):
+        sentence = m.group(0)
+        lead = len(sentence) - len(sentence.lstrip(" \t\u3000\xa0"))
+        sentence = sentence.strip(" \t\u3000\xa0")
+        if len(sentence) >= 4:
+            return _source_offset(segments, m.start() + lead), sentence
     return None
+
+
+def _source_offset(segments: list[tuple[int, int]], i: int) -> int:
+    """Source offset of position `i` of the joined segments."""
+    for a, b in segments:
+        if i < b - a:
+            return a + i
+        i -= b - a
+    return segments[-1][1] if segments else 0
 
 
 def _trim(sentence: str) -> str:
@@ -175,7 +188,6 @@ def _trim(sentence: str) -> str:
 
 
 def _finding(item: _Item, kind: str, clean: CleanText) -> ExtractedFinding:
-    text = clean.text
     quotes: list[str] = []
     heading = clean.analysed(item.title_start, item.title_end).strip(" \t:：,，;；")
     if heading and item.title_end > item.title_start:
@@ -183,9 +195,11 @@ def _finding(item: _Item, kind: str, clean: CleanText) -> ExtractedFinding:
     first = _first_sentence(clean, item.body_start, item.end)
     summary = ""
     if first is not None:
-        sentence = text[first[0] : first[1]]
+        sentence = first[1]
         # "通过努力,招商取得的以下主要成绩:一是…": the intro before a colon says little.
-        head, colon, rest = sentence.partition("：") if "：" in sentence else sentence.partition(":")
+        head, colon, rest = (
+            sentence.partition("：") if "：" in sentence else sentence.partition(":")
+        )
         if colon and len(rest) >= 6 and len(head) < 30:
             sentence = rest
         sentence = re.sub(r"^[一二三四五六七八九十]{1,2}(?:是|要|抓)", "", sentence.strip())
@@ -224,7 +238,9 @@ def _metrics(clean: CleanText, start: int, end: int, *, headline: bool) -> list[
             m: Metric = found.metric
             if headline and m.unit in (None, ""):
                 continue
-            out.append(ExtractedMetric(name=m.name, raw=m.raw, change_pct=m.change_pct, kind=m.kind))
+            out.append(
+                ExtractedMetric(name=m.name, raw=m.raw, change_pct=m.change_pct, kind=m.kind)
+            )
     return out
 
 

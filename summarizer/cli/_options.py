@@ -19,27 +19,82 @@ _MODEL_OPTIONS = [
         default=None,
         help="auto (default): openai when an API key is set, else offline.",
     ),
-    click.option("--provider", type=click.Choice(sorted(PROVIDERS)), default=None, help="Preset for base URL and model."),
+    click.option(
+        "--provider",
+        type=click.Choice(sorted(PROVIDERS)),
+        default=None,
+        help="Preset for base URL and model.",
+    ),
     click.option("--model", default=None, help="Model name (default: the provider's)."),
-    click.option("--base-url", default=None, help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL or the provider's)."),
-    click.option("--api-key-env", default=None, help="Environment variable that holds the API key."),
-    click.option("--json-mode", is_flag=True, default=None, help="Use JSON mode instead of strict structured outputs."),
-    click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of titles and summaries."),
-    click.option("--chunk-tokens", type=click.IntRange(min=200), default=None, help="Token budget per chunk."),
-    click.option("--encoding", default=None, help="tiktoken encoding for counting (default o200k_base)."),
-    click.option("--max-file-mb", type=click.FloatRange(min=0.001), default=None, help="Refuse larger inputs (default 20)."),
+    click.option(
+        "--base-url",
+        default=None,
+        help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL or the provider's).",
+    ),
+    click.option(
+        "--api-key-env", default=None, help="Environment variable that holds the API key."
+    ),
+    click.option(
+        "--json-mode",
+        is_flag=True,
+        default=None,
+        help="Use JSON mode instead of strict structured outputs.",
+    ),
+    click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default=None,
+        help="Language of titles and summaries.",
+    ),
+    click.option(
+        "--chunk-tokens", type=click.IntRange(min=200), default=None, help="Token budget per chunk."
+    ),
+    click.option(
+        "--encoding", default=None, help="tiktoken encoding for counting (default o200k_base)."
+    ),
+    click.option(
+        "--max-file-mb",
+        type=click.FloatRange(min=0.001),
+        default=None,
+        help="Refuse larger inputs (default 20).",
+    ),
 ]
 
 _RUN_OPTIONS = [
-    click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Model calls at once (default 8)."),
-    click.option("--cache-dir", default=None, help="Cache folder (default ./cache or SUMMARIZER_CACHE_DIR)."),
-    click.option("--no-cache", is_flag=True, default=False, help="Neither read nor write the cache."),
-    click.option("--refresh", is_flag=True, default=False, help="Ignore cached answers and store new ones."),
+    click.option(
+        "--concurrency",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Model calls at once (default 8).",
+    ),
+    click.option(
+        "--cache-dir", default=None, help="Cache folder (default ./cache or SUMMARIZER_CACHE_DIR)."
+    ),
+    click.option(
+        "--no-cache", is_flag=True, default=False, help="Neither read nor write the cache."
+    ),
+    click.option(
+        "--refresh", is_flag=True, default=False, help="Ignore cached answers and store new ones."
+    ),
     click.option("--strict", is_flag=True, default=None, help="Drop findings that fail grounding."),
-    click.option("--no-overview", is_flag=True, default=False, help="Compose the overview without a model call."),
-    click.option("--dry-run", is_flag=True, default=False, help="No model call: count chunks and tokens, estimate cost."),
-    click.option("--price-in", type=float, default=None, help="Override input price, $ per 1M tokens."),
-    click.option("--price-out", type=float, default=None, help="Override output price, $ per 1M tokens."),
+    click.option(
+        "--no-overview",
+        is_flag=True,
+        default=False,
+        help="Compose the overview without a model call.",
+    ),
+    click.option(
+        "--dry-run",
+        is_flag=True,
+        default=False,
+        help="No model call: count chunks and tokens, estimate cost.",
+    ),
+    click.option(
+        "--price-in", type=float, default=None, help="Override input price, $ per 1M tokens."
+    ),
+    click.option(
+        "--price-out", type=float, default=None, help="Override output price, $ per 1M tokens."
+    ),
 ]
 
 

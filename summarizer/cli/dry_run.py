@@ -10,7 +10,13 @@ from rich.table import Table
 from summarizer.pricing import PRICES, estimate
 
 
-def print_estimate(analyses: list[Any], settings: Any, price_in: float | None, price_out: float | None, console: Console) -> None:
+def print_estimate(
+    analyses: list[Any],
+    settings: Any,
+    price_in: float | None,
+    price_out: float | None,
+    console: Console,
+) -> None:
     chunk_tokens = [c.tokens for a in analyses for c in a.chunks]
     reports = sum(len(a.reports) for a in analyses)
     console.print(
@@ -22,10 +28,17 @@ def print_estimate(analyses: list[Any], settings: Any, price_in: float | None, p
         table.add_column(col, justify="left" if col == "model" else "right")
     models = [settings.resolved_model] + [m for m in PRICES if m != settings.resolved_model]
     for model in models:
-        est = estimate(chunk_tokens, reports, model, overview=settings.overview,
-                       price_in=price_in if model == settings.resolved_model else None,
-                       price_out=price_out if model == settings.resolved_model else None)
+        est = estimate(
+            chunk_tokens,
+            reports,
+            model,
+            overview=settings.overview,
+            price_in=price_in if model == settings.resolved_model else None,
+            price_out=price_out if model == settings.resolved_model else None,
+        )
         usd = f"${est.usd:.4f}" if est.usd is not None else "?"
         name = f"[bold]{model}[/] (configured)" if model == settings.resolved_model else model
-        table.add_row(name, str(est.calls), f"{est.prompt_tokens:,}", f"{est.completion_tokens:,}", usd)
+        table.add_row(
+            name, str(est.calls), f"{est.prompt_tokens:,}", f"{est.completion_tokens:,}", usd
+        )
     console.print(table)

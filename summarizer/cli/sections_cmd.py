@@ -18,10 +18,25 @@ def analysis_json(analysis: Any) -> dict[str, Any]:
         for part in r.parts:
             for s in part.walk():
                 heading = f"{s.number}{s.title}" if s.number or s.title else ""
-                parts.append({"kind": s.kind, "heading": heading, "start": s.start, "end": s.end, "level": s.level})
+                parts.append(
+                    {
+                        "kind": s.kind,
+                        "heading": heading,
+                        "start": s.start,
+                        "end": s.end,
+                        "level": s.level,
+                    }
+                )
         reports.append({"title": r.title, "start": r.start, "end": r.end, "parts": parts})
     chunks = [
-        {"report": c.report, "kind": c.kind, "path": list(c.path), "start": c.start, "end": c.end, "tokens": c.tokens}
+        {
+            "report": c.report,
+            "kind": c.kind,
+            "path": list(c.path),
+            "start": c.start,
+            "end": c.end,
+            "tokens": c.tokens,
+        }
         for c in analysis.chunks
     ]
     masked = [{"start": m.start, "end": m.end, "why": m.why} for m in analysis.clean.masks]
@@ -33,9 +48,18 @@ def analysis_json(analysis: Any) -> dict[str, Any]:
 @model_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the tables.")
 @click.option("--price-in", type=float, default=None, help="Override input price, $ per 1M tokens.")
-@click.option("--price-out", type=float, default=None, help="Override output price, $ per 1M tokens.")
+@click.option(
+    "--price-out", type=float, default=None, help="Override output price, $ per 1M tokens."
+)
 @click.pass_context
-def sections(ctx: click.Context, file: str, as_json: bool, price_in: float | None, price_out: float | None, **flags: Any) -> None:
+def sections(
+    ctx: click.Context,
+    file: str,
+    as_json: bool,
+    price_in: float | None,
+    price_out: float | None,
+    **flags: Any,
+) -> None:
     """Show reports, section tree, masked cruft, chunks and the cost estimate of FILE."""
     from summarizer.pipeline import analyse
     from summarizer.pricing import estimate
@@ -72,15 +96,33 @@ def _print(analysis: Any, cost: Any) -> None:
 
     console = Console()
     text = analysis.clean.text
-    console.print(f"[bold]{analysis.source.path}[/] · {len(text):,} chars · {analysis.source.encoding} · "
-                  f"{len(analysis.reports)} report(s)")
-    colours = {"preamble": "dim", "achievements": "green", "problems": "red", "plans": "blue", "other": "magenta"}
+    console.print(
+        f"[bold]{analysis.source.path}[/] · {len(text):,} chars · {analysis.source.encoding} · "
+        f"{len(analysis.reports)} report(s)"
+    )
+    colours = {
+        "preamble": "dim",
+        "achievements": "green",
+        "problems": "red",
+        "plans": "blue",
+        "other": "magenta",
+    }
     for r in analysis.reports:
-        tree = Tree(f"[bold]Report {r.index + 1}[/]: {r.title or '(untitled)'}  [dim]{r.start}–{r.end}[/]")
+        tree = Tree(
+            f"[bold]Report {r.index + 1}[/]: {r.title or '(untitled)'}  [dim]{r.start}–{r.end}[/]"
+        )
 
         def add(node: Any, s: Any) -> None:
-            label = f"{s.number}{s.title}" if (s.number or s.title) else "(preamble)" if s.kind == "preamble" else "(inline part)"
-            child = node.add(f"[{colours[s.kind]}]{s.kind if s.level <= 1 else ''}[/] {label[:60]} [dim]{s.start}–{s.end}[/]")
+            label = (
+                f"{s.number}{s.title}"
+                if (s.number or s.title)
+                else "(preamble)"
+                if s.kind == "preamble"
+                else "(inline part)"
+            )
+            child = node.add(
+                f"[{colours[s.kind]}]{s.kind if s.level <= 1 else ''}[/] {label[:60]} [dim]{s.start}–{s.end}[/]"
+            )
             for c in s.children:
                 add(child, c)
 
@@ -93,15 +135,26 @@ def _print(analysis: Any, cost: Any) -> None:
         masks.add_column("why")
         masks.add_column("text")
         for m in analysis.clean.masks:
-            masks.add_row(f"{m.start}–{m.end}", m.why, text[m.start : m.end].replace("\n", "⏎")[:50])
+            masks.add_row(
+                f"{m.start}–{m.end}", m.why, text[m.start : m.end].replace("\n", "⏎")[:50]
+            )
         console.print(masks)
     chunks = Table(title="Chunks")
     for col in ("#", "report", "kind", "tokens", "span", "breadcrumb"):
         chunks.add_column(col, justify="right" if col in ("#", "tokens", "report") else "left")
     for c in analysis.chunks:
-        chunks.add_row(str(c.index), str(c.report + 1), c.kind, f"{c.tokens:,}", f"{c.start}–{c.end}", " › ".join(c.path)[:60])
+        chunks.add_row(
+            str(c.index),
+            str(c.report + 1),
+            c.kind,
+            f"{c.tokens:,}",
+            f"{c.start}–{c.end}",
+            " › ".join(c.path)[:60],
+        )
     console.print(chunks)
-    usd = f"${cost.usd:.4f}" if cost.usd is not None else "unknown price (use --price-in/--price-out)"
+    usd = (
+        f"${cost.usd:.4f}" if cost.usd is not None else "unknown price (use --price-in/--price-out)"
+    )
     console.print(
         f"Estimate for [bold]{cost.model}[/]: {cost.calls} calls, {cost.prompt_tokens:,} prompt + "
         f"{cost.completion_tokens:,} completion tokens, {usd}"

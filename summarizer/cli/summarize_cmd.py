@@ -15,12 +15,34 @@ FORMATS = ["rich", "json", "markdown", "html"]
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=True))
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: rich on a terminal, json with -o *.json).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to this file instead of stdout.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (default: rich on a terminal, json with -o *.json).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to this file instead of stdout.",
+)
 @model_options
 @run_options
 @click.pass_context
-def summarize(ctx: click.Context, file: str, fmt: str | None, output: str | None, dry_run: bool, price_in: float | None, price_out: float | None, **flags: Any) -> None:
+def summarize(
+    ctx: click.Context,
+    file: str,
+    fmt: str | None,
+    output: str | None,
+    dry_run: bool,
+    price_in: float | None,
+    price_out: float | None,
+    **flags: Any,
+) -> None:
     """Summarize one report file (achievements, problems, plans with evidence)."""
     from rich.console import Console
 

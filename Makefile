@@ -1,0 +1,26 @@
+# The two commands of the README. Each sets up .venv on its own, so a fresh machine
+# needs nothing but python3.
+VENV ?= .venv
+BIN := $(VENV)/bin
+SAMPLE ?= seeds/004_8aea4feb83059470.txt
+
+.PHONY: demo test lint bench
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Set up and summarize a sample report (offline backend unless an API key is set).
+demo: $(BIN)/python
+	$(BIN)/pip install -q .
+	$(BIN)/summarizer summarize $(SAMPLE)
+
+# Set up and run every check: lint, then the test suite (no network needed).
+test: $(BIN)/python
+	$(BIN)/pip install -q '.[test]'
+	$(BIN)/ruff check summarizer tests bench
+	$(BIN)/pytest
+
+bench: $(BIN)/python
+	$(BIN)/pip install -q '.[test]'
+	$(BIN)/python bench/run.py
