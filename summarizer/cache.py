@@ -118,7 +118,9 @@ class Cache:
         if not isinstance(extraction, ChunkExtraction):
             raise TypeError(f"only ChunkExtraction objects are cached, not {type(extraction)}")
         # Re-validate: model_construct() or mutation could have produced an invalid object.
-        value = ChunkExtraction.model_validate(extraction.model_dump()).model_dump_json()
+        value = ChunkExtraction.model_validate(
+            extraction.model_dump(warnings=False)
+        ).model_dump_json()
         self._locked(
             lambda: self._conn.execute(
                 "INSERT OR REPLACE INTO entries (key, value, created) VALUES (?, ?, ?)",

@@ -82,8 +82,21 @@ class Recorded:
     body: Any  # parsed JSON, or None when the body was not JSON
 
 
+def is_overview(body: Mapping[str, Any]) -> bool:
+    """Whether a request asks for a report overview rather than a chunk extraction."""
+    schema_name = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
+    if schema_name == "OverviewText":
+        return True
+    last = (body.get("messages") or [{}])[-1]
+    content = last.get("content") if isinstance(last, dict) else None
+    # JSON mode sends no schema name; the overview prompt's fixed opening tells it apart.
+    return isinstance(content, str) and content.startswith("Write the overview of one report")
+
+
 def document_text(body: Mapping[str, Any]) -> str | None:
-    """The text between the delimiters of the last user message of a request body."""
+    """The chunk text between the delimiters of an extraction request; None for an overview."""
+    if is_overview(body):
+        return None
     for message in reversed(body.get("messages") or []):
         if message.get("role") != "user":
             continue
@@ -135,8 +148,7 @@ def extraction_for(body: Mapping[str, Any]) -> dict[str, Any]:
 
 def default_responder(body: Mapping[str, Any]) -> Reply:
     """Answer extraction requests from the document; overview requests with one sentence."""
-    schema_name = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
-    if schema_name == "OverviewText":
+    if is_overview(body):
         return Reply(content=json.dumps({"overview": "概要。"}, ensure_ascii=False))
     return Reply(content=json.dumps(extraction_for(body), ensure_ascii=False))
 

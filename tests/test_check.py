@@ -193,7 +193,12 @@ def test_verified_finding_with_unlocated_evidence_fails(
     assert check_output(str(out)).ok
 
 
-def test_changed_number_in_summary_fails(case: tuple[Path, Path, dict[str, Any]]) -> None:
+def test_changed_number_in_summary_fails(
+    case: tuple[Path, Path, dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # rich's width, so the table does not fold
     out, _, doc = case
     doc["reports"][0]["achievements"][0]["summary"] = "全年财政总收入12.9亿元，同比增长9.29%。"
     _write(out, doc)
@@ -204,6 +209,10 @@ def test_changed_number_in_summary_fails(case: tuple[Path, Path, dict[str, Any]]
     result = _run(str(out), "--json")
     assert result.exit_code == 1
     assert json.loads(result.output)["problems"][0]["detail"] == p.detail
+    # Through the console entry point too: the exit code survives click's non-standalone mode.
+    code, stdout, stderr = _main(capsys, str(out))
+    assert code == 1 and "number not in its source part" in stdout
+    assert stderr.strip() == f"Error: {out}: 1 problem(s) found"
 
 
 def test_number_from_another_part_fails(case: tuple[Path, Path, dict[str, Any]]) -> None:

@@ -492,3 +492,77 @@ def test_http_500_twice_then_success(no_network: None, monkeypatch: pytest.Monke
     assert [f for _, f in srv.faults_served] == ["500", "500"]
     assert len(requests) == 3
     assert len(result.extraction.findings) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected_requests"),
+    [
+        ("reset", 2),  # connection error: the SDK retries
+        ("truncated-body", 2),  # cut HTTP body: retried as a connection error
+        ("truncated", 2),  # half a JSON answer: our repair retry
+        ("bad-schema", 2),  # valid JSON, wrong shape: our repair retry
+        ("empty", 2),  # no content: our repair retry
+    ],
+)
+def test_http_faults_recover(
+    no_network: None, monkeypatch: pytest.MonkeyPatch, fault: str, expected_requests: int
+) -> None:
+    with ChatServer(faults={0: fault}) as srv:
+        result = run(_extract_and_close(_http_backend(srv, monkeypatch)))
+        requests = srv.chat_requests()
+    assert len(requests) == expected_requests
+    assert result.extraction.findings[0].quotes == ["（一）招商引资"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [("refusal", "model refused"), ("length", "truncated"), ("429", "HTTP 429")],
+)
+def test_http_faults_that_fail_the_chunk(
+    no_network: None, monkeypatch: pytest.MonkeyPatch, fault: str, message: str
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with ChatServer(faults={0: fault}) as srv:
+        backend = create(Settings(base_url=srv.base_url, model="m", max_retries=0, timeout_s=5))
+        with pytest.raises(ExtractionError, match=message):
+            run(_extract_and_close(backend))
+        assert len(srv.chat_requests()) == 1
+
+
+def test_http_hang_times_out(no_network: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with ChatServer(faults={0: "hang"}, hang_s=2.0) as srv:
+        backend = create(Settings(base_url=srv.base_url, model="m", max_retries=0, timeout_s=0.3))
+        with pytest.raises(ExtractionError, match="timed out after 0.3s"):
+            run(_extract_and_close(backend))
+
+
+def test_chatserver_records_and_caps_requests(no_network: None) -> None:
+    import urllib.error
+    import urllib.request
+
+    with ChatServer(max_requests=1) as srv:
+        data = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
+        request = urllib.request.Request(
+            srv.base_url + "/chat/completions", data=data, headers={"x-test": "1"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            body = json.loads(response.read())
+        assert body["object"] == "chat.completion"
+        assert body["usage"]["prompt_tokens_details"] == {"cached_tokens": 0}
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=5)
+        assert info.value.code == 503
+    assert srv.requests[0].headers["x-test"] == "1"
+    assert srv.requests[0].body["messages"][0]["content"] == "hi"
+
+
+def test_chatserver_random_faults_are_seeded() -> None:
+    def served(seed: int) -> list[tuple[int, str]]:
+        srv = ChatServer(fault_rate=0.5, seed=seed)
+        return [(i, f) for i in range(20) if (f := srv._fault_for(i))]
+
+    assert served(7) == served(7)
+    assert 0 < len(served(7)) < 20
+    with pytest.raises(ValueError, match="unknown fault"):
+        ChatServer(faults={0: "nope"})

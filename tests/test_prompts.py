@@ -99,7 +99,9 @@ def test_system_prompt_is_constant_and_states_the_rules() -> None:
 def test_extract_prompt_puts_the_document_last_between_delimiters() -> None:
     text = render("extract", **EXTRACT_VALUES)
     assert text.index("Breadcrumb") < text.index('<document id="0123456789abcdef">')
-    block = '<document id="0123456789abcdef">\n全年新签约项目32个。\n</document id="0123456789abcdef">'
+    block = (
+        '<document id="0123456789abcdef">\n全年新签约项目32个。\n</document id="0123456789abcdef">'
+    )
     assert block in text
 
 

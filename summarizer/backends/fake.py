@@ -66,7 +66,7 @@ class FakeBackend:
                 )
             extraction = self._queue.popleft()
         # Validate like a real backend would, so a malformed canned answer fails loudly.
-        extraction = ChunkExtraction.model_validate(extraction.model_dump())
+        extraction = ChunkExtraction.model_validate(extraction.model_dump(warnings=False))
         return ExtractResult(extraction, Usage(calls=1))
 
     async def overview(self, request: OverviewRequest) -> tuple[str, Usage] | None:

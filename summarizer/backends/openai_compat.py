@@ -14,7 +14,7 @@ Importing this module does not import `openai`; `create()` does.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pydantic
 
@@ -150,7 +150,7 @@ class OpenAIBackend:
                 completion = await self._call(
                     self.client.chat.completions.create(
                         model=self._model(),
-                        messages=messages,  # type: ignore[arg-type]
+                        messages=cast(Any, messages),
                         response_format={"type": "json_object"},
                         temperature=self.settings.temperature,
                     )
@@ -161,7 +161,7 @@ class OpenAIBackend:
                 parsed = await self._call(
                     self.client.chat.completions.parse(
                         model=self._model(),
-                        messages=messages,  # type: ignore[arg-type]
+                        messages=cast(Any, messages),
                         response_format=OverviewText,
                         temperature=self.settings.temperature,
                     )
@@ -215,7 +215,7 @@ class OpenAIBackend:
         raw = await self._call(
             self.client.chat.completions.with_raw_response.parse(
                 model=self._model(),
-                messages=messages,  # type: ignore[arg-type]
+                messages=cast(Any, messages),
                 response_format=ChunkExtraction,
                 temperature=self.settings.temperature,
             )
@@ -248,7 +248,7 @@ class OpenAIBackend:
         completion = await self._call(
             self.client.chat.completions.create(
                 model=self._model(),
-                messages=messages,  # type: ignore[arg-type]
+                messages=cast(Any, messages),
                 response_format={"type": "json_object"},
                 temperature=self.settings.temperature,
             )

@@ -1,7 +1,7 @@
 """`summarizer check OUT.json [--source FILE] [--json]`: re-check an output against its source.
 
 In: an output JSON path (and optionally its source). Out: a table of problems or one OK
-line on stdout; exit 1 when any problem is found. Errors (missing or changed source, a file
+line on stdout; exit 1 (a `ValidationError`) when any problem is found. Errors (missing or changed source, a file
 that is not JSON) propagate to `summarizer.cli.main`, which prints one line.
 """
 
@@ -23,14 +23,14 @@ import click
     help="The source file (default: the path recorded in OUTPUT, relative to here or to it).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_context
-def check(ctx: click.Context, output: str, source_path: str | None, as_json: bool) -> None:
+def check(output: str, source_path: str | None, as_json: bool) -> None:
     """Re-check OUTPUT against its source: schema, quotes and offsets, numbers, redactions."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from summarizer.check import check_output
+    from summarizer.errors import ValidationError
 
     result = check_output(output, source_path)
     if as_json:
@@ -62,4 +62,6 @@ def check(ctx: click.Context, output: str, source_path: str | None, as_json: boo
                 table.add_row(Text(p.where), Text(p.what), Text(p.detail))
             console.print(table)
     if not result.ok:
-        ctx.exit(1)
+        # An exception, not ctx.exit(1): `summarizer.cli.main` runs click with
+        # standalone_mode=False, where ctx.exit's code is returned and lost.
+        raise ValidationError(f"{output}: {len(result.problems)} problem(s) found")

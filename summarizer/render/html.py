@@ -399,10 +399,10 @@ def render_html_index(entries: list[IndexEntry]) -> str:
         f"<title>summarizer · 批量结果 batch index</title><style>{_CSS}</style></head>"
         '<body class="index"><header class="top"><div class="ident"><h1>批量结果 Batch index</h1>'
         f'<div class="meta">{len(entries)} 个文件 files · {failed} 个失败 failed</div></div>'
-        f"{_legend()}</header><main class='index-main'><table class='index-table'><thead><tr>"
-        "<th>文件 file</th><th>状态 status</th><th>报告 reports</th>"
-        '<th class="k-achievement">成绩</th><th class="k-problem">问题</th>'
-        '<th class="k-plan">计划</th><th class="k-other">其他</th>'
+        "</header><main class='index-main'><table class='index-table'><thead><tr>"
+        '<th>文件 file</th><th>状态 status</th><th class="num">报告 reports</th>'
+        '<th class="num k-achievement">成绩</th><th class="num k-problem">问题</th>'
+        '<th class="num k-plan">计划</th><th class="num k-other">其他</th>'
         "<th>已核验 verified</th><th>错误 error</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody><tfoot><tr><td>合计 total</td><td></td>{total_cells}"
         "<td></td><td></td></tr></tfoot></table></main></body></html>\n"
@@ -477,7 +477,7 @@ table{border-collapse:collapse;width:100%;background:var(--panel);font-size:13px
 .key-metrics{border:1px solid var(--line);border-radius:8px;overflow:hidden}
 th,td{text-align:left;padding:5px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:#f9fafb;color:var(--muted);font-weight:600;font-size:12px;white-space:nowrap}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.raw{white-space:nowrap}
 tr.redacted td{color:var(--muted)}
 .mkind-target{color:var(--pla)}
