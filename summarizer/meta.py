@@ -16,7 +16,7 @@ _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年")
 _REDACTED_YEAR = re.compile(r"(?:[xX×*＊]{2,4})\s*年")
 _NEXT_YEAR = re.compile(r"明年|下一年|来年|新的一年")
 _ZONE = re.compile(
-    r"(?P<name>[\u4e00-\u9fffA-Za-z*＊]{2,18}?"
+    r"(?P<name>[\u4e00-\u9fffA-Za-z*＊]{0,18}?"
     r"(?:经济技术开发区|经济开发区|高新技术产业开发区|高新区|开发区|工业园区|产业园区|工业集中发展区|"
     r"工业集中区|园区|经开区)(?:管理委员会|管委会)?)"
 )
@@ -95,7 +95,12 @@ def _organization(report: Report, clean: CleanText) -> str | None:
         if m:
             candidates.append(m.group("name"))
     opening = clean.analysed(report.body_start, min(report.end, report.body_start + 400))
-    candidates.extend(m.group("name") for m in _ZONE.finditer(opening))
+    # Only names that open a clause: "…和创建国家级开发区" is a goal, not the zone's name.
+    candidates.extend(
+        m.group("name")
+        for m in _ZONE.finditer(opening)
+        if m.start() == 0 or opening[m.start() - 1] in "，,。；;：:\n 　"
+    )
     for name in candidates:
         name = _GENERIC_PREFIX.sub("", name)
         if _VERB.search(name):

@@ -408,7 +408,21 @@ def build_sections(clean: CleanText) -> list[Report]:
             inside = [h for h in inside if not _within_titles(h, titles, r_start, title_span)]
         body_start = _body_start(text, r_start, title_span, titles)
         reports.append(_build_report(index, comp, inside, r_start, r_end, body_start, title_span))
+    if reports and reports[0].title is None:
+        reports[0].title = _banner_title(clean)
     return reports
+
+
+_BANNER_TITLE = re.compile(r"整理的(?P<t>.{4,60}?)(?:[(（][^)）]{0,8}[)）])?[,，]\s*供大家参考")
+
+
+def _banner_title(clean: CleanText) -> str | None:
+    """The title a share site names in its masked banner ("小编为大家整理的…,供大家参考")."""
+    for m in clean.masks:
+        found = _BANNER_TITLE.search(clean.text[m.start : m.end])
+        if found:
+            return found.group("t").strip()
+    return None
 
 
 def _within_titles(

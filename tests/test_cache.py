@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sqlite3
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +174,9 @@ def test_folder_that_is_a_file_is_cache_error(tmp_path: Path) -> None:
         Cache.open(blocker / "cache")
 
 
-def _writer(folder: str, worker: int, count: int, errors: Any) -> None:
+def _writer(folder: str, worker: int, count: int, errors: Any, go: Any) -> None:
     try:
+        go.wait(30)  # both start together, so their writes really interleave
         with Cache.open(folder) as cache:
             for i in range(count):
                 cache.put(f"w{worker}-{i}", EXTRACTION)
@@ -186,9 +189,11 @@ def _writer(folder: str, worker: int, count: int, errors: Any) -> None:
 def test_two_processes_write_concurrently(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("fork")
     errors = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w, 200, errors)) for w in (0, 1)]
+    go = ctx.Event()
+    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w, 200, errors, go)) for w in (0, 1)]
     for p in procs:
         p.start()
+    go.set()
     for p in procs:
         p.join(timeout=60)
     messages = []
@@ -232,3 +237,33 @@ def test_cli_default_folder_from_settings(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.exit_code == 0, result.output
     assert "Removed 0 cached answer(s)" in result.output
     assert (folder / DB_NAME).exists()
+
+
+def _endless_writer(folder: str, started: Any) -> None:
+    with Cache.open(folder) as cache:
+        i = 0
+        while True:
+            cache.put(f"k{i}", EXTRACTION)
+            if i == 20:
+                started.set()
+            i += 1
+
+
+def test_a_killed_writer_leaves_a_sound_database(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("fork")
+    started = ctx.Event()
+    proc = ctx.Process(target=_endless_writer, args=(str(tmp_path), started))
+    proc.start()
+    assert started.wait(30)
+    time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join(10)
+    assert proc.exitcode == -signal.SIGKILL
+    with Cache.open(tmp_path) as cache:
+        entries = cache.stats()["entries"]
+        assert entries > 20
+        assert cache.get("k0") == EXTRACTION
+        cache.put("after", EXTRACTION)
+    conn = sqlite3.connect(tmp_path / DB_NAME)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()

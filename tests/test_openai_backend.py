@@ -566,3 +566,18 @@ def test_chatserver_random_faults_are_seeded() -> None:
     assert 0 < len(served(7)) < 20
     with pytest.raises(ValueError, match="unknown fault"):
         ChatServer(faults={0: "nope"})
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_chatserver_tells_overviews_from_extractions(make_backend: Make, json_mode: bool) -> None:
+    from chatserver import is_overview
+
+    overview = answer(json.dumps({"overview": "概要。"}, ensure_ascii=False))
+    backend, recorder = make_backend([answer(json.dumps(GOOD)), overview], json_mode=json_mode)
+    run(backend.extract(make_request()))
+    result = run(backend.overview(OverviewRequest(report_title="T", digest="- 招商", lang="zh")))
+    assert result is not None and result[0] == "概要。"
+    extraction_body, overview_body = recorder.bodies()
+    assert not is_overview(extraction_body) and document_text(extraction_body) is not None
+    assert is_overview(overview_body) and document_text(overview_body) is None
+    assert '{"overview":' in overview_body["messages"][-1]["content"]

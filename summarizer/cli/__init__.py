@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or os.environ.get("SUMMARIZER_VERBOSE") == "1"
     try:
-        cli.main(args=args, prog_name="summarizer", standalone_mode=False)
+        # Without standalone mode click returns ctx.exit(n)'s code instead of raising it.
+        code = cli.main(args=args, prog_name="summarizer", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except Exception as e:  # noqa: BLE001 - the one place that maps errors to exit codes
         sys.exit(_report_error(e, verbose))
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _report_error(e: Exception, verbose: bool) -> int:
