@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from summarizer.document import Analysis, Chunk, Report
-from summarizer.errors import ExtractionError, SummarizerError
+from summarizer.errors import BackendError, ConfigError, ExtractionError, SummarizerError
 from summarizer.schema import ChunkExtraction, Usage
 
 if TYPE_CHECKING:
@@ -78,7 +78,6 @@ REGISTRY: dict[str, str] = {
 
 def create_backend(name: str, settings: Settings) -> Backend:
     """Build a backend by registry name (the SDK of a backend is imported only here)."""
-    from summarizer.errors import ConfigError
 
     if name not in REGISTRY:
         raise ConfigError(f"unknown backend {name!r}; choose one of auto, {', '.join(REGISTRY)}")
@@ -94,6 +93,7 @@ class ChunkOutcome:
     usage: Usage
     cached: bool
     error: str | None = None
+    exception: SummarizerError | None = None
 
 
 async def extract_chunks(
@@ -133,7 +133,7 @@ async def extract_chunks(
             else:
                 result = await backend.extract(request)
         except SummarizerError as e:
-            return ChunkOutcome(chunk, None, Usage(), cached=False, error=str(e))
+            return ChunkOutcome(chunk, None, Usage(), cached=False, error=str(e), exception=e)
         if key is not None:
             assert cache is not None
             cache.put(key, result.extraction)
@@ -149,12 +149,20 @@ async def extract_chunks(
 
 
 def raise_first_error(outcomes: list[ChunkOutcome], path: str) -> None:
-    """Fail the file when any chunk failed, naming the first failure."""
+    """Fail the file when any chunk failed, naming the first failure.
+
+    Configuration and backend errors (no key, authentication) keep their class, so the CLI
+    maps them to exit 3; anything else is an ExtractionError of the file.
+    """
     failed = [o for o in outcomes if o.error]
-    if failed:
-        first = failed[0]
-        raise ExtractionError(
-            f"{path}: {len(failed)} of {len(outcomes)} chunks failed; "
-            f"chunk {first.chunk.index} ({' > '.join(first.chunk.path) or first.chunk.kind}): "
-            f"{first.error}"
-        )
+    if not failed:
+        return
+    first = failed[0]
+    where = " > ".join(first.chunk.path) or first.chunk.kind
+    message = (
+        f"{path}: {len(failed)} of {len(outcomes)} chunks failed; "
+        f"chunk {first.chunk.index} ({where}): {first.error}"
+    )
+    if isinstance(first.exception, ConfigError | BackendError):
+        raise type(first.exception)(message) from first.exception
+    raise ExtractionError(message) from first.exception

@@ -21,14 +21,30 @@ def test_schema_matches_the_committed_contract() -> None:
     assert result.exit_code == 0
     printed = json.loads(result.output)
     if os.environ.get("UPDATE_GOLDEN") == "1":
-        SCHEMA_FILE.write_text(json.dumps(printed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    assert printed == json.loads(SCHEMA_FILE.read_text(encoding="utf-8")), "schema changed: review, then UPDATE_GOLDEN=1"
+        SCHEMA_FILE.write_text(
+            json.dumps(printed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    assert printed == json.loads(SCHEMA_FILE.read_text(encoding="utf-8")), (
+        "schema changed: review, then UPDATE_GOLDEN=1"
+    )
 
 
 def test_validate_reports_paths_and_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
     good = tmp_path / "good.json"
-    out = runner.invoke(cli, ["summarize", str(SEEDS / "001_5b5363006416d159.txt"), "--backend", "offline", "-f", "json", "-o", str(good)])
+    out = runner.invoke(
+        cli,
+        [
+            "summarize",
+            str(SEEDS / "001_5b5363006416d159.txt"),
+            "--backend",
+            "offline",
+            "-f",
+            "json",
+            "-o",
+            str(good),
+        ],
+    )
     assert out.exit_code == 0, out.output
     bad = tmp_path / "bad.json"
     data = json.loads(good.read_text(encoding="utf-8"))
@@ -47,7 +63,9 @@ def test_validate_reports_paths_and_exit_codes(tmp_path: Path) -> None:
 
 
 def test_sections_json_shape_and_three_reports() -> None:
-    result = CliRunner().invoke(cli, ["sections", str(SEEDS / "003_493866bb6fb899fa.txt"), "--json"])
+    result = CliRunner().invoke(
+        cli, ["sections", str(SEEDS / "003_493866bb6fb899fa.txt"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert len(data["reports"]) == 3
@@ -60,17 +78,31 @@ def test_sections_json_shape_and_three_reports() -> None:
 
 def test_sections_table_shows_reports_masks_chunks_and_cost() -> None:
     env = dict(os.environ, COLUMNS="120")
-    result = subprocess.run([sys.executable, "-m", "summarizer", "sections", str(SEEDS / "003_493866bb6fb899fa.txt")],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "summarizer", "sections", str(SEEDS / "003_493866bb6fb899fa.txt")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0
     assert result.stdout.count("Report ") == 3
-    assert "page number" in result.stdout and "Chunks" in result.stdout and "Estimate for" in result.stdout
+    assert (
+        "page number" in result.stdout
+        and "Chunks" in result.stdout
+        and "Estimate for" in result.stdout
+    )
 
 
 def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    result = subprocess.run([sys.executable, "-m", "summarizer", "summarize", str(empty)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "summarizer", "summarize", str(empty)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "empty.txt" in lines[0] and "Traceback" not in result.stderr
@@ -78,10 +110,29 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_help_does_not_import_heavy_modules() -> None:
     code = "import sys; from summarizer.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit: pass\nprint(sorted(m for m in ('openai','tiktoken','pydantic','rich') if m in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0 and "summarizer" in result.output
+
+
+def test_prompts_ship_inside_the_installed_package() -> None:
+    import pytest
+
+    import summarizer
+    from summarizer.prompts import prompt_dir, prompt_version
+
+    package = Path(summarizer.__file__).resolve().parent
+    if (package.parent / "pyproject.toml").exists():
+        pytest.skip(
+            "running from the source tree (editable install); `make test` installs the wheel"
+        )
+    assert prompt_dir().resolve() == package / "prompts"
+    for name in ("system.md", "extract.md", "overview.md", "repair.md"):
+        assert (package / "prompts" / name).is_file()
+    assert len(prompt_version()) == 12

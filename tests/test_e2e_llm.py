@@ -18,7 +18,9 @@ SEED_002 = SEEDS / "002_5de55685ee9f017a.txt"
 FAKE_KEY = "sk-test-e2e-0123456789abcdef"
 
 
-def run_cli(args: list[str], env_extra: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], env_extra: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env.update(env_extra)
     return subprocess.run(
@@ -40,23 +42,53 @@ def canned(body: dict[str, Any]) -> Reply:
     findings = []
     if "规上工业总产值184.7亿元" in text:
         findings.append(
-            finding("工业经济", "规上工业总产值184.7亿元,同比增长16.2%。", ["规上工业总产值184.7亿元,同比增长16.2%"],
-                    [{"name": "规上工业总产值", "raw": "184.7亿元", "change_pct": 16.2, "kind": "actual"}])
+            finding(
+                "工业经济",
+                "规上工业总产值184.7亿元,同比增长16.2%。",
+                ["规上工业总产值184.7亿元,同比增长16.2%"],
+                [
+                    {
+                        "name": "规上工业总产值",
+                        "raw": "184.7亿元",
+                        "change_pct": 16.2,
+                        "kind": "actual",
+                    }
+                ],
+            )
         )
-        findings.append(finding("财政收入", "全年财政总收入达到99.9亿元。", ["全年实现财政总收入12.8亿元"], []))
+        findings.append(
+            finding("财政收入", "全年财政总收入达到99.9亿元。", ["全年实现财政总收入12.8亿元"], [])
+        )
     if "园区完成规上工业总产值*亿元" in text:
         findings.append(
-            finding("工业经济", "规上工业总产值15亿元。", ["园区完成规上工业总产值*亿元"],
-                    [{"name": "规上工业总产值", "raw": "15亿元", "change_pct": None, "kind": "actual"}])
+            finding(
+                "工业经济",
+                "规上工业总产值15亿元。",
+                ["园区完成规上工业总产值*亿元"],
+                [{"name": "规上工业总产值", "raw": "15亿元", "change_pct": None, "kind": "actual"}],
+            )
         )
     if not findings:
         return default_responder(body)
-    return Reply(content=json.dumps({"organization": None, "key_metrics": [], "findings": findings}, ensure_ascii=False))
+    return Reply(
+        content=json.dumps(
+            {"organization": None, "key_metrics": [], "findings": findings}, ensure_ascii=False
+        )
+    )
 
 
-def finding(title: str, summary: str, quotes: list[str], metrics: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"kind": "achievement", "title": title, "summary": summary, "topic": "industrial_economy",
-            "metrics": metrics, "entities": [], "quotes": quotes}
+def finding(
+    title: str, summary: str, quotes: list[str], metrics: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "kind": "achievement",
+        "title": title,
+        "summary": summary,
+        "topic": "industrial_economy",
+        "metrics": metrics,
+        "entities": [],
+        "quotes": quotes,
+    }
 
 
 @pytest.fixture
@@ -66,11 +98,20 @@ def server():  # type: ignore[no-untyped-def]
 
 
 def env_for(srv: ChatServer, tmp_path: Path) -> dict[str, str]:
-    return {"OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": srv.base_url, "SUMMARIZER_CACHE_DIR": str(tmp_path / "cache")}
+    return {
+        "OPENAI_API_KEY": FAKE_KEY,
+        "OPENAI_BASE_URL": srv.base_url,
+        "SUMMARIZER_CACHE_DIR": str(tmp_path / "cache"),
+    }
 
 
 def all_findings(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [f for r in doc["reports"] for k in ("achievements", "problems", "plans", "other") for f in r[k]]
+    return [
+        f
+        for r in doc["reports"]
+        for k in ("achievements", "problems", "plans", "other")
+        for f in r[k]
+    ]
 
 
 def test_summarize_grounds_verifies_and_caches(server: ChatServer, tmp_path: Path) -> None:
@@ -96,20 +137,32 @@ def test_summarize_grounds_verifies_and_caches(server: ChatServer, tmp_path: Pat
     assert any("99.9" in w for r in doc["reports"] for w in r["warnings"])
 
     # Same file again: everything from the cache, no request.
-    second = run_cli(["summarize", str(SEED_004), "-f", "json", "-o", str(tmp_path / "again.json")], env, tmp_path)
+    second = run_cli(
+        ["summarize", str(SEED_004), "-f", "json", "-o", str(tmp_path / "again.json")],
+        env,
+        tmp_path,
+    )
     assert second.returncode == 0, second.stderr
     assert len(server.requests) == calls + 1  # only the overview, which is not cached
     again = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))
     assert again["reports"][0]["achievements"] == doc["reports"][0]["achievements"]
 
-    third = run_cli(["summarize", str(SEED_004), "-f", "json", "--refresh", "-o", str(tmp_path / "r.json")], env, tmp_path)
+    third = run_cli(
+        ["summarize", str(SEED_004), "-f", "json", "--refresh", "-o", str(tmp_path / "r.json")],
+        env,
+        tmp_path,
+    )
     assert third.returncode == 0, third.stderr
     assert len(server.requests) == calls + 1 + calls
 
 
 def test_guessed_redacted_figure_is_flagged(server: ChatServer, tmp_path: Path) -> None:
     out = tmp_path / "out.json"
-    result = run_cli(["summarize", str(SEED_002), "-f", "json", "-o", str(out), "--no-overview"], env_for(server, tmp_path), tmp_path)
+    result = run_cli(
+        ["summarize", str(SEED_002), "-f", "json", "-o", str(out), "--no-overview"],
+        env_for(server, tmp_path),
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
     guessed = next(f for f in all_findings(doc) if f["summary"] == "规上工业总产值15亿元。")
@@ -117,9 +170,24 @@ def test_guessed_redacted_figure_is_flagged(server: ChatServer, tmp_path: Path) 
     assert guessed["evidence"][0]["quote"] == "园区完成规上工业总产值*亿元"
 
 
-def test_requests_carry_strict_schema_and_the_document_in_delimiters(server: ChatServer, tmp_path: Path) -> None:
-    result = run_cli(["summarize", str(SEED_004), "-f", "json", "-o", str(tmp_path / "o.json"), "--no-overview", "--model", "gpt-4o-mini"],
-                     env_for(server, tmp_path), tmp_path)
+def test_requests_carry_strict_schema_and_the_document_in_delimiters(
+    server: ChatServer, tmp_path: Path
+) -> None:
+    result = run_cli(
+        [
+            "summarize",
+            str(SEED_004),
+            "-f",
+            "json",
+            "-o",
+            str(tmp_path / "o.json"),
+            "--no-overview",
+            "--model",
+            "gpt-4o-mini",
+        ],
+        env_for(server, tmp_path),
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     bodies = [r.body for r in server.requests]
     systems = {b["messages"][0]["content"] for b in bodies}
@@ -134,7 +202,11 @@ def test_requests_carry_strict_schema_and_the_document_in_delimiters(server: Cha
 
 
 def test_no_key_means_offline_with_a_note(tmp_path: Path) -> None:
-    result = run_cli(["summarize", str(SEED_004), "-f", "json"], {"SUMMARIZER_CACHE_DIR": str(tmp_path / "c")}, tmp_path)
+    result = run_cli(
+        ["summarize", str(SEED_004), "-f", "json"],
+        {"SUMMARIZER_CACHE_DIR": str(tmp_path / "c")},
+        tmp_path,
+    )
     assert result.returncode == 0
     assert "offline" in result.stderr
     assert json.loads(result.stdout)["provenance"]["backend"] == "offline"
@@ -145,3 +217,18 @@ def test_openai_backend_without_key_is_a_config_error(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert result.stderr.strip().startswith("Error:") and "OPENAI_API_KEY" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_authentication_failure_is_exit_3_without_the_key(tmp_path: Path) -> None:
+    def unauthorized(body: dict[str, Any]) -> Reply:
+        return Reply(status=401, error="Incorrect API key provided")
+
+    with ChatServer(unauthorized) as srv:
+        result = run_cli(
+            ["--verbose", "summarize", str(SEED_004), "-f", "json"],
+            env_for(srv, tmp_path),
+            tmp_path,
+        )
+    assert result.returncode == 3
+    assert "authentication" in result.stderr.lower()
+    assert FAKE_KEY not in result.stderr + result.stdout

@@ -34,7 +34,9 @@ def _compare(name: str, data: dict) -> None:  # type: ignore[type-arg]
     path = GOLDEN / name
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    assert data == json.loads(path.read_text(encoding="utf-8")), f"{name} changed: review, then UPDATE_GOLDEN=1"
+    assert data == json.loads(path.read_text(encoding="utf-8")), (
+        f"{name} changed: review, then UPDATE_GOLDEN=1"
+    )
 
 
 def canned(request: ExtractRequest) -> ChunkExtraction:
@@ -43,14 +45,25 @@ def canned(request: ExtractRequest) -> ChunkExtraction:
     first = text.split("。")[0][:60]
     metrics = []
     if "184.7亿元" in text:
-        metrics.append(ExtractedMetric(name="规上工业总产值", raw="184.7亿元", change_pct=16.2, kind="actual"))
-    kind = {"problems": "problem", "plans": "plan", "other": "other"}.get(request.chunk.kind, "achievement")
+        metrics.append(
+            ExtractedMetric(name="规上工业总产值", raw="184.7亿元", change_pct=16.2, kind="actual")
+        )
+    kind = {"problems": "problem", "plans": "plan", "other": "other"}.get(
+        request.chunk.kind, "achievement"
+    )
     return ChunkExtraction(
         organization=None,
         key_metrics=metrics,
         findings=[
-            ExtractedFinding(kind=kind, title=first[:8], summary=first, topic="other", metrics=metrics,  # type: ignore[arg-type]
-                             entities=[], quotes=[first])
+            ExtractedFinding(
+                kind=kind,
+                title=first[:8],
+                summary=first,
+                topic="other",
+                metrics=metrics,  # type: ignore[arg-type]
+                entities=[],
+                quotes=[first],
+            )
         ],
     )
 
