@@ -53,21 +53,32 @@ from summarizer.sections import build_sections
 _GENRE_WORDS = re.compile(r"工作|开发区|园区|项目|企业|招商|建设|投资|发展|完成|推进|增长")
 
 
-def analyse(path: str | os.PathLike[str], settings: Settings | None = None) -> Analysis:
+def analyse(
+    path: str | os.PathLike[str], settings: Settings | None = None, *, exact_tokens: bool = True
+) -> Analysis:
     """Read and analyse one file: reports, section tree, masked cruft and chunks."""
     settings = settings or Settings()
     source = read_source(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
-    return analyse_source(source, settings)
+    return analyse_source(source, settings, exact_tokens=exact_tokens)
 
 
-def analyse_source(source: SourceText, settings: Settings | None = None) -> Analysis:
-    """The text stages on an already decoded source."""
-    from summarizer.tokens import get_counter
+def analyse_source(
+    source: SourceText, settings: Settings | None = None, *, exact_tokens: bool = True
+) -> Analysis:
+    """The text stages on an already decoded source.
+
+    `exact_tokens=False` counts with the character-class estimate: the offline backend reads
+    whole parts, and loading the BPE ranks (about 0.4 s) would be most of its run time.
+    """
+    from summarizer.tokens import TokenCounter, get_counter
 
     settings = settings or Settings()
     cleaned = clean(source)
     reports = build_sections(cleaned)
-    counter = get_counter(settings.resolved_encoding)
+    if exact_tokens:
+        counter = get_counter(settings.resolved_encoding)
+    else:
+        counter = TokenCounter(settings.resolved_encoding, "estimate", exact=False)
     chunks = make_chunks(cleaned, reports, budget=settings.chunk_tokens, count=counter.count)
     warnings = []
     if all(all(p.kind == "preamble" for p in r.parts) for r in reports):
@@ -79,7 +90,7 @@ def analyse_source(source: SourceText, settings: Settings | None = None) -> Anal
     hits = len(_GENRE_WORDS.findall(sample))
     if hits < max(3, len(sample) // 400):
         warnings.append("this text does not look like a work report (few of the genre's words)")
-    if not counter.exact:
+    if exact_tokens and not counter.exact:
         warnings.append(f"token counts are estimates ({counter.name} could not be loaded)")
     return Analysis(clean=cleaned, reports=reports, chunks=chunks, warnings=warnings)
 
@@ -101,11 +112,12 @@ def summarize_file(
 ) -> SummaryDocument:
     """Summarize one file (synchronous wrapper for library users)."""
     settings = settings or Settings()
-    analysis = analyse(path, settings)
+    name = backend.name if backend is not None else resolve_backend_name(settings)
+    analysis = analyse(path, settings, exact_tokens=name != "offline")
 
     async def run() -> SummaryDocument:
         own = backend is None
-        b = backend or create_backend(resolve_backend_name(settings), settings)
+        b = backend or create_backend(name, settings)
         cache = open_cache(settings, b)
         try:
             return await summarize_analysis(analysis, b, settings=settings, cache=cache)

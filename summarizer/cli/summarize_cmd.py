@@ -51,13 +51,13 @@ def summarize(
     settings = build_settings(ctx, **flags)
     err = Console(stderr=True)
     fmt = fmt or _format_for(output)
-    analysis = analyse(file, settings)
+    backend_name = resolve_backend_name(settings)
+    analysis = analyse(file, settings, exact_tokens=dry_run or backend_name != "offline")
     if dry_run:
         from summarizer.cli.dry_run import print_estimate
 
         print_estimate([analysis], settings, price_in, price_out, Console())
         return
-    backend_name = resolve_backend_name(settings)
     if settings.backend == "auto" and backend_name == "offline":
         err.print(
             f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based backend "
