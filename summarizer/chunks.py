@@ -4,9 +4,10 @@ In: a `CleanText`, its `Report`s and a token counter. Out: `Chunk`s that tile th
 (every analysed character in exactly one chunk), each carrying its report, part kind,
 breadcrumb and offsets.
 
-A part that fits the budget stays whole (the preamble rides with the first part when both
-fit); a larger one splits at its sub-headings, then at paragraphs, then at sentences, never
-inside a sentence (a single sentence longer than the budget is the only exception).
+A part that fits the budget stays whole, and consecutive whole parts of a report share a
+chunk while they fit together (fewer calls, and the instructions are sent once per chunk); a
+part larger than the budget splits at its sub-headings, then at paragraphs, then at sentences,
+never inside a sentence (a single sentence longer than the budget is the only exception).
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ def make_chunks(
         for a, b, kind, path in pieces:
             spans.append((report.index, a, b, kind, path))
     chunks = []
+    outlines = {r.index: [(p.start, _label(p) or p.kind, p.kind) for p in r.parts] for r in reports}
     for i, (report_index, a, b, kind, path) in enumerate(spans):
         text = clean.analysed(a, b)
-        chunks.append(Chunk(i, report_index, kind, path, a, b, text, count(text)))
+        outline = tuple((label, k) for start, label, k in outlines[report_index] if a <= start < b)
+        chunks.append(Chunk(i, report_index, kind, path, a, b, text, count(text), outline))
     return chunks
 
 
@@ -52,22 +55,27 @@ Piece = tuple[int, int, PartKind, tuple[str, ...]]
 
 def _report_pieces(clean: CleanText, report: Report, budget: int, count: Counter) -> list[Piece]:
     pieces: list[Piece] = []
-    parts = report.parts
-    i = 0
-    while i < len(parts):
-        part = parts[i]
+    whole: list[bool] = []  # whether each piece is a whole part
+    for part in report.parts:
         label = _label(part)
         path = (label,) if label else ()
-        if part.kind == "preamble" and i + 1 < len(parts):
-            nxt = parts[i + 1]
-            if _tokens(clean, part.start, nxt.end, count) <= budget:
-                nxt_label = _label(nxt)
-                pieces.append((part.start, nxt.end, nxt.kind, (nxt_label,) if nxt_label else ()))
-                i += 2
+        split = _split(clean, part, part.start, part.end, path, budget, count)
+        pieces.extend(split)
+        whole.extend([len(split) == 1] * len(split))
+    # Consecutive whole parts ride together while they fit; the first part names the chunk,
+    # unless it is only the preamble.
+    merged: list[Piece] = []
+    merged_whole: list[bool] = []
+    for piece, is_whole in zip(pieces, whole, strict=True):
+        if merged and is_whole and merged_whole[-1]:
+            last = merged[-1]
+            if _tokens(clean, last[0], piece[1], count) <= budget:
+                kind, path = (piece[2], piece[3]) if last[2] == "preamble" else (last[2], last[3])
+                merged[-1] = (last[0], piece[1], kind, path)
                 continue
-        pieces.extend(_split(clean, part, part.start, part.end, path, budget, count))
-        i += 1
-    return pieces
+        merged.append(piece)
+        merged_whole.append(is_whole)
+    return merged
 
 
 def _label(section: Section) -> str:

@@ -160,6 +160,9 @@ class Chunk:
     end: int
     text: str  # the analysed (unmasked) text of [start, end)
     tokens: int
+    # Every part heading inside the chunk with its kind, in order; a chunk may hold several
+    # whole parts of one report.
+    outline: tuple[tuple[str, PartKind], ...] = ()
 
 
 @dataclass

@@ -120,8 +120,14 @@ def _find_normalized(norm: _Normalized, needle: str, lo: int, hi: int) -> tuple[
     return norm.index[at], norm.index[at + len(needle) - 1] + 1
 
 
-def align_quote(quote: str, clean: CleanText, region: tuple[int, int]) -> Alignment | None:
-    """Locate `quote` in the source: exact, then normalised, then fuzzy (score ≥ 90) in the region."""
+def align_quote(
+    quote: str, clean: CleanText, region: tuple[int, int], near: int | None = None
+) -> Alignment | None:
+    """Locate `quote` in the source: exact, then normalised, then fuzzy (score ≥ 90) in the region.
+
+    When the quote occurs several times exactly, the occurrence closest to `near` wins (a
+    short heading quote sits next to its finding's longer quote, not in the report title).
+    """
     text = clean.text
     lo, hi = max(0, region[0]), min(len(text), region[1])
     stripped = quote.strip()
@@ -130,6 +136,8 @@ def align_quote(quote: str, clean: CleanText, region: tuple[int, int]) -> Alignm
     for a, b in ((lo, hi), (0, len(text))):
         at = text.find(stripped, a, b)
         if at >= 0:
+            if near is not None:
+                at = _closest(text, stripped, at, b, near)
             return Alignment(at, at + len(stripped), "exact", 100.0)
     needle = normalize_quote(stripped)
     if not needle:
@@ -152,6 +160,19 @@ def align_quote(quote: str, clean: CleanText, region: tuple[int, int]) -> Alignm
     start = norm.index[a + res.dest_start]
     end = norm.index[a + res.dest_end - 1] + 1
     return Alignment(start, end, "fuzzy", round(res.score, 1))
+
+
+def _closest(text: str, needle: str, first: int, end: int, near: int) -> int:
+    """The occurrence of `needle` in text[first:end] whose start is closest to `near`."""
+    best = first
+    at = first
+    while at >= 0:
+        if abs(at - near) < abs(best - near):
+            best = at
+        if at > near:
+            break
+        at = text.find(needle, at + 1, end)
+    return best
 
 
 def _number_key(value: float) -> str:
@@ -227,8 +248,15 @@ def ground_finding(
     warnings: list[str] = []
     ok = True
     evidence: list[Evidence] = []
-    for quote in extracted.quotes:
-        al = align_quote(quote, clean, (chunk.start, chunk.end))
+    # The longest quote is the least ambiguous: align it first and anchor the others to it.
+    aligned: dict[int, Alignment | None] = {}
+    anchor: int | None = None
+    for i in sorted(range(len(extracted.quotes)), key=lambda i: -len(extracted.quotes[i])):
+        aligned[i] = align_quote(extracted.quotes[i], clean, (chunk.start, chunk.end), anchor)
+        if anchor is None and aligned[i] is not None:
+            anchor = aligned[i].start  # type: ignore[union-attr]
+    for i, quote in enumerate(extracted.quotes):
+        al = aligned[i]
         if al is None:
             evidence.append(Evidence(quote=quote, start=None, end=None))
             warnings.append(f"{title}: quote not found in the source: {_short(quote)}")

@@ -190,6 +190,8 @@ class OpenAIBackend:
             report_title=request.report.title or "(untitled)",
             breadcrumb=" > ".join(request.chunk.path) or "(none)",
             part_kind=request.chunk.kind,
+            outline="\n".join(f"- {label}: {kind}" for label, kind in request.chunk.outline)
+            or f"- (within one part): {request.chunk.kind}",
             lang_name=LANG_NAMES.get(request.lang, request.lang),
             document=escape_document(text),
             nonce=document_nonce(text),
