@@ -58,7 +58,7 @@ def _report_pieces(clean: CleanText, report: Report, budget: int, count: Counter
     whole: list[bool] = []  # whether each piece is a whole part
     for part in report.parts:
         label = _label(part)
-        path = (label,) if label else ()
+        path: tuple[str, ...] = (label,) if label else ()
         split = _split(clean, part, part.start, part.end, path, budget, count)
         pieces.extend(split)
         whole.extend([len(split) == 1] * len(split))
@@ -70,8 +70,8 @@ def _report_pieces(clean: CleanText, report: Report, budget: int, count: Counter
         if merged and is_whole and merged_whole[-1]:
             last = merged[-1]
             if _tokens(clean, last[0], piece[1], count) <= budget:
-                kind, path = (piece[2], piece[3]) if last[2] == "preamble" else (last[2], last[3])
-                merged[-1] = (last[0], piece[1], kind, path)
+                first = piece if last[2] == "preamble" else last
+                merged[-1] = (last[0], piece[1], first[2], first[3])
                 continue
         merged.append(piece)
         merged_whole.append(is_whole)

@@ -251,7 +251,11 @@ def _accept(cands: list[_Heading], text: str) -> list[_Heading]:
             if prev is not None and h.n == 1 and not part_like and not h.line_start:
                 ok = False
         elif h.level == 5:
-            ok = fits and (strong or text[h.start - 1 : h.start] in ",，") and (h.n == 1 or prev)
+            ok = (
+                fits
+                and (strong or text[h.start - 1 : h.start] in ",，")
+                and (h.n == 1 or prev is not None)
+            )
         else:
             ok = fits and (strong or prev is not None)
             if not h.line_start and prev is None and h.n != 1:
@@ -329,7 +333,7 @@ def _split_reports(
     A new report starts where the level-1 numbering restarts at 一 after a later number,
     at the nearest title before that restart.
     """
-    bounds: list[tuple[int, tuple[int, int] | None]] = []
+    bounds: list[tuple[int, tuple[int, int] | None]] = []  # (start, title span)
     first_title = _leading_title(text, titles)
     bounds.append((0, first_title))
     last_l1 = 0
@@ -340,16 +344,16 @@ def _split_reports(
             lo = bounds[-1][0]
             before = [t for t in titles if lo < t[0] < h.start and h.start - t[0] < 3000]
             if before:
-                title = before[-1]
+                title: tuple[int, int] | None = before[-1]
                 # Titles repeated back to back: the report starts at the first of the run.
-                k = titles.index(title)
+                k = titles.index(before[-1])
                 while k > 0 and titles[k - 1][1] >= titles[k][0] - 2 and titles[k - 1][0] > lo:
                     k -= 1
                 bounds.append((titles[k][0], title))
             else:
                 bounds.append((h.start, None))
         last_l1 = h.n
-    spans = []
+    spans: list[tuple[int, int, tuple[int, int] | None]] = []
     for i, (start, title) in enumerate(bounds):
         end = bounds[i + 1][0] if i + 1 < len(bounds) else len(text)
         spans.append((start, end, title))

@@ -54,6 +54,7 @@ def analysis_json(analysis: Any) -> dict[str, Any]:
 @click.pass_context
 def sections(
     ctx: click.Context,
+    /,
     file: str,
     as_json: bool,
     price_in: float | None,

@@ -35,6 +35,7 @@ FORMATS = ["rich", "json", "markdown", "html"]
 @click.pass_context
 def summarize(
     ctx: click.Context,
+    /,
     file: str,
     fmt: str | None,
     output: str | None,
@@ -93,7 +94,7 @@ def _format_for(output: str | None) -> str:
 def render_document(doc: Any, analysis: Any, fmt: str) -> str:
     """The document as text in one of the file formats (json, markdown, html)."""
     if fmt == "json":
-        return doc.model_dump_json(indent=2) + "\n"
+        return str(doc.model_dump_json(indent=2)) + "\n"
     if fmt == "markdown":
         from summarizer.render.markdown import render_markdown
 
