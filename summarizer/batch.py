@@ -214,7 +214,7 @@ class IndexLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._fh: TextIO | None = open(path, "a", encoding="utf-8")  # noqa: SIM115 - long-lived
+        self._fh: TextIO | None = open(path, "a", encoding="utf-8")
 
     def append(self, record: IndexRecord) -> None:
         line = record.to_json() + "\n"
@@ -247,7 +247,9 @@ def read_index(path: str | os.PathLike[str]) -> list[IndexRecord]:
     return records
 
 
-def merge_records(records: Iterable[IndexRecord], keep: Iterable[str] | None = None) -> list[IndexRecord]:
+def merge_records(
+    records: Iterable[IndexRecord], keep: Iterable[str] | None = None
+) -> list[IndexRecord]:
     """The last record per path, sorted by path; only paths in `keep` when given."""
     latest: dict[str, IndexRecord] = {}
     for r in records:
@@ -366,18 +368,23 @@ class _Watched:
         await self.inner.aclose()
 
 
-def one_line(e: BaseException) -> str:
-    """An exception as one line, without traceback; unexpected types are named."""
+def one_line(e: BaseException, path: str | None = None) -> str:
+    """An exception as one line, without traceback; unexpected types are named.
+
+    A leading `path: ` is dropped: the index and the table already name the file.
+    """
     text = " ".join(str(e).split())
+    if path is not None and text.startswith(f"{path}: "):
+        text = text[len(path) + 2 :]
     if isinstance(e, SummarizerError):
         return text
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-def _analyse(path: Path, settings: Settings) -> Any:
+def _analyse(path: Path, settings: Settings, exact_tokens: bool) -> Any:
     from summarizer.pipeline import analyse
 
-    return analyse(path, settings)
+    return analyse(path, settings, exact_tokens=exact_tokens)
 
 
 def _existing(out_json: Path, sha256: str) -> SummaryDocument | None:
@@ -394,10 +401,10 @@ class _Runner:
         self, job: BatchJob, backend: Backend, cache: Any, progress: BatchProgress | None
     ) -> None:
         self.job = job
+        self.limiter = asyncio.Semaphore(max(1, job.settings.concurrency))
         self.backend = _Watched(backend)
         self.cache = cache
         self.progress = progress
-        self.limiter = asyncio.Semaphore(max(1, job.settings.concurrency))
         self.pending = iter(job.inputs)
         self.finished: list[IndexRecord] = []
         self.log = IndexLog(job.out_dir / INDEX_NAME)
@@ -408,10 +415,10 @@ class _Runner:
             self.finished.append(record)
             self.log.append(record)
             if self.progress is not None:
-                detail = "" if record.status == "failed" else _detail(record)
-                self.progress.file_done(
-                    rel, record.status, record.usage, detail, record.error
-                )
+                detail = _detail(record) if record.status == "ok" else ""
+                if record.status == "skipped":
+                    detail = "unchanged since the last run"
+                self.progress.file_done(rel, record.status, record.usage, detail, record.error)
             if self.backend.fatal is not None:
                 me = asyncio.current_task()
                 for task in peers:
@@ -438,7 +445,9 @@ class _Runner:
                         price_in=job.price_in,
                         price_out=job.price_out,
                     )
-            analysis = await asyncio.to_thread(_analyse, source, job.settings)
+            analysis = await asyncio.to_thread(
+                _analyse, source, job.settings, self.backend.name != "offline"
+            )
             doc = await summarize_one(
                 analysis,
                 self.backend,
@@ -455,7 +464,7 @@ class _Runner:
                 path=rel,
                 status="failed",
                 elapsed_s=round(time.perf_counter() - started, 3),
-                error=one_line(e),
+                error=one_line(e, str(source)),
             )
         return record_from_document(
             rel,
@@ -492,7 +501,10 @@ class _Runner:
 
                 if analysis is None:
                     analysis = await asyncio.to_thread(
-                        _analyse, self.job.root / rel, self.job.settings
+                        _analyse,
+                        self.job.root / rel,
+                        self.job.settings,
+                        self.backend.name != "offline",
                     )
                 text = render_html(doc, analysis.clean.text, list(analysis.clean.masks))
             write_text_atomic(target, text)

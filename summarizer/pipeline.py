@@ -152,13 +152,14 @@ async def summarize_analysis(
     started = time.perf_counter()
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"unknown language {settings.lang!r}; use zh or en")
+    limiter = limiter or asyncio.Semaphore(max(1, settings.concurrency))
     outcomes = await extract_chunks(
         analysis,
         backend,
         lang=settings.lang,
         cache=cache,  # type: ignore[arg-type]
         refresh=settings.refresh,
-        limiter=limiter or asyncio.Semaphore(max(1, settings.concurrency)),
+        limiter=limiter,
         on_chunk=on_chunk,
     )
     raise_first_error(outcomes, analysis.source.path)
@@ -204,9 +205,11 @@ async def summarize_analysis(
         )
         overview = None
         if settings.overview:
-            answer = await backend.overview(
-                OverviewRequest(meta.title, overview_digest(summary), settings.lang)
-            )
+            # Under the same limit as the chunk calls, which have all released it by now.
+            async with limiter:
+                answer = await backend.overview(
+                    OverviewRequest(meta.title, overview_digest(summary), settings.lang)
+                )
             if answer is not None:
                 overview, extra = answer
                 usage = usage + extra

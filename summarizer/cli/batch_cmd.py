@@ -47,6 +47,7 @@ from summarizer.cli._options import build_settings, model_options, run_options
 @click.pass_context
 def batch(
     ctx: click.Context,
+    /,
     directory: str,
     out_dir: str | None,
     patterns: tuple[str, ...],
@@ -130,6 +131,7 @@ def _run(
             "run the same command again to resume.",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         return 130
     if result.fatal is not None:
@@ -176,8 +178,10 @@ def print_summary(
     console.print(table)
     for r in result.this_run:
         if r.status == "failed":
-            console.print(f"failed: {r.path}: {r.error}", markup=False, highlight=False)
-    console.print(f"Index: {target / INDEX_NAME}", markup=False, highlight=False)
+            console.print(
+                f"failed: {r.path}: {r.error}", markup=False, highlight=False, soft_wrap=True
+            )
+    console.print(f"Index: {target / INDEX_NAME}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _dry_run(
@@ -213,7 +217,12 @@ def _dry_run(
             a = analyse(root / rel, settings)
         except Exception as e:  # noqa: BLE001 - report and carry on, like a real run
             failed += 1
-            err.print(f"failed: {rel}: {one_line(e)}", markup=False, highlight=False)
+            err.print(
+                f"failed: {rel}: {one_line(e, str(root / rel))}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
             continue
         sizes.append(_Sizes([_Tokens(c.tokens) for c in a.chunks], [None] * len(a.reports)))
     print_estimate(sizes, settings, price_in, price_out, out)
