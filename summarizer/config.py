@@ -109,7 +109,12 @@ class Settings:
         return self.preset.base_url
 
     def api_key(self) -> str | None:
-        return os.environ.get(self.resolved_key_env) or None
+        from summarizer.redact import register_secret
+
+        key = os.environ.get(self.resolved_key_env) or None
+        # Whatever the variable is called, its value must never reach a message or a file.
+        register_secret(key)
+        return key
 
     def replace(self, **changes: Any) -> Settings:
         clean = {k: v for k, v in changes.items() if v is not None}

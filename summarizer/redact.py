@@ -18,8 +18,17 @@ _KEY_PATTERNS = [
 _SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
 
 
+_registered: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Scrub `value` wherever it appears from now on (a key read from any variable)."""
+    if value and len(value) >= 6:
+        _registered.add(value)
+
+
 def _secret_values() -> list[str]:
-    values = []
+    values = list(_registered)
     for name, value in os.environ.items():
         if name.endswith(_SECRET_ENV_SUFFIXES) and len(value) >= 6:
             values.append(value)

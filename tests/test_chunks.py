@@ -32,7 +32,11 @@ def test_whole_parts_share_a_chunk_while_they_fit() -> None:
     analysis = analyse(seed)
     assert [c.report for c in analysis.chunks] == [0, 1, 2]  # one chunk per report
     assert [k for _, k in analysis.chunks[0].outline] == [
-        "preamble", "achievements", "problems", "plans", "other",
+        "preamble",
+        "achievements",
+        "problems",
+        "plans",
+        "other",
     ]
     # With a smaller budget the parts still stay whole, just fewer per chunk.
     small = analyse(seed, Settings(chunk_tokens=1500))
