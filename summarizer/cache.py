@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 import pydantic
 
 from summarizer.errors import CacheError
-from summarizer.schema import SCHEMA_VERSION, ChunkExtraction, schema_fingerprint
+from summarizer.schema import SCHEMA_VERSION, ChunkExtraction, OverviewText, schema_fingerprint
+
+M = TypeVar("M", ChunkExtraction, OverviewText)
 
 #: Bump to invalidate every entry when the meaning of a key changes.
 KEY_VERSION = 1
@@ -100,27 +102,27 @@ class Cache:
         canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def get(self, key: str) -> ChunkExtraction | None:
-        """The stored extraction, or None when absent or no longer valid."""
+    def get(self, key: str, model: type[M] = ChunkExtraction) -> M | None:  # type: ignore[assignment]
+        """The stored answer as `model`, or None when absent or no longer valid."""
         row = self._locked(
             lambda: self._conn.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
         )
         if row is None:
             return None
         try:
-            return ChunkExtraction.model_validate_json(row[0])
+            return model.model_validate_json(row[0])
         except pydantic.ValidationError:
             # Written by an older schema or damaged: treat as a miss, the answer is redone.
             return None
 
-    def put(self, key: str, extraction: ChunkExtraction) -> None:
-        """Store a validated extraction under `key` (replacing any older one)."""
-        if not isinstance(extraction, ChunkExtraction):
-            raise TypeError(f"only ChunkExtraction objects are cached, not {type(extraction)}")
+    def put(self, key: str, extraction: ChunkExtraction | OverviewText) -> None:
+        """Store a validated answer (an extraction or an overview) under `key`."""
+        if not isinstance(extraction, ChunkExtraction | OverviewText):
+            raise TypeError(f"only model answers are cached, not {type(extraction)}")
         # Re-validate: model_construct() or mutation could have produced an invalid object.
-        value = ChunkExtraction.model_validate(
-            extraction.model_dump(warnings=False)
-        ).model_dump_json()
+        value = (
+            type(extraction).model_validate(extraction.model_dump(warnings=False)).model_dump_json()
+        )
         self._locked(
             lambda: self._conn.execute(
                 "INSERT OR REPLACE INTO entries (key, value, created) VALUES (?, ?, ?)",

@@ -18,7 +18,7 @@ from summarizer import __version__
 from summarizer.chunks import make_chunks
 from summarizer.clean import clean
 from summarizer.config import Settings
-from summarizer.document import Analysis, SourceText
+from summarizer.document import Analysis, CleanText, SourceText
 from summarizer.errors import ConfigError
 from summarizer.extract import (
     Backend,
@@ -28,6 +28,7 @@ from summarizer.extract import (
     extract_chunks,
     raise_first_error,
 )
+from summarizer.figures import numbers_in
 from summarizer.ground import ground_finding, ground_metrics, ground_organization
 from summarizer.merge import (
     GroundedFinding,
@@ -41,6 +42,7 @@ from summarizer.read import read_source
 from summarizer.schema import (
     KIND_FIELDS,
     Metric,
+    OverviewText,
     Provenance,
     ReportSummary,
     Source,
@@ -205,14 +207,10 @@ async def summarize_analysis(
         )
         overview = None
         if settings.overview:
-            # Under the same limit as the chunk calls, which have all released it by now.
-            async with limiter:
-                answer = await backend.overview(
-                    OverviewRequest(meta.title, overview_digest(summary), settings.lang)
-                )
-            if answer is not None:
-                overview, extra = answer
-                usage = usage + extra
+            overview, extra = await _overview(
+                backend, cache, limiter, settings, summary, mine, clean_text
+            )
+            usage = usage + extra
         summary.overview = overview or compose_overview(summary, settings.lang)
         reports.append(summary)
     source = analysis.source
@@ -235,6 +233,57 @@ async def summarize_analysis(
             elapsed_s=round(time.perf_counter() - started, 4),
         ),
     )
+
+
+async def _overview(
+    backend: Backend,
+    cache: object | None,
+    limiter: asyncio.Semaphore,
+    settings: Settings,
+    summary: ReportSummary,
+    outcomes: list[ChunkOutcome],
+    clean_text: CleanText,
+) -> tuple[str | None, Usage]:
+    """The report's overview: from its only chunk's answer, else one small call (cached).
+
+    A chunk that holds the whole report was asked for the overview in the same call; its
+    numbers must occur in the report like any finding's, or the overview is not used.
+    """
+    if len(outcomes) == 1 and outcomes[0].extraction is not None:
+        text = (outcomes[0].extraction.overview or "").strip()
+        chunk = outcomes[0].chunk
+        if text:
+            known = set(numbers_in(chunk.text)) | set(numbers_in(" ".join(chunk.path)))
+            invented = [n for n in numbers_in(text) if n not in known]
+            if not invented:
+                return text, Usage()
+            summary.warnings.append(
+                f"overview: numbers {', '.join(invented)} not found in the source; composed instead"
+            )
+            return None, Usage()
+    request = OverviewRequest(summary.title, overview_digest(summary), settings.lang)
+    identity = backend.cache_identity()
+    key = None
+    if cache is not None and identity is not None:
+        from summarizer.cache import Cache
+
+        assert isinstance(cache, Cache)
+        key = cache.key(
+            identity={**identity, "call": "overview"}, lang=request.lang, text=request.digest
+        )
+        if not settings.refresh:
+            hit = cache.get(key, OverviewText)
+            if hit is not None:
+                return hit.overview, Usage()
+    # Under the same limit as the chunk calls, which have all released it by now.
+    async with limiter:
+        answer = await backend.overview(request)
+    if answer is None:
+        return None, Usage()
+    text, usage = answer
+    if key is not None and text:
+        cache.put(key, OverviewText(overview=text))  # type: ignore[union-attr]
+    return text, usage
 
 
 def _prompt_version(backend: Backend) -> str:

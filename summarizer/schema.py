@@ -215,6 +215,14 @@ class ChunkExtraction(_Strict):
         "investment, revenue...); empty if none."
     )
     findings: list[ExtractedFinding]
+    # Strict mode lists it as required like every property (the SDK marks all of them); the
+    # default only lets older cached answers and canned test answers still validate.
+    overview: str | None = Field(
+        default=None,
+        description="Only when the user message says this chunk holds the whole report: two "
+        "or three sentences summarising the report (achievements with headline figures, "
+        "problems, plans). Otherwise null.",
+    )
 
 
 class OverviewText(_Strict):

@@ -143,7 +143,7 @@ def test_summarize_grounds_verifies_and_caches(server: ChatServer, tmp_path: Pat
         tmp_path,
     )
     assert second.returncode == 0, second.stderr
-    assert len(server.requests) == calls + 1  # only the overview, which is not cached
+    assert len(server.requests) == calls  # chunks and overview from the cache
     again = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))
     assert again["reports"][0]["achievements"] == doc["reports"][0]["achievements"]
 
@@ -153,7 +153,7 @@ def test_summarize_grounds_verifies_and_caches(server: ChatServer, tmp_path: Pat
         tmp_path,
     )
     assert third.returncode == 0, third.stderr
-    assert len(server.requests) == calls + 1 + calls
+    assert len(server.requests) == calls + calls
 
 
 def test_guessed_redacted_figure_is_flagged(server: ChatServer, tmp_path: Path) -> None:
@@ -232,3 +232,54 @@ def test_authentication_failure_is_exit_3_without_the_key(tmp_path: Path) -> Non
     assert result.returncode == 3
     assert "authentication" in result.stderr.lower()
     assert FAKE_KEY not in result.stderr + result.stdout
+
+
+def test_a_whole_report_chunk_brings_its_overview_in_the_same_call(tmp_path: Path) -> None:
+    def with_overview(body: dict[str, Any]) -> Reply:
+        user = body["messages"][-1]["content"]
+        assert "This chunk holds the whole report" in user
+        answer = json.loads(default_responder(body).content or "{}")
+        answer["overview"] = (
+            "2018年开发区规上工业总产值184.7亿元,同比增长16.2%;2019年将实施六大工程。"
+        )
+        return Reply(content=json.dumps(answer, ensure_ascii=False))
+
+    out = tmp_path / "o.json"
+    with ChatServer(with_overview) as srv:
+        result = run_cli(
+            ["summarize", str(SEED_004), "-f", "json", "-o", str(out)],
+            env_for(srv, tmp_path),
+            tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+        assert len(srv.requests) == 1  # no separate overview call
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["reports"][0]["overview"].startswith("2018年开发区规上工业总产值184.7亿元")
+
+
+def test_an_overview_with_an_invented_number_is_not_used(tmp_path: Path) -> None:
+    def invented(body: dict[str, Any]) -> Reply:
+        answer = json.loads(default_responder(body).content or "{}")
+        answer["overview"] = "开发区全年产值达到999.9亿元。"
+        return Reply(content=json.dumps(answer, ensure_ascii=False))
+
+    out = tmp_path / "o.json"
+    with ChatServer(invented) as srv:
+        result = run_cli(
+            ["summarize", str(SEED_004), "-f", "json", "-o", str(out)],
+            env_for(srv, tmp_path),
+            tmp_path,
+        )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))["reports"][0]
+    assert "999.9" not in report["overview"]
+    assert any("overview: numbers 999.9" in w for w in report["warnings"])
+
+
+def test_overview_answers_are_cached_too(server: ChatServer, tmp_path: Path) -> None:
+    env = env_for(server, tmp_path)
+    args = ["summarize", str(SEED_004), "-f", "json", "-o", str(tmp_path / "a.json")]
+    assert run_cli(args, env, tmp_path).returncode == 0
+    first = len(server.requests)
+    assert run_cli(args, env, tmp_path).returncode == 0
+    assert len(server.requests) == first  # chunks and overview both from the cache

@@ -203,7 +203,7 @@ def test_request_shape_strict_json_schema(make_backend: Make) -> None:
     assert fmt["json_schema"]["name"] == "ChunkExtraction"
     assert fmt["json_schema"]["strict"] is True
     schema = fmt["json_schema"]["schema"]
-    assert set(schema["properties"]) == {"organization", "key_metrics", "findings"}
+    assert set(schema["properties"]) == {"organization", "key_metrics", "findings", "overview"}
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == set(schema["properties"])
     assert request.headers["authorization"] == f"Bearer {KEY}"

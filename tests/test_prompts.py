@@ -22,6 +22,7 @@ EXTRACT_VALUES = {
     "breadcrumb": "一、工作总结 > （一）招商引资",
     "part_kind": "achievements",
     "outline": "- 一、工作总结: achievements",
+    "overview_rule": "Set `overview` to null.",
     "lang_name": "中文",
     "report_title": "某开发区2021年工作总结",
     "document": "全年新签约项目32个。",
