@@ -185,13 +185,24 @@ def _short(text: str, n: int = 24) -> str:
 
 def _chunk_numbers(chunk: Chunk) -> set[str]:
     # Headings on the breadcrumb ("一、2023年工作总结") belong to the chunk's context too.
-    return set(numbers_in(chunk.text)) | set(numbers_in(" ".join(chunk.path)))
+    return _numbers_of(chunk.text) | set(numbers_in(" ".join(chunk.path)))
+
+
+@lru_cache(maxsize=32)
+def _numbers_of(text: str) -> frozenset[str]:
+    return frozenset(numbers_in(text))
 
 
 def _redacted_in_chunk(chunk: Chunk) -> dict[str, bool]:
     """Metric name → whether every figure of that name in the chunk is redacted."""
+    return _redacted_names(chunk.text)
+
+
+@lru_cache(maxsize=32)
+def _redacted_names(text: str) -> dict[str, bool]:
+    # Every finding of a chunk asks about the same text: parse its figures once.
     seen: dict[str, bool] = {}
-    for fm in find_metrics(chunk.text):
+    for fm in find_metrics(text):
         name = fm.metric.name
         seen[name] = seen.get(name, True) and fm.metric.redacted
     return seen

@@ -11,8 +11,9 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 from summarizer import __version__
 from summarizer.chunks import make_chunks
@@ -129,7 +130,26 @@ def summarize_file(
             if own:
                 await b.aclose()
 
-    return asyncio.run(run())
+    return run_quietly(run())
+
+
+T = TypeVar("T")
+
+
+def run_quietly(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, without Python 3.11's repr of the finished main task and its result.
+
+    On exit asyncio.run looks up the SIGINT handler, a partial holding the main task; turning
+    that into an enum fails with a message that reprs the task and so the whole result (a
+    SummaryDocument can take milliseconds to repr). A main task that returns None is cheap.
+    """
+    box: list[T] = []
+
+    async def main() -> None:
+        box.append(await coro)
+
+    asyncio.run(main())
+    return box[0]
 
 
 def open_cache(settings: Settings, backend: Backend):  # type: ignore[no-untyped-def]

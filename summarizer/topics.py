@@ -7,6 +7,8 @@ none. Order matters only for ties: earlier rows win.
 
 from __future__ import annotations
 
+import re
+
 TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     (
         "party_building",
@@ -122,14 +124,26 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
+def _pattern() -> tuple[re.Pattern[str], dict[str, int]]:
+    words: dict[str, int] = {}
+    for row, (_, keywords) in enumerate(TOPIC_KEYWORDS):
+        for w in keywords:
+            words.setdefault(w, row)
+    # Longest first, so "项目建设" counts for its row rather than as "项目".
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(alternation), words
+
+
+_KEYWORDS, _ROW_OF = _pattern()
+
+
 def topic_for(title: str, summary: str = "") -> str:
     """The topic whose keywords best match the title (then the summary); "other" if none."""
     for text in (title, summary):
-        best, best_hits = "other", 0
-        for topic, words in TOPIC_KEYWORDS:
-            hits = sum(text.count(w) for w in words)
-            if hits > best_hits:
-                best, best_hits = topic, hits
-        if best_hits:
-            return best
+        hits = [0] * len(TOPIC_KEYWORDS)
+        for word in _KEYWORDS.findall(text):
+            hits[_ROW_OF[word]] += 1
+        best = max(range(len(hits)), key=lambda i: (hits[i], -i))
+        if hits[best]:
+            return TOPIC_KEYWORDS[best][0]
     return "other"

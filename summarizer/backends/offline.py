@@ -26,10 +26,10 @@ from summarizer.topics import topic_for
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;]?")
 _CLAUSE_CUT = re.compile(r"[,，、:：]")
-_ENTITY = re.compile(
-    r"[\u4e00-\u9fffA-Za-z]{2,12}?(?:集团|公司|股份|科技|电子|电器|新材料|新材|实业|药业|生物|智能|工业城|产业园|"
-    r"科创中心|小镇)"
+_ENTITY_SUFFIX = re.compile(
+    r"集团|公司|股份|科技|电子|电器|新材料|新材|实业|药业|生物|智能|工业城|产业园|科创中心|小镇"
 )
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}$")
 _TARGET_WORDS = re.compile(r"目标|力争|计划|预计|确保|争取|任务")
 MAX_SUMMARY = 90
 MAX_METRICS = 8
@@ -76,13 +76,13 @@ def extract_offline(request: ExtractRequest) -> ChunkExtraction:
             continue
         if part.kind == "preamble":
             if chunk.start <= part.start < chunk.end:
-                key_metrics.extend(_metrics(clean, part.start, part.end, headline=True))
+                key_metrics.extend(_metrics(clean, part.start, part.end, headline=True, limit=10))
             continue
         kind = PART_FINDING_KIND[part.kind]
         items = part_items(part, clean)
         if part.kind == "achievements" and chunk.start <= part.start < chunk.end:
             lead_end = items[0].start if items else part.end
-            key_metrics.extend(_metrics(clean, part.heading_end, lead_end, headline=True))
+            key_metrics.extend(_metrics(clean, part.heading_end, lead_end, headline=True, limit=10))
         if part.kind == "plans":
             lead = _target_lead(part, items, clean)
             if lead is not None and chunk.start <= lead.start < chunk.end:
@@ -209,9 +209,9 @@ def _finding(item: _Item, kind: str, clean: CleanText) -> ExtractedFinding:
     title = _clean_title(item.title) or (summary[:16] if summary else "")
     if not summary:
         summary = title
-    metrics = _metrics(clean, item.body_start, item.end, headline=False)[:MAX_METRICS]
+    metrics = _metrics(clean, item.body_start, item.end, headline=False)
     body = clean.analysed(item.start, item.end)
-    entities = list(dict.fromkeys(m.group(0) for m in _ENTITY.finditer(body)))[:8]
+    entities = _entities(body)
     return ExtractedFinding(
         kind=kind,  # type: ignore[arg-type]
         title=title,
@@ -223,6 +223,23 @@ def _finding(item: _Item, kind: str, clean: CleanText) -> ExtractedFinding:
     )
 
 
+def _entities(body: str, limit: int = 8) -> list[str]:
+    """Names ending in a company/park suffix, with up to 12 name characters before it."""
+    found: dict[str, None] = {}
+    consumed = 0
+    for m in _ENTITY_SUFFIX.finditer(body):
+        if m.start() < consumed:
+            continue
+        name = _NAME_CHARS.search(body, max(consumed, m.start() - 12), m.start())
+        if name is None:
+            continue
+        found[name.group(0) + m.group(0)] = None
+        consumed = m.end()
+        if len(found) >= limit:
+            break
+    return list(found)
+
+
 def _clean_title(title: str) -> str:
     title = re.sub(r"\s+", "", title).strip(" ,，。:：;；")
     # "谋划先行,多措并举抓招商" reads well whole; very long ones keep their first clause.
@@ -231,16 +248,24 @@ def _clean_title(title: str) -> str:
     return title[:30]
 
 
-def _metrics(clean: CleanText, start: int, end: int, *, headline: bool) -> list[ExtractedMetric]:
-    out = []
+def _metrics(
+    clean: CleanText, start: int, end: int, *, headline: bool, limit: int = MAX_METRICS
+) -> list[ExtractedMetric]:
+    """The first `limit` figures of [start, end) as the model would write them."""
+    out: list[ExtractedMetric] = []
     for a, b in clean.segments(start, end):
-        for found in find_metrics(clean.text[a:b], a):
+        for found in find_metrics(clean.text[a:b], a, limit=limit - len(out)):
             m: Metric = found.metric
             if headline and m.unit in (None, ""):
                 continue
+            # Built from parsed figures, so the fields are known to be valid.
             out.append(
-                ExtractedMetric(name=m.name, raw=m.raw, change_pct=m.change_pct, kind=m.kind)
+                ExtractedMetric.model_construct(
+                    name=m.name, raw=m.raw, change_pct=m.change_pct, kind=m.kind
+                )
             )
+        if len(out) >= limit:
+            break
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,7 @@ def summarize(
     """Summarize one report file (achievements, problems, plans with evidence)."""
     from rich.console import Console
 
-    from summarizer.pipeline import analyse, resolve_backend_name
+    from summarizer.pipeline import analyse, resolve_backend_name, run_quietly
 
     settings = build_settings(ctx, **flags)
     err = Console(stderr=True)
@@ -64,7 +63,7 @@ def summarize(
             f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based backend "
             "(set the key or pass --backend openai to use a model).[/dim]"
         )
-    doc = asyncio.run(_run(analysis, backend_name, settings))
+    doc = run_quietly(_run(analysis, backend_name, settings))
     for w in doc.warnings:
         err.print(f"[yellow]warning:[/] {w}")
     write_document(doc, analysis, fmt, output)
