@@ -183,7 +183,7 @@ def _short(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
-def _chunk_numbers(chunk: Chunk) -> set[str]:
+def _chunk_numbers(chunk: Chunk) -> frozenset[str]:
     # Headings on the breadcrumb ("一、2023年工作总结") belong to the chunk's context too.
     return _numbers_of(chunk.text) | set(numbers_in(" ".join(chunk.path)))
 
@@ -213,7 +213,7 @@ def _same_name(a: str, b: str) -> bool:
 
 
 def _metric_problems(
-    metric: ExtractedMetric, numbers: set[str], redacted_names: dict[str, bool]
+    metric: ExtractedMetric, numbers: frozenset[str], redacted_names: dict[str, bool]
 ) -> list[str]:
     """What is wrong with one extracted metric against its chunk (empty when grounded)."""
     problems: list[str] = []
