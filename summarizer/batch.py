@@ -381,10 +381,10 @@ def one_line(e: BaseException, path: str | None = None) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-def _analyse(path: Path, settings: Settings, exact_tokens: bool) -> Any:
-    from summarizer.pipeline import analyse
+def _analyse(path: Path, settings: Settings, backend_name: str) -> Any:
+    from summarizer.pipeline import analyse, token_mode_for
 
-    return analyse(path, settings, exact_tokens=exact_tokens)
+    return analyse(path, settings, tokens=token_mode_for(backend_name))
 
 
 def _existing(out_json: Path, sha256: str) -> SummaryDocument | None:
@@ -445,9 +445,7 @@ class _Runner:
                         price_in=job.price_in,
                         price_out=job.price_out,
                     )
-            analysis = await asyncio.to_thread(
-                _analyse, source, job.settings, self.backend.name != "offline"
-            )
+            analysis = await asyncio.to_thread(_analyse, source, job.settings, self.backend.name)
             doc = await summarize_one(
                 analysis,
                 self.backend,
@@ -504,7 +502,7 @@ class _Runner:
                         _analyse,
                         self.job.root / rel,
                         self.job.settings,
-                        self.backend.name != "offline",
+                        self.backend.name,
                     )
                 text = render_html(doc, analysis.clean.text, list(analysis.clean.masks))
             write_text_atomic(target, text)

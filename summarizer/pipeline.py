@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from summarizer import __version__
 from summarizer.chunks import make_chunks
@@ -56,33 +56,52 @@ from summarizer.sections import build_sections
 _GENRE_WORDS = re.compile(r"工作|开发区|园区|项目|企业|招商|建设|投资|发展|完成|推进|增长")
 
 
+TokenMode = Literal["exact", "budget", "estimate"]
+
+
+def token_mode_for(backend_name: str) -> TokenMode:
+    """How a run counts tokens: the offline backend never needs BPE counts; a model run
+    needs exact ones only where a part's size is close to the chunk budget."""
+    return "estimate" if backend_name == "offline" else "budget"
+
+
 def analyse(
-    path: str | os.PathLike[str], settings: Settings | None = None, *, exact_tokens: bool = True
+    path: str | os.PathLike[str], settings: Settings | None = None, *, tokens: TokenMode = "exact"
 ) -> Analysis:
     """Read and analyse one file: reports, section tree, masked cruft and chunks."""
     settings = settings or Settings()
     source = read_source(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
-    return analyse_source(source, settings, exact_tokens=exact_tokens)
+    return analyse_source(source, settings, tokens=tokens)
 
 
 def analyse_source(
-    source: SourceText, settings: Settings | None = None, *, exact_tokens: bool = True
+    source: SourceText, settings: Settings | None = None, *, tokens: TokenMode = "exact"
 ) -> Analysis:
     """The text stages on an already decoded source.
 
-    `exact_tokens=False` counts with the character-class estimate: the offline backend reads
-    whole parts, and loading the BPE ranks (about 0.4 s) would be most of its run time.
+    `tokens` says how chunk sizes are counted: "exact" with the BPE encoding (sections,
+    dry runs: the numbers are shown), "estimate" from character classes (the offline backend
+    reads whole parts), or "budget": estimates, with exact counts only for text whose size is
+    near the budget, so a run whose reports are well under it never loads the BPE ranks
+    (about 0.4 s) and cuts its chunks exactly where an exact count would.
     """
     from summarizer.tokens import TokenCounter, get_counter
 
     settings = settings or Settings()
     cleaned = clean(source)
     reports = build_sections(cleaned)
-    if exact_tokens:
-        counter = get_counter(settings.resolved_encoding)
+    encoding = settings.resolved_encoding
+    estimate = TokenCounter(encoding, "estimate", exact=False)
+    exact_check = None
+    if tokens == "exact":
+        counter = get_counter(encoding)
     else:
-        counter = TokenCounter(settings.resolved_encoding, "estimate", exact=False)
-    chunks = make_chunks(cleaned, reports, budget=settings.chunk_tokens, count=counter.count)
+        counter = estimate
+        if tokens == "budget":
+            exact_check = lambda text: get_counter(encoding).count(text)  # noqa: E731
+    chunks = make_chunks(
+        cleaned, reports, budget=settings.chunk_tokens, count=counter.count, exact=exact_check
+    )
     warnings = []
     if all(all(p.kind == "preamble" for p in r.parts) for r in reports):
         warnings.append(
@@ -93,7 +112,7 @@ def analyse_source(
     hits = len(_GENRE_WORDS.findall(sample))
     if hits < max(3, len(sample) // 400):
         warnings.append("this text does not look like a work report (few of the genre's words)")
-    if exact_tokens and not counter.exact:
+    if tokens == "exact" and not counter.exact:
         warnings.append(f"token counts are estimates ({counter.name} could not be loaded)")
     return Analysis(clean=cleaned, reports=reports, chunks=chunks, warnings=warnings)
 
@@ -116,7 +135,7 @@ def summarize_file(
     """Summarize one file (synchronous wrapper for library users)."""
     settings = settings or Settings()
     name = backend.name if backend is not None else resolve_backend_name(settings)
-    analysis = analyse(path, settings, exact_tokens=name != "offline")
+    analysis = analyse(path, settings, tokens=token_mode_for(name))
 
     async def run() -> SummaryDocument:
         own = backend is None

@@ -56,3 +56,30 @@ def test_small_budget_splits_at_sub_headings_with_breadcrumbs() -> None:
     paths = [c.path for c in analysis.chunks]
     assert ("一、2021年工作总结", "(一)招商引资方面") in paths
     assert {c.kind for c in analysis.chunks} == {"preamble", "achievements", "plans"}
+
+
+def test_budget_mode_cuts_where_exact_counting_cuts() -> None:
+    """Estimates with exact checks near the budget give the chunks of exact counting."""
+    for seed in seed_paths():
+        for budget in (250, 600, 1500):
+            settings = Settings(chunk_tokens=budget)
+            exact = analyse(seed, settings, tokens="exact")
+            budget_mode = analyse(seed, settings, tokens="budget")
+            assert [(c.start, c.end) for c in exact.chunks] == [
+                (c.start, c.end) for c in budget_mode.chunks
+            ], (seed.name, budget)
+
+
+def test_budget_mode_loads_no_bpe_for_reports_well_under_the_budget() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from summarizer.pipeline import analyse; "
+        f"analyse({str(seed_paths()[0])!r}, tokens='budget'); "
+        "print('tiktoken' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "False", result.stderr

@@ -46,13 +46,13 @@ def summarize(
     """Summarize one report file (achievements, problems, plans with evidence)."""
     from rich.console import Console
 
-    from summarizer.pipeline import analyse, resolve_backend_name, run_quietly
+    from summarizer.pipeline import analyse, resolve_backend_name, run_quietly, token_mode_for
 
     settings = build_settings(ctx, **flags)
     err = Console(stderr=True)
     fmt = fmt or _format_for(output)
     backend_name = resolve_backend_name(settings)
-    analysis = analyse(file, settings, exact_tokens=dry_run or backend_name != "offline")
+    analysis = analyse(file, settings, tokens="exact" if dry_run else token_mode_for(backend_name))
     if dry_run:
         from summarizer.cli.dry_run import print_estimate
 
