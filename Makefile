@@ -15,10 +15,11 @@ demo: $(BIN)/python
 	$(BIN)/pip install -q .
 	$(BIN)/summarizer summarize $(SAMPLE)
 
-# Set up and run every check: lint, then the test suite (no network needed).
+# Set up and run every check: lint, types, then the test suite (no network needed).
 test: $(BIN)/python
 	$(BIN)/pip install -q '.[test]'
 	$(BIN)/ruff check summarizer tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(BIN)/python

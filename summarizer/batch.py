@@ -589,18 +589,11 @@ def summarize_tree(
     job: BatchJob, backend_name: str, *, progress: BatchProgress | None = None
 ) -> BatchResult:
     """Synchronous entry point: build the backend and cache, run the batch, close them."""
-    from summarizer.extract import create_backend
-    from summarizer.pipeline import open_cache
+    from summarizer.pipeline import backend_session
 
     async def main() -> BatchResult:
-        backend = create_backend(backend_name, job.settings)
-        cache = open_cache(job.settings, backend)
-        try:
+        async with backend_session(backend_name, job.settings) as (backend, cache):
             return await run_batch(job, backend, cache=cache, progress=progress)
-        finally:
-            if cache is not None:
-                cache.close()
-            await backend.aclose()
 
     return asyncio.run(main())
 

@@ -124,52 +124,23 @@ def _split(
     if budget.fits(clean, start, end):
         return [(start, end, section.kind, path)]
     children = [c for c in section.children if c.level < 5] or section.children
-    if children:
-        # Groups of consecutive children; the lead text rides with the first group.
-        bounds = [start] + [c.start for c in children[1:]] + [end]
-        units: list[tuple[int, int, Section | None]] = [
-            (bounds[k], bounds[k + 1], children[k]) for k in range(len(children))
-        ]
-        return _pack(clean, section, units, path, budget)
-    return _split_text(clean, section, start, end, path, budget)
-
-
-def _pack(
-    clean: CleanText,
-    section: Section,
-    units: list[tuple[int, int, Section | None]],
-    path: tuple[str, ...],
-    budget: _Budget,
-) -> list[Piece]:
+    if not children:
+        return _split_text(clean, section, start, end, path, budget)
+    # Groups of consecutive children; the lead text rides with the first group, and a child
+    # too large on its own splits further.
+    bounds = [start] + [c.start for c in children[1:]] + [end]
+    spans = list(zip(bounds, bounds[1:], strict=False))
     pieces: list[Piece] = []
-    group_start: int | None = None
-    group_end = 0
-    group_first: Section | None = None
-    for a, b, child in units:
-        if group_start is not None and budget.fits(clean, group_start, b):
-            group_end = b
-            continue
-        if group_start is not None:
-            pieces.append(_group_piece(section, group_start, group_end, group_first, path))
-        if budget.fits(clean, a, b) or child is None:
-            group_start, group_end, group_first = a, b, child
-            if child is None and not budget.fits(clean, a, b):
-                pieces.extend(_split_text(clean, section, a, b, path, budget))
-                group_start = None
-            continue
-        child_path = path + ((_label(child),) if _label(child) else ())
-        pieces.extend(_split(clean, child, a, b, child_path, budget))
-        group_start = None
-    if group_start is not None:
-        pieces.append(_group_piece(section, group_start, group_end, group_first, path))
+    for group in _greedy(clean, spans, budget):
+        a, b = spans[group[0]][0], spans[group[-1]][1]
+        first = children[group[0]]
+        label = _label(first)
+        child_path = path + ((label,) if label else ())
+        if len(group) == 1 and not budget.fits(clean, a, b):
+            pieces.extend(_split(clean, first, a, b, child_path, budget))
+        else:
+            pieces.append((a, b, section.kind, child_path))
     return pieces
-
-
-def _group_piece(
-    section: Section, a: int, b: int, first: Section | None, path: tuple[str, ...]
-) -> Piece:
-    label = _label(first) if first is not None else ""
-    return (a, b, section.kind, path + ((label,) if label else ()))
 
 
 def _split_text(
@@ -182,26 +153,23 @@ def _split_text(
 ) -> list[Piece]:
     """Paragraphs first, then sentences, packed greedily up to the budget."""
     text = clean.text
-    paragraphs = _cuts(text, start, end, re.compile(r"\n+"))
-    units: list[tuple[int, int]] = []
-    for a, b in paragraphs:
-        if budget.fits(clean, a, b):
-            units.append((a, b))
+    spans: list[tuple[int, int]] = []
+    for a, b in _cuts(text, start, end, re.compile(r"\n+")):
+        spans.extend([(a, b)] if budget.fits(clean, a, b) else _cuts(text, a, b, _SENTENCE_END))
+    return [
+        (spans[g[0]][0], spans[g[-1]][1], section.kind, path) for g in _greedy(clean, spans, budget)
+    ]
+
+
+def _greedy(clean: CleanText, spans: list[tuple[int, int]], budget: _Budget) -> list[list[int]]:
+    """Consecutive spans grouped while a group fits; a span too large alone is its own group."""
+    groups: list[list[int]] = []
+    for i, (_, b) in enumerate(spans):
+        if groups and budget.fits(clean, spans[groups[-1][0]][0], b):
+            groups[-1].append(i)
         else:
-            units.extend(_cuts(text, a, b, _SENTENCE_END))
-    pieces: list[Piece] = []
-    cur_start: int | None = None
-    cur_end = start
-    for a, b in units:
-        if cur_start is not None and budget.fits(clean, cur_start, b):
-            cur_end = b
-            continue
-        if cur_start is not None:
-            pieces.append((cur_start, cur_end, section.kind, path))
-        cur_start, cur_end = a, b
-    if cur_start is not None:
-        pieces.append((cur_start, cur_end, section.kind, path))
-    return pieces
+            groups.append([i])
+    return groups
 
 
 def _cuts(text: str, start: int, end: int, sep: re.Pattern[str]) -> list[tuple[int, int]]:

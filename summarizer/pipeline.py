@@ -8,12 +8,13 @@ batch command drives with one shared concurrency limit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarizer import __version__
 from summarizer.chunks import make_chunks
@@ -51,6 +52,9 @@ from summarizer.schema import (
     Usage,
 )
 from summarizer.sections import build_sections
+
+if TYPE_CHECKING:
+    from summarizer.cache import Cache
 
 # Words that nearly every work report uses; a text with almost none is probably something else.
 _GENRE_WORDS = re.compile(r"工作|开发区|园区|项目|企业|招商|建设|投资|发展|完成|推进|增长")
@@ -138,21 +142,33 @@ def summarize_file(
     analysis = analyse(path, settings, tokens=token_mode_for(name))
 
     async def run() -> SummaryDocument:
-        own = backend is None
-        b = backend or create_backend(name, settings)
-        cache = open_cache(settings, b)
-        try:
+        async with backend_session(backend or name, settings) as (b, cache):
             return await summarize_analysis(analysis, b, settings=settings, cache=cache)
-        finally:
-            if cache is not None:
-                cache.close()
-            if own:
-                await b.aclose()
 
     return run_quietly(run())
 
 
 T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def backend_session(
+    backend: Backend | str, settings: Settings
+) -> AsyncIterator[tuple[Backend, Cache | None]]:
+    """A backend (built from its name, or given) and its cache, closed on the way out.
+
+    A backend passed in belongs to the caller and stays open.
+    """
+    own = isinstance(backend, str)
+    b = create_backend(backend, settings) if isinstance(backend, str) else backend
+    cache = open_cache(settings, b)
+    try:
+        yield b, cache
+    finally:
+        if cache is not None:
+            cache.close()
+        if own:
+            await b.aclose()
 
 
 def run_quietly(coro: Coroutine[Any, Any, T]) -> T:
@@ -171,7 +187,7 @@ def run_quietly(coro: Coroutine[Any, Any, T]) -> T:
     return box[0]
 
 
-def open_cache(settings: Settings, backend: Backend):  # type: ignore[no-untyped-def]
+def open_cache(settings: Settings, backend: Backend) -> Cache | None:
     """The on-disk cache for this backend, or None when it does not cache or caching is off."""
     if not settings.use_cache or backend.cache_identity() is None:
         return None
@@ -185,7 +201,7 @@ async def summarize_analysis(
     backend: Backend,
     *,
     settings: Settings,
-    cache: object | None = None,
+    cache: Cache | None = None,
     limiter: asyncio.Semaphore | None = None,
     on_chunk: Callable[[ChunkOutcome], None] | None = None,
 ) -> SummaryDocument:
@@ -198,7 +214,7 @@ async def summarize_analysis(
         analysis,
         backend,
         lang=settings.lang,
-        cache=cache,  # type: ignore[arg-type]
+        cache=cache,
         refresh=settings.refresh,
         limiter=limiter,
         on_chunk=on_chunk,
@@ -276,7 +292,7 @@ async def summarize_analysis(
 
 async def _overview(
     backend: Backend,
-    cache: object | None,
+    cache: Cache | None,
     limiter: asyncio.Semaphore,
     settings: Settings,
     summary: ReportSummary,
@@ -304,9 +320,6 @@ async def _overview(
     identity = backend.cache_identity()
     key = None
     if cache is not None and identity is not None:
-        from summarizer.cache import Cache
-
-        assert isinstance(cache, Cache)
         key = cache.key(
             identity={**identity, "call": "overview"}, lang=request.lang, text=request.digest
         )
@@ -320,8 +333,8 @@ async def _overview(
     if answer is None:
         return None, Usage()
     text, usage = answer
-    if key is not None and text:
-        cache.put(key, OverviewText(overview=text))  # type: ignore[union-attr]
+    if cache is not None and key is not None and text:
+        cache.put(key, OverviewText(overview=text))
     return text, usage
 
 

@@ -70,17 +70,10 @@ def summarize(
 
 
 async def _run(analysis: Any, backend_name: str, settings: Any) -> Any:
-    from summarizer.extract import create_backend
-    from summarizer.pipeline import open_cache, summarize_analysis
+    from summarizer.pipeline import backend_session, summarize_analysis
 
-    backend = create_backend(backend_name, settings)
-    cache = open_cache(settings, backend)
-    try:
+    async with backend_session(backend_name, settings) as (backend, cache):
         return await summarize_analysis(analysis, backend, settings=settings, cache=cache)
-    finally:
-        if cache is not None:
-            cache.close()
-        await backend.aclose()
 
 
 def _format_for(output: str | None) -> str:
