@@ -216,7 +216,7 @@ def _finding(item: _Item, kind: str, clean: CleanText) -> ExtractedFinding:
         kind=kind,  # type: ignore[arg-type]
         title=title,
         summary=summary,
-        topic=topic_for(title, summary),  # type: ignore[arg-type]
+        topic=topic_for(item.title or title, summary),  # type: ignore[arg-type]
         metrics=metrics,
         entities=entities,
         quotes=quotes or [title],
