@@ -163,14 +163,7 @@ class OpenAIBackend:
         ]
         try:
             if self.settings.json_mode:
-                completion = await self._call(
-                    self.client.chat.completions.create(
-                        model=self._model(),
-                        messages=cast(Any, messages),
-                        response_format={"type": "json_object"},
-                        temperature=self.settings.temperature,
-                    )
-                )
+                completion = await self._json_object(messages)
                 content = completion.choices[0].message.content or ""
                 text = OverviewText.model_validate_json(_strip_fence(content)).overview
             else:
@@ -264,8 +257,9 @@ class OpenAIBackend:
             raise _InvalidAnswer(choice.message.content or "", "the answer was empty", usage)
         return parsed, usage
 
-    async def _ask_json_mode(self, messages: list[dict[str, str]]) -> tuple[ChunkExtraction, Usage]:
-        completion = await self._call(
+    async def _json_object(self, messages: list[dict[str, str]]) -> Any:
+        """One JSON-mode call (servers without strict structured outputs)."""
+        return await self._call(
             self.client.chat.completions.create(
                 model=self._model(),
                 messages=cast(Any, messages),
@@ -273,6 +267,9 @@ class OpenAIBackend:
                 temperature=self.settings.temperature,
             )
         )
+
+    async def _ask_json_mode(self, messages: list[dict[str, str]]) -> tuple[ChunkExtraction, Usage]:
+        completion = await self._json_object(messages)
         if not completion.choices:
             raise ExtractionError(f"{self.model}: the answer had no choices")
         choice = completion.choices[0]
