@@ -220,6 +220,12 @@ async def summarize_analysis(
         on_chunk=on_chunk,
     )
     raise_first_error(outcomes, analysis.source.path)
+    doc_warnings = list(analysis.warnings)
+    if backend.name == "offline" and settings.lang != "zh":
+        doc_warnings.append(
+            "the offline backend quotes the report: titles and summaries stay in Chinese "
+            "(--lang applies to the composed overview only)"
+        )
     usage = Usage()
     for o in outcomes:
         usage = usage + o.usage
@@ -278,7 +284,7 @@ async def summarize_analysis(
             format=source.format,
         ),
         reports=reports,
-        warnings=list(analysis.warnings),
+        warnings=doc_warnings,
         provenance=Provenance(
             backend=backend.name,
             model=backend.model,

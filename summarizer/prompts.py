@@ -23,7 +23,7 @@ _REPO_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
 # Only the tags that could open or close our block are touched; the rest of the text is kept
 # byte for byte so the model's quotes still match the source.
-_DOCUMENT_TAG = re.compile(r"<(\s*/?\s*document)", re.IGNORECASE)
+_DOCUMENT_TAG = re.compile(r"<(\s*/?\s*(?:document|context))", re.IGNORECASE)
 
 
 def prompt_dir() -> Path:
@@ -70,5 +70,6 @@ def document_nonce(text: str) -> str:
 
 
 def escape_document(text: str) -> str:
-    """Neutralise `<document` / `</document` inside a text so it cannot open or close the block."""
+    """Neutralise `<document`/`<context` tags (opening or closing) inside text taken from a
+    report, so it cannot open or close the blocks that hold it."""
     return _DOCUMENT_TAG.sub(lambda m: "＜" + m.group(1), text)

@@ -195,13 +195,14 @@ class OpenAIBackend:
     def messages_for(self, request: ExtractRequest) -> list[dict[str, str]]:
         """System prompt (constant) first, the chunk last, so prefix caching applies."""
         text = request.chunk.text
+        chunk = request.chunk
         user = render(
             "extract",
-            report_title=request.report.title or "(untitled)",
-            breadcrumb=" > ".join(request.chunk.path) or "(none)",
-            part_kind=request.chunk.kind,
-            outline="\n".join(f"- {label}: {kind}" for label, kind in request.chunk.outline)
-            or f"- (within one part): {request.chunk.kind}",
+            report_title=_from_report(request.report.title or "(untitled)"),
+            breadcrumb=" > ".join(_from_report(p) for p in chunk.path) or "(none)",
+            part_kind=chunk.kind,
+            outline="\n".join(f"- {_from_report(label)}: {kind}" for label, kind in chunk.outline)
+            or f"- (within one part): {chunk.kind}",
             lang_name=LANG_NAMES.get(request.lang, request.lang),
             document=escape_document(text),
             nonce=document_nonce(text),
@@ -420,6 +421,13 @@ def _usage_from_dict(body: dict[str, Any]) -> Usage:
         completion_tokens=int(usage.get("completion_tokens") or 0),
         cached_tokens=int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0,
     )
+
+
+def _from_report(text: str, limit: int = 80) -> str:
+    """A title or heading taken from the report, made safe to stand in the context block:
+    one line, bounded, its tags neutralised (a hostile heading cannot close the block)."""
+    one_line = " ".join(text.split())
+    return escape_document(one_line if len(one_line) <= limit else one_line[:limit] + "…")
 
 
 def _overview_rule(request: ExtractRequest) -> str:
