@@ -32,7 +32,7 @@ _ENTITY_SUFFIX = re.compile(
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}$")
 _TARGET_WORDS = re.compile(r"目标|力争|计划|预计|确保|争取|任务")
 MAX_SUMMARY = 90
-MAX_METRICS = 8
+MAX_METRICS = 6  # per finding: the figures of its opening sentences, not every figure
 
 
 @dataclass(frozen=True)
@@ -258,11 +258,8 @@ def _metrics(
             m: Metric = found.metric
             if headline and m.unit in (None, ""):
                 continue
-            # Built from parsed figures, so the fields are known to be valid.
             out.append(
-                ExtractedMetric.model_construct(
-                    name=m.name, raw=m.raw, change_pct=m.change_pct, kind=m.kind
-                )
+                ExtractedMetric(name=m.name, raw=m.raw, change_pct=m.change_pct, kind=m.kind)
             )
         if len(out) >= limit:
             break
