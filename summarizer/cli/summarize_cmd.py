@@ -63,17 +63,31 @@ def summarize(
             f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based backend "
             "(set the key or pass --backend openai to use a model).[/dim]"
         )
-    doc = run_quietly(_run(analysis, backend_name, settings))
+    doc = run_quietly(_run(analysis, backend_name, settings, err))
     for w in doc.warnings:
         err.print(f"[yellow]warning:[/] {w}")
     write_document(doc, analysis, fmt, output)
 
 
-async def _run(analysis: Any, backend_name: str, settings: Any) -> Any:
+async def _run(analysis: Any, backend_name: str, settings: Any, err: Any) -> Any:
     from summarizer.pipeline import backend_session, summarize_analysis
 
     async with backend_session(backend_name, settings) as (backend, cache):
-        return await summarize_analysis(analysis, backend, settings=settings, cache=cache)
+        if backend_name == "offline" or not err.is_terminal:
+            return await summarize_analysis(analysis, backend, settings=settings, cache=cache)
+        # Model calls take seconds each: show them on a terminal, and leave no trace after.
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("chunks", total=len(analysis.chunks))
+            return await summarize_analysis(
+                analysis,
+                backend,
+                settings=settings,
+                cache=cache,
+                on_chunk=lambda _outcome: progress.advance(task),
+            )
 
 
 def _format_for(output: str | None) -> str:
