@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import metric
 
 from summarizer.document import Mask
 from summarizer.render.html import render_html
@@ -70,18 +71,6 @@ def _finding(
     )
 
 
-def _metric(name: str, raw: str, value: float | None, change: float | None = None) -> Metric:
-    return Metric(
-        name=name,
-        raw=raw,
-        value=value,
-        unit="亿元",
-        change_pct=change,
-        kind="actual",
-        redacted=value is None,
-    )
-
-
 def seed_summary() -> tuple[str, SummaryDocument, list[Mask]]:
     """A hand-made summary of seed 004 whose evidence are headings located with str.find."""
     text = SEED.read_text(encoding="utf-8")
@@ -112,7 +101,7 @@ def seed_summary() -> tuple[str, SummaryDocument, list[Mask]]:
         for i, (h, t) in enumerate(zip(headings, topics, strict=True))
     ]
     achievements[0].evidence.append(_ev(text, "全年实现财政总收入12.8亿元,同比增长9.29%"))
-    achievements[0].metrics.append(_metric("财政总收入", "12.8亿元", 12.8, 9.29))
+    achievements[0].metrics.append(metric("财政总收入", "12.8亿元", 12.8, 9.29))
     plans = [
         _finding(
             text,
@@ -127,7 +116,7 @@ def seed_summary() -> tuple[str, SummaryDocument, list[Mask]]:
             ["(二)紧盯框架提升,进一步挖掘空间优势"],
             summary="实施园区发展工程，打造开放大平台。",
             topic="infrastructure",
-            metrics=[_metric("投资", "X亿元", None)],
+            metrics=[metric("投资", "X亿元", None)],
         ),
     ]
     problems = [
@@ -145,7 +134,7 @@ def seed_summary() -> tuple[str, SummaryDocument, list[Mask]]:
         summary_year=2018,
         plan_year=2019,
         overview="开发区紧抓六方面工作，经济总量和发展质量双提升；2019年实施数字领航和园区发展工程。",
-        key_metrics=[_metric("财政总收入", "12.8亿元", 12.8, 9.29), _metric("税收", "X亿元", None)],
+        key_metrics=[metric("财政总收入", "12.8亿元", 12.8, 9.29), metric("税收", "X亿元", None)],
         achievements=achievements,
         problems=problems,
         plans=plans,

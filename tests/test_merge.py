@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from builders import metric
+
 from summarizer.merge import (
     GroundedFinding,
     compose_overview,
@@ -10,18 +12,6 @@ from summarizer.merge import (
     overview_digest,
 )
 from summarizer.schema import Evidence, Finding, FindingKind, Metric, ReportSummary, Topic
-
-
-def _metric(name: str, raw: str, value: float | None, change: float | None = None) -> Metric:
-    return Metric(
-        name=name,
-        raw=raw,
-        value=value,
-        unit="亿元",
-        change_pct=change,
-        kind="actual",
-        redacted=value is None,
-    )
 
 
 def _finding(
@@ -75,7 +65,7 @@ def test_merge_joins_an_item_split_over_a_chunk_boundary() -> None:
         "园区经济稳定增长",
         [(900, 990)],
         summary="营业收入同比增长6.16%。",
-        metrics=[_metric("营业收入", "*亿元", None, 6.16)],
+        metrics=[metric("营业收入", "*亿元", None, 6.16)],
         entities=["英特丽"],
     )
     tail = _finding(
@@ -83,8 +73,8 @@ def test_merge_joins_an_item_split_over_a_chunk_boundary() -> None:
         [(1000, 1060)],
         summary="应交增值税8.78亿元，下降28.38%，利润增长104.6%。",
         metrics=[
-            _metric("营业收入", "*亿元", None, 6.16),
-            _metric("应交增值税", "8.78亿元", 8.78, -28.38),
+            metric("营业收入", "*亿元", None, 6.16),
+            metric("应交增值税", "8.78亿元", 8.78, -28.38),
         ],
         entities=["英特丽", "旺昇科技"],
         verified=False,
@@ -134,9 +124,9 @@ def test_merge_drops_exact_duplicates() -> None:
 
 
 def test_merge_metrics_dedups_by_raw_and_name() -> None:
-    m1 = _metric("财政总收入", "12.8亿元", 12.8, 9.29)
-    m2 = _metric("一般公共预算收入", "7.46亿元", 7.46)
-    m3 = _metric("财政收入", "12.8亿元", 12.8)
+    m1 = metric("财政总收入", "12.8亿元", 12.8, 9.29)
+    m2 = metric("一般公共预算收入", "7.46亿元", 7.46)
+    m3 = metric("财政收入", "12.8亿元", 12.8)
     assert merge_metrics([m1, m2, m1, m3, m2]) == [m1, m2, m3]
 
 
@@ -154,9 +144,9 @@ def _summary() -> ReportSummary:
         plan_year=2019,
         overview="",
         key_metrics=[
-            _metric("财政总收入", "12.8亿元", 12.8, 9.29),
-            _metric("营业收入", "*亿元", None),
-            _metric("规上工业总产值", "184.7亿元", 184.7, 16.2),
+            metric("财政总收入", "12.8亿元", 12.8, 9.29),
+            metric("营业收入", "*亿元", None),
+            metric("规上工业总产值", "184.7亿元", 184.7, 16.2),
         ],
         achievements=achievements,
         problems=[_finding("要素制约", [(9, 10)]), _finding("人才短缺", [(11, 12)])],
