@@ -13,7 +13,6 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarizer import __version__
@@ -42,7 +41,6 @@ from summarizer.merge import (
 from summarizer.meta import report_meta
 from summarizer.read import read_source
 from summarizer.schema import (
-    KIND_FIELDS,
     Metric,
     OverviewText,
     Provenance,
@@ -350,20 +348,3 @@ def _prompt_version(backend: Backend) -> str:
     from summarizer.prompts import prompt_version
 
     return prompt_version()
-
-
-def findings_count(doc: SummaryDocument) -> dict[str, int]:
-    """Findings per kind over all reports."""
-    return {
-        kind: sum(len(getattr(r, field)) for r in doc.reports)
-        for kind, field in KIND_FIELDS.items()
-    }
-
-
-def display_path(path: str | os.PathLike[str]) -> str:
-    """A path relative to the working folder when it is inside it."""
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(p)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from summarizer.config import Settings
-from summarizer.document import PART_FINDING_KIND, CleanText, Report, Section
+from summarizer.document import PART_FINDING_KIND, CleanText, Section
 from summarizer.extract import ExtractRequest, ExtractResult, OverviewRequest
 from summarizer.figures import find_metrics
 from summarizer.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
@@ -266,4 +266,4 @@ def _metrics(
     return out
 
 
-__all__ = ["OfflineBackend", "create", "extract_offline", "part_items", "Report"]
+__all__ = ["OfflineBackend", "create", "extract_offline", "part_items"]
