@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from chatserver import ChatServer, Reply, default_responder
 from conftest import SEEDS, seed_paths
+from helpers import run_cli
 from rich.console import Console
 
 from summarizer.batch import (
@@ -36,19 +37,6 @@ from summarizer.progress import PlainProgress, make_progress
 from summarizer.schema import Usage
 
 ANSI = re.compile(r"\x1b\[")
-
-
-def run_cli(
-    *args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "summarizer", *map(str, args)],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def make_tree(root: Path) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers import offline_document
 
 from summarizer.check import check_output
 from summarizer.cli import cli, main
@@ -18,11 +19,8 @@ from summarizer.schema import (
     Evidence,
     Finding,
     Metric,
-    Provenance,
     ReportSummary,
-    Source,
     SummaryDocument,
-    Usage,
 )
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "004_8aea4feb83059470.txt"
@@ -90,21 +88,7 @@ def make_doc(text: str, sha256: str, source_path: str) -> SummaryDocument:
         other=[],
         warnings=[],
     )
-    return SummaryDocument(
-        source=Source(
-            path=source_path, sha256=sha256, chars=len(text), encoding="utf-8", format="txt"
-        ),
-        reports=[report],
-        warnings=[],
-        provenance=Provenance(
-            backend="offline",
-            model=None,
-            prompt_version="test",
-            tool_version="0.1.0",
-            usage=Usage(),
-            elapsed_s=0.0,
-        ),
-    )
+    return offline_document(report, path=source_path, sha256=sha256, chars=len(text))
 
 
 @pytest.fixture()

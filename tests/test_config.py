@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import click
 import pytest
 from conftest import seed_paths
+from helpers import run_cli
 
 from summarizer import __version__
 from summarizer.cli._options import build_settings
@@ -18,19 +16,6 @@ from summarizer.config import Settings, load_settings
 from summarizer.errors import ConfigError
 
 FAKE_SECRET = "sk-test0123456789abcdefghijklmnopqrstuv"
-
-
-def run_cli(
-    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "summarizer", *map(str, args)],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def write_toml(path: Path, body: str) -> Path:

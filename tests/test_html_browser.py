@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import metric
+from helpers import metric, offline_document
 
 from summarizer.document import Mask
 from summarizer.render.html import render_html
@@ -21,11 +21,8 @@ from summarizer.schema import (
     Evidence,
     Finding,
     Metric,
-    Provenance,
     ReportSummary,
-    Source,
     SummaryDocument,
-    Usage,
 )
 
 pytestmark = pytest.mark.browser
@@ -141,21 +138,7 @@ def seed_summary() -> tuple[str, SummaryDocument, list[Mask]]:
         other=[],
         warnings=[],
     )
-    doc = SummaryDocument(
-        source=Source(
-            path=str(SEED), sha256="0" * 64, chars=len(text), encoding="utf-8", format="txt"
-        ),
-        reports=[report],
-        warnings=[],
-        provenance=Provenance(
-            backend="offline",
-            model=None,
-            prompt_version="test",
-            tool_version="0.1.0",
-            usage=Usage(),
-            elapsed_s=0.0,
-        ),
-    )
+    doc = offline_document(report, path=str(SEED), sha256="0" * 64, chars=len(text))
     return text, doc, [Mask(0, text.index("一、2018年工作总结"), "web cruft")]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from builders import metric
+from helpers import metric
 
 from summarizer.merge import (
     GroundedFinding,
