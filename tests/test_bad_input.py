@@ -99,38 +99,36 @@ def test_file_over_the_size_limit_is_refused_without_reading_it(
     assert len(lines) == 1 and str(path) in lines[0] and "over the limit" in lines[0]
 
 
-def test_unsectioned_text_warns_and_falls_back_to_paragraph_chunks(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "flat.txt"
-    path.write_text(UNSECTIONED, encoding="utf-8")
-    out_file = tmp_path / "flat.json"
+def _summarize_offline(
+    folder: Path, name: str, text: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, dict[str, Any]]:
+    """Exit code, stderr and the JSON written for `text` summarized offline."""
+    path = folder / f"{name}.txt"
+    path.write_text(text, encoding="utf-8")
+    out_file = folder / f"{name}.json"
     code, _, err = run_main(
         ["summarize", str(path), "--backend", "offline", "-o", str(out_file)], capsys
     )
+    doc = json.loads(out_file.read_text(encoding="utf-8")) if out_file.exists() else {}
+    return code, err, doc
+
+
+def test_unsectioned_text_warns_and_falls_back_to_paragraph_chunks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err, doc = _summarize_offline(tmp_path, "flat", UNSECTIONED, capsys)
     assert code == 0, err
     assert "no recognisable sections" in err
-    doc = json.loads(out_file.read_text(encoding="utf-8"))
     assert any("no recognisable sections" in w for w in doc["warnings"])
 
 
 def test_novel_chapter_warns_it_is_not_a_work_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "novel.txt"
-    path.write_text(NOVEL, encoding="utf-8")
-    out_file = tmp_path / "novel.json"
-    code, _, err = run_main(
-        ["summarize", str(path), "--backend", "offline", "-o", str(out_file)], capsys
-    )
+    code, err, _ = _summarize_offline(tmp_path, "novel", NOVEL, capsys)
     assert code == 0, err
     assert "does not look like a work report" in err
-    report = tmp_path / "report.txt"
-    report.write_text(make_report(1), encoding="utf-8")
-    code, _, err = run_main(
-        ["summarize", str(report), "--backend", "offline", "-o", str(tmp_path / "r.json")],
-        capsys,
-    )
+    code, err, _ = _summarize_offline(tmp_path, "report", make_report(1), capsys)
     assert code == 0 and "does not look like a work report" not in err
 
 

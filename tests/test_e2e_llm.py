@@ -234,44 +234,41 @@ def test_authentication_failure_is_exit_3_without_the_key(tmp_path: Path) -> Non
     assert FAKE_KEY not in result.stderr + result.stdout
 
 
-def test_a_whole_report_chunk_brings_its_overview_in_the_same_call(tmp_path: Path) -> None:
-    def with_overview(body: dict[str, Any]) -> Reply:
-        user = body["messages"][-1]["content"]
-        assert "This chunk holds the whole report" in user
+def overview_in_answer(overview: str) -> Any:
+    """A responder that, asked for the whole report, returns `overview` with the extraction."""
+
+    def respond(body: dict[str, Any]) -> Reply:
+        assert "This chunk holds the whole report" in body["messages"][-1]["content"]
         answer = json.loads(default_responder(body).content or "{}")
-        answer["overview"] = (
-            "2018年开发区规上工业总产值184.7亿元,同比增长16.2%;2019年将实施六大工程。"
-        )
+        answer["overview"] = overview
         return Reply(content=json.dumps(answer, ensure_ascii=False))
 
+    return respond
+
+
+def summarize_004(responder: Any, tmp_path: Path) -> tuple[dict[str, Any], int]:
+    """The first report of seed 004 summarized against `responder`, and the requests made."""
     out = tmp_path / "o.json"
-    with ChatServer(with_overview) as srv:
+    with ChatServer(responder) as srv:
         result = run_cli(
             ["summarize", str(SEED_004), "-f", "json", "-o", str(out)],
             env_for(srv, tmp_path),
             tmp_path,
         )
-        assert result.returncode == 0, result.stderr
-        assert len(srv.requests) == 1  # no separate overview call
-    doc = json.loads(out.read_text(encoding="utf-8"))
-    assert doc["reports"][0]["overview"].startswith("2018年开发区规上工业总产值184.7亿元")
+        requests = len(srv.requests)
+    assert result.returncode == 0, result.stderr
+    return json.loads(out.read_text(encoding="utf-8"))["reports"][0], requests
+
+
+def test_a_whole_report_chunk_brings_its_overview_in_the_same_call(tmp_path: Path) -> None:
+    overview = "2018年开发区规上工业总产值184.7亿元,同比增长16.2%;2019年将实施六大工程。"
+    report, requests = summarize_004(overview_in_answer(overview), tmp_path)
+    assert requests == 1  # no separate overview call
+    assert report["overview"] == overview
 
 
 def test_an_overview_with_an_invented_number_is_not_used(tmp_path: Path) -> None:
-    def invented(body: dict[str, Any]) -> Reply:
-        answer = json.loads(default_responder(body).content or "{}")
-        answer["overview"] = "开发区全年产值达到999.9亿元。"
-        return Reply(content=json.dumps(answer, ensure_ascii=False))
-
-    out = tmp_path / "o.json"
-    with ChatServer(invented) as srv:
-        result = run_cli(
-            ["summarize", str(SEED_004), "-f", "json", "-o", str(out)],
-            env_for(srv, tmp_path),
-            tmp_path,
-        )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(out.read_text(encoding="utf-8"))["reports"][0]
+    report, _ = summarize_004(overview_in_answer("开发区全年产值达到999.9亿元。"), tmp_path)
     assert "999.9" not in report["overview"]
     assert any("overview: numbers 999.9" in w for w in report["warnings"])
 
