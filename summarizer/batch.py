@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import hashlib
 import json
 import os
 import threading
@@ -29,6 +28,7 @@ from typing import Any, TextIO
 
 from summarizer.atomic import write_text_atomic
 from summarizer.config import Settings
+from summarizer.document import SourceText
 from summarizer.errors import BackendError, SummarizerError
 from summarizer.extract import (
     Backend,
@@ -39,7 +39,7 @@ from summarizer.extract import (
 )
 from summarizer.pricing import usd_for
 from summarizer.progress import BatchProgress
-from summarizer.read import SUPPORTED_EXTENSIONS
+from summarizer.read import SUPPORTED_EXTENSIONS, read_source
 from summarizer.schema import KIND_FIELDS, SummaryDocument, Usage
 
 INDEX_NAME = "index.jsonl"
@@ -108,15 +108,6 @@ def _matches(rel: str, name: str, patterns: Sequence[str]) -> bool:
 def output_path(out_dir: str | os.PathLike[str], rel: str, suffix: str = ".json") -> Path:
     """Where the output of input `rel` goes: `a/b.txt` → `OUTDIR/a/b.txt.json`."""
     return Path(out_dir) / (rel + suffix)
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- index
@@ -381,10 +372,14 @@ def one_line(e: BaseException, path: str | None = None) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-def _analyse(path: Path, settings: Settings, backend_name: str) -> Any:
-    from summarizer.pipeline import analyse, token_mode_for
+def _read(path: Path, settings: Settings) -> SourceText:
+    return read_source(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
 
-    return analyse(path, settings, tokens=token_mode_for(backend_name))
+
+def _analyse(source: SourceText, settings: Settings, backend_name: str) -> Any:
+    from summarizer.pipeline import analyse_source, token_mode_for
+
+    return analyse_source(source, settings, tokens=token_mode_for(backend_name))
 
 
 def _existing(out_json: Path, sha256: str) -> SummaryDocument | None:
@@ -432,9 +427,10 @@ class _Runner:
         source = job.root / rel
         out_json = output_path(job.out_dir, rel)
         try:
-            digest = await asyncio.to_thread(sha256_file, source)
+            # Read once: the decoded text carries the hash that decides whether to skip.
+            text = await asyncio.to_thread(_read, source, job.settings)
             if not job.settings.refresh:
-                doc = await asyncio.to_thread(_existing, out_json, digest)
+                doc = await asyncio.to_thread(_existing, out_json, text.sha256)
                 if doc is not None:
                     await self.write_extras(rel, doc, None)
                     return record_from_document(
@@ -445,7 +441,7 @@ class _Runner:
                         price_in=job.price_in,
                         price_out=job.price_out,
                     )
-            analysis = await asyncio.to_thread(_analyse, source, job.settings, self.backend.name)
+            analysis = await asyncio.to_thread(_analyse, text, job.settings, self.backend.name)
             doc = await summarize_one(
                 analysis,
                 self.backend,
@@ -498,11 +494,9 @@ class _Runner:
                 from summarizer.render.html import render_html
 
                 if analysis is None:
+                    source = await asyncio.to_thread(_read, self.job.root / rel, self.job.settings)
                     analysis = await asyncio.to_thread(
-                        _analyse,
-                        self.job.root / rel,
-                        self.job.settings,
-                        self.backend.name,
+                        _analyse, source, self.job.settings, self.backend.name
                     )
                 text = render_html(doc, analysis.clean.text, list(analysis.clean.masks))
             write_text_atomic(target, text)
