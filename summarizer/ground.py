@@ -183,7 +183,8 @@ def _short(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
-def _chunk_numbers(chunk: Chunk) -> frozenset[str]:
+def chunk_numbers(chunk: Chunk) -> frozenset[str]:
+    """The numbers a chunk's findings may state: its text's and its breadcrumb's."""
     # Headings on the breadcrumb ("一、2023年工作总结") belong to the chunk's context too.
     return _numbers_of(chunk.text) | set(numbers_in(" ".join(chunk.path)))
 
@@ -284,7 +285,7 @@ def ground_finding(
         warnings.append(f"{title}: no evidence quoted")
         ok = False
 
-    numbers = _chunk_numbers(chunk)
+    numbers = chunk_numbers(chunk)
     for where, text in (("title", extracted.title), ("summary", extracted.summary)):
         for n in numbers_in(text):
             if n not in numbers:
@@ -310,7 +311,7 @@ def ground_finding(
 
 def ground_metrics(metrics: list[ExtractedMetric], chunk: Chunk) -> tuple[list[Metric], list[str]]:
     """Key metrics whose figures occur in the chunk; the others are dropped with a warning."""
-    numbers = _chunk_numbers(chunk)
+    numbers = chunk_numbers(chunk)
     redacted_names = _redacted_in_chunk(chunk) if metrics else {}
     kept: list[Metric] = []
     warnings: list[str] = []

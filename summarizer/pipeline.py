@@ -30,7 +30,7 @@ from summarizer.extract import (
     raise_first_error,
 )
 from summarizer.figures import numbers_in
-from summarizer.ground import ground_finding, ground_metrics, ground_organization
+from summarizer.ground import chunk_numbers, ground_finding, ground_metrics, ground_organization
 from summarizer.merge import (
     GroundedFinding,
     compose_overview,
@@ -312,7 +312,7 @@ async def _overview(
         text = (outcomes[0].extraction.overview or "").strip()
         chunk = outcomes[0].chunk
         if text:
-            known = set(numbers_in(chunk.text)) | set(numbers_in(" ".join(chunk.path)))
+            known = chunk_numbers(chunk)
             invented = [n for n in numbers_in(text) if n not in known]
             if not invented:
                 return text, Usage()
