@@ -33,9 +33,6 @@ from summarizer.errors import BackendError, SummarizerError
 from summarizer.extract import (
     Backend,
     ChunkOutcome,
-    ExtractRequest,
-    ExtractResult,
-    OverviewRequest,
 )
 from summarizer.pricing import usd_for
 from summarizer.progress import BatchProgress
@@ -329,36 +326,6 @@ class BatchResult:
         return any(r.status == "failed" for r in self.this_run)
 
 
-class _Watched:
-    """A backend proxy that remembers the first `BackendError` (extract_chunks hides it)."""
-
-    def __init__(self, inner: Backend) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.model = inner.model
-        self.fatal: BackendError | None = None
-
-    def cache_identity(self) -> dict[str, Any] | None:
-        return self.inner.cache_identity()
-
-    async def extract(self, request: ExtractRequest) -> ExtractResult:
-        try:
-            return await self.inner.extract(request)
-        except BackendError as e:
-            self.fatal = self.fatal or e
-            raise
-
-    async def overview(self, request: OverviewRequest) -> tuple[str, Usage] | None:
-        try:
-            return await self.inner.overview(request)
-        except BackendError as e:
-            self.fatal = self.fatal or e
-            raise
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 def one_line(e: BaseException, path: str | None = None) -> str:
     """An exception as one line, without traceback; unexpected types are named.
 
@@ -397,7 +364,9 @@ class _Runner:
     ) -> None:
         self.job = job
         self.limiter = asyncio.Semaphore(max(1, job.settings.concurrency))
-        self.backend = _Watched(backend)
+        self.backend = backend
+        # The first authentication/model error: every later file would fail the same way.
+        self.fatal: BackendError | None = None
         self.cache = cache
         self.progress = progress
         self.pending = iter(job.inputs)
@@ -414,7 +383,7 @@ class _Runner:
                 if record.status == "skipped":
                     detail = "unchanged since the last run"
                 self.progress.file_done(rel, record.status, record.usage, detail, record.error)
-            if self.backend.fatal is not None:
+            if self.fatal is not None:
                 me = asyncio.current_task()
                 for task in peers:
                     if task is not me:
@@ -454,6 +423,8 @@ class _Runner:
             await self.write_extras(rel, doc, analysis, force=True)
             write_text_atomic(out_json, doc.model_dump_json(indent=2) + "\n")
         except Exception as e:  # noqa: BLE001 - one bad file never stops the batch
+            if isinstance(e, BackendError):
+                self.fatal = self.fatal or e
             return IndexRecord(
                 path=rel,
                 status="failed",
@@ -518,7 +489,7 @@ class _Runner:
             await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             self.log.close()
-        return interrupted, self.backend.fatal
+        return interrupted, self.fatal
 
 
 async def summarize_one(
