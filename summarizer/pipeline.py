@@ -104,7 +104,8 @@ def analyse_source(
     chunks = make_chunks(
         cleaned, reports, budget=settings.chunk_tokens, count=counter.count, exact=exact_check
     )
-    warnings = []
+    # What the reader noticed (OCR'd pages, a garbled text layer, traditional characters).
+    warnings = list(source.warnings)
     if all(all(p.kind == "preamble" for p in r.parts) for r in reports):
         warnings.append(
             "no recognisable sections (一、/(一)/1. headings or part titles): "

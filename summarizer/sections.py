@@ -106,12 +106,14 @@ class _Compact:
     @staticmethod
     def of(clean: CleanText) -> _Compact:
         segs = clean.segments(0, len(clean.text))
+        # The simplified copy of a traditional-character source, so the tables read it.
+        text = clean.analysis_text
         parts, cstarts, sstarts = [], [], []
         pos = 0
         for a, b in segs:
             cstarts.append(pos)
             sstarts.append(a)
-            parts.append(clean.text[a:b])
+            parts.append(text[a:b])
             pos += b - a
         return _Compact("".join(parts), cstarts, sstarts, len(clean.text))
 
@@ -445,7 +447,7 @@ _BANNER_TITLE = re.compile(r"整理的(?P<t>.{4,60}?)(?:[(（][^)）]{0,8}[)）]
 def _banner_title(clean: CleanText) -> str | None:
     """The title a share site names in its masked banner ("小编为大家整理的…,供大家参考")."""
     for m in clean.masks:
-        found = _BANNER_TITLE.search(clean.text[m.start : m.end])
+        found = _BANNER_TITLE.search(clean.analysis_text[m.start : m.end])
         if found:
             return found.group("t").strip()
     return None
