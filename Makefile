@@ -17,7 +17,7 @@ demo: $(BIN)/python
 
 # Set up and run every check: lint, types, then the test suite (no network needed).
 test: $(BIN)/python
-	$(BIN)/pip install -q '.[test]'
+	$(BIN)/pip install -q '.[test,ocr]'
 	$(BIN)/ruff check summarizer tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
