@@ -90,8 +90,9 @@ class BatchServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         self._timer = threading.Timer(self.max_seconds, self._httpd.shutdown)
         self._timer.daemon = True
         self._timer.start()
@@ -124,13 +125,17 @@ class BatchServer:
             if batch.status in _STEPS:
                 batch.looks += 1
                 if batch.looks >= len(_STEPS):
-                    self._run(batch, expire=list(self.batches).index(batch_id) in self.expire_batches)
+                    self._run(
+                        batch, expire=list(self.batches).index(batch_id) in self.expire_batches
+                    )
                 else:
                     batch.status = _STEPS[batch.looks]
         return batch
 
     def _run(self, batch: FakeBatch, *, expire: bool) -> None:
-        requests = [json.loads(ln) for ln in self.files[batch.input_file_id].splitlines() if ln.strip()]
+        requests = [
+            json.loads(ln) for ln in self.files[batch.input_file_id].splitlines() if ln.strip()
+        ]
         if expire:
             requests = requests[: len(requests) // 2]
         out: list[str] = []
@@ -151,8 +156,12 @@ class BatchServer:
             reply = self.responder(req["body"])
             out.append(_line(cid, 200, completion_body(reply, req["body"].get("model", "m"), n)))
             batch.completed += 1
-        batch.output_file_id = self.add_file("".join(x + "\n" for x in out).encode()) if out else None
-        batch.error_file_id = self.add_file("".join(x + "\n" for x in err).encode()) if err else None
+        batch.output_file_id = (
+            self.add_file("".join(x + "\n" for x in out).encode()) if out else None
+        )
+        batch.error_file_id = (
+            self.add_file("".join(x + "\n" for x in err).encode()) if err else None
+        )
         batch.status = "expired" if expire else "completed"
 
 
@@ -197,7 +206,9 @@ class _Handler(BaseHTTPRequestHandler):
             message = BytesParser(policy=HTTP).parsebytes(
                 f"Content-Type: {self.headers['content-type']}\r\n\r\n".encode() + raw
             )
-            fields = {p.get_param("name", header="content-disposition"): p for p in message.iter_parts()}
+            fields = {
+                p.get_param("name", header="content-disposition"): p for p in message.iter_parts()
+            }
             upload = fields.get("file")
             purpose = fields.get("purpose")
             if upload is None or purpose is None or purpose.get_content().strip() != "batch":
@@ -205,12 +216,24 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             data = upload.get_payload(decode=True)
             file_id = self.fake.add_file(data)
-            self._json(200, {"id": file_id, "object": "file", "bytes": len(data),
-                             "created_at": int(time.time()), "filename": upload.get_filename(),
-                             "purpose": "batch", "status": "processed"})
+            self._json(
+                200,
+                {
+                    "id": file_id,
+                    "object": "file",
+                    "bytes": len(data),
+                    "created_at": int(time.time()),
+                    "filename": upload.get_filename(),
+                    "purpose": "batch",
+                    "status": "processed",
+                },
+            )
         elif self.path == "/v1/batches":
             body = json.loads(raw)
-            if body.get("input_file_id") not in self.fake.files or body.get("endpoint") != "/v1/chat/completions":
+            if (
+                body.get("input_file_id") not in self.fake.files
+                or body.get("endpoint") != "/v1/chat/completions"
+            ):
                 self._json(400, {"error": {"message": "bad batch request"}})
                 return
             self._json(200, self.fake.create(body["input_file_id"]).body())

@@ -15,8 +15,16 @@ from typing import Any
 
 import pytest
 from batchserver import BatchServer
-from chatserver import ChatServer, Reply, completion_body, default_responder, document_text, is_overview
+from chatserver import (
+    ChatServer,
+    Reply,
+    completion_body,
+    default_responder,
+    document_text,
+    is_overview,
+)
 from conftest import seed_paths
+from helpers import run_cli
 
 from summarizer.batch import BatchJob, summarize_tree
 from summarizer.config import Settings
@@ -247,16 +255,92 @@ def test_request_files_are_split_at_the_limits() -> None:
     [
         ({"custom_id": "a", "response": {"status_code": 200, "body": {"choices": []}}}, True, None),
         (
-            {"custom_id": "b", "response": {"status_code": 400, "body": {"error": {"message": "bad"}}}},
+            {
+                "custom_id": "b",
+                "response": {"status_code": 400, "body": {"error": {"message": "bad"}}},
+            },
             False,
             "HTTP 400: bad",
         ),
-        ({"custom_id": "c", "response": None, "error": {"code": "batch_expired", "message": "expired"}},
-         False, "expired"),
-        ({"custom_id": "d", "response": {"status_code": 200}}, False, "the result line has no response body"),
+        (
+            {
+                "custom_id": "c",
+                "response": None,
+                "error": {"code": "batch_expired", "message": "expired"},
+            },
+            False,
+            "expired",
+        ),
+        (
+            {"custom_id": "d", "response": {"status_code": 200}},
+            False,
+            "the result line has no response body",
+        ),
     ],
 )
 def test_result_lines_are_read_per_line(line: dict[str, Any], ok: bool, error: str | None) -> None:
     (result,) = parse_results(json.dumps(line) + "\nnot json\n")
     assert result.ok is ok
     assert result.error == error
+
+
+# ----------------------------------------------------------------------------- the CLI
+
+
+def _model_flags(base_url: str, cache: Path) -> list[str]:
+    return [
+        "--backend", "openai", "--provider", "vllm", "--base-url", base_url,
+        "--model", "test-model", "--chunk-tokens", "900", "--cache-dir", str(cache),
+    ]  # fmt: skip
+
+
+def test_cli_batch_via_batch_api_waits_and_writes_the_outputs(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    inputs = make_inputs(root, 2)
+    expected = live_run(tmp_path, root, inputs)
+    with BatchServer() as fake:
+        flags = _model_flags(fake.base_url, tmp_path / "cache")
+        done = run_cli(
+            "batch", root, "-o", tmp_path / "out", "--via", "batch-api", "--poll", "0", *flags,
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "submitted" in done.stderr and "files ok / failed / skipped" in done.stdout
+    assert comparable(tmp_path / "out") == expected
+
+
+def test_cli_steps_submit_status_collect(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    make_inputs(root, 1)
+    out = tmp_path / "out"
+    with BatchServer() as fake:
+        flags = _model_flags(fake.base_url, tmp_path / "cache")
+        sent = run_cli("batch-api", "submit", root, "-o", out, *flags, cwd=tmp_path)
+        assert sent.returncode == 0, sent.stderr
+        assert "batch: batch_1" in sent.stdout
+        status = run_cli("batch-api", "status", out, "--json", cwd=tmp_path)
+        assert status.returncode == 0, status.stderr
+        state = json.loads(status.stdout)
+        assert state["batches"][0]["batch_id"] == "batch_1"
+        assert state["requests"] == {"submitted": state["batches"][0]["requests"]}
+        for _ in range(10):
+            got = run_cli("batch-api", "collect", out, cwd=tmp_path)
+            assert got.returncode == 0, got.stderr
+            if "not finished" not in got.stderr:
+                break
+    assert "not finished" not in got.stderr
+    records = [json.loads(x) for x in (out / "index.jsonl").read_text("utf-8").splitlines()]
+    assert [r["status"] for r in records] == ["ok"]
+    assert len(list(out.glob("*.json"))) == 1
+
+
+def test_cli_dry_run_quotes_live_and_batch_prices(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    make_inputs(root, 1)
+    flags = _model_flags("http://127.0.0.1:9/v1", tmp_path / "cache")
+    done = run_cli(
+        "batch", root, "--via", "batch-api", "--dry-run", *flags[:-4], "--model", "gpt-4o-mini",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "USD batch" in done.stdout and "USD live" in done.stdout

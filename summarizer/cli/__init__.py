@@ -37,6 +37,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "eval": ("summarizer.cli.eval_cmd", "eval_", "Score outputs against gold annotations."),
     "cache": ("summarizer.cli.cache_cmd", "cache", "Inspect or clear the answer cache."),
+    "batch-api": (
+        "summarizer.cli.offload_cmd",
+        "batch_api",
+        "A batch job through the provider's Batch API: submit, status, collect.",
+    ),
 }
 
 

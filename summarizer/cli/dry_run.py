@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from summarizer.pricing import PRICES, estimate
+from summarizer.pricing import BATCH_PRICE_SHARE, PRICES, estimate
 
 
 def print_estimate(
@@ -16,7 +16,10 @@ def print_estimate(
     price_in: float | None,
     price_out: float | None,
     console: Console,
+    *,
+    batch: bool = False,
 ) -> None:
+    """The estimate per model; with `batch`, the Batch API price beside the live one."""
     chunk_tokens = [c.tokens for a in analyses for c in a.chunks]
     reports = sum(len(a.reports) for a in analyses)
     console.print(
@@ -24,7 +27,10 @@ def print_estimate(
         f"{sum(chunk_tokens):,} tokens of text"
     )
     table = Table(title="Estimated cost (no model called)")
-    for col in ("model", "calls", "prompt tokens", "completion tokens", "USD"):
+    columns = ["model", "calls", "prompt tokens", "completion tokens", "USD"]
+    if batch:
+        columns = [*columns[:-1], "USD live", "USD batch"]
+    for col in columns:
         table.add_column(col, justify="left" if col == "model" else "right")
     models = [settings.resolved_model] + [m for m in PRICES if m != settings.resolved_model]
     for model in models:
@@ -38,7 +44,9 @@ def print_estimate(
         )
         usd = f"${est.usd:.4f}" if est.usd is not None else "?"
         name = f"[bold]{model}[/] (configured)" if model == settings.resolved_model else model
-        table.add_row(
-            name, str(est.calls), f"{est.prompt_tokens:,}", f"{est.completion_tokens:,}", usd
-        )
+        cells = [name, str(est.calls), f"{est.prompt_tokens:,}", f"{est.completion_tokens:,}", usd]
+        if batch:
+            share = est.usd * BATCH_PRICE_SHARE if est.usd is not None else None
+            cells.append(f"${share:.4f}" if share is not None else "?")
+        table.add_row(*cells)
     console.print(table)

@@ -41,7 +41,9 @@ def overview_body(backend: Backend, request: OverviewRequest) -> dict[str, Any]:
     return _body(live, messages, OverviewText)
 
 
-def _body(live: Any, messages: list[dict[str, str]], model: type[pydantic.BaseModel]) -> dict[str, Any]:
+def _body(
+    live: Any, messages: list[dict[str, str]], model: type[pydantic.BaseModel]
+) -> dict[str, Any]:
     from openai.lib._parsing._completions import type_to_response_format_param
 
     body: dict[str, Any] = {

@@ -126,8 +126,14 @@ async def wait_job(
     """`batch --via batch-api`: submit, wait, collect, until every output is written."""
     async with open_job(job) as (backend, cache, state):
         result = await run.run_via_api(
-            job, backend, cache, state, BatchProvider.for_backend(backend),
-            poll_s=poll_s, live=live, on_round=say,
+            job,
+            backend,
+            cache,
+            state,
+            BatchProvider.for_backend(backend),
+            poll_s=poll_s,
+            live=live,
+            on_round=say,
         )
         return result
 

@@ -97,7 +97,9 @@ def _result(item: dict[str, Any]) -> ResultLine:
     body = response.get("body") if response else None
     error = item.get("error")
     if error:
-        return ResultLine(custom_id, status if isinstance(status, int) else None, None, _text(error))
+        return ResultLine(
+            custom_id, status if isinstance(status, int) else None, None, _text(error)
+        )
     if not isinstance(status, int):
         return ResultLine(custom_id, None, None, "the result line has no response status")
     if status != 200:

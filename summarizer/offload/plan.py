@@ -42,7 +42,9 @@ def overview_key(backend: Backend, request: OverviewRequest) -> str:
     """The cache key the live path (pipeline._overview) looks this overview up by."""
     identity = backend.cache_identity()
     assert identity is not None
-    return Cache.key(identity={**identity, "call": "overview"}, lang=request.lang, text=request.digest)
+    return Cache.key(
+        identity={**identity, "call": "overview"}, lang=request.lang, text=request.digest
+    )
 
 
 class RecordingBackend:

@@ -30,8 +30,6 @@ from summarizer.schema import Usage
 
 #: How many times a failed line is sent again before the live path (or failure) takes it.
 MAX_ATTEMPTS = 3
-#: Batch price as a share of the live price (OpenAI, DashScope: 50 % off).
-BATCH_PRICE_SHARE = 0.5
 
 
 @dataclass
@@ -130,7 +128,9 @@ async def submit(
         file_id = await provider.upload(name, to_bytes(group))
         status = await provider.create(file_id)
         state.add_batch(status.batch_id, file_id, status.status, len(group))
-        state.mark([g.custom_id for g in group], "submitted", batch_id=status.batch_id, attempt=True)
+        state.mark(
+            [g.custom_id for g in group], "submitted", batch_id=status.batch_id, attempt=True
+        )
         result.batches.append(status.batch_id)
         result.submitted += len(group)
     result.in_flight = state.counts().get("submitted", 0)
@@ -249,7 +249,9 @@ async def write_request_files(
         from summarizer.atomic import write_text_atomic
 
         write_text_atomic(path, to_bytes(group).decode("utf-8"))
-        state.mark([g.custom_id for g in group], "submitted", batch_id=f"file:{path.name}", attempt=True)
+        state.mark(
+            [g.custom_id for g in group], "submitted", batch_id=f"file:{path.name}", attempt=True
+        )
         result.files.append(path)
         result.submitted += len(group)
     result.in_flight = state.counts().get("submitted", 0)
