@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from summarizer.cli import obj
 from summarizer.cli._options import build_settings, model_options, run_options
 
 
@@ -38,9 +39,6 @@ from summarizer.cli._options import build_settings, model_options, run_options
     show_default=True,
     help="JSON is always written; markdown adds .md files and README.md, html adds .html "
     "files and index.html.",
-)
-@click.option(
-    "-q", "--quiet", is_flag=True, default=False, help="Print only errors and the final table."
 )
 @click.option(
     "--via",
@@ -83,7 +81,6 @@ def batch(
     out_dir: str | None,
     patterns: tuple[str, ...],
     fmt: str,
-    quiet: bool,
     via: str,
     results: tuple[str, ...],
     poll_s: float,
@@ -108,6 +105,7 @@ def batch(
     from summarizer.pipeline import resolve_backend_name
 
     settings = build_settings(ctx, **flags)
+    quiet = bool(obj(ctx)["quiet"])
     err = Console(stderr=True)
     out = Console()
     root = Path(directory)
