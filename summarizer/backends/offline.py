@@ -109,7 +109,56 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
     enumerated = [c for c in part.children if c.level == 5]
     if len(enumerated) >= 2:
         return [_from_section(c) for c in enumerated]
+    if part.kind == "problems":
+        clauses = _clause_items(part, clean)
+        if clauses:
+            return clauses
     return _paragraph_items(part, clean)
+
+
+_PROBLEM_INTRO = re.compile(r"存在|问题|不足|困难|挑战|短板|差距")
+
+
+def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
+    """Problems listed in one sentence: its ；-clauses, or its comma clauses when there are
+    four or more ("经济总量偏小，产业链条不长，配套能力偏弱，……"), an intro clause left out."""
+    text = clean.text
+    start = part.heading_end
+    while start < part.end and text[start] in " \t\n　":
+        start += 1
+    stop = text.find("。", start, part.end)
+    stop = part.end if stop < 0 else stop + 1
+    sentence = text[start:stop]
+    pieces = _split_keep(sentence, "；;")
+    if len(pieces) < 2:
+        pieces = _split_keep(sentence, "，,")
+        if len(pieces) < 4:
+            return []
+        first = pieces[0][1]
+        if _PROBLEM_INTRO.search(first) and len(first) <= 24:
+            pieces = pieces[1:]
+    out = []
+    for offset, clause in pieces:
+        body = clause.strip(" \t\n　，,；;。")
+        if len(body) < 4:
+            continue
+        a = start + offset + (len(clause) - len(clause.lstrip(" \t\n　")))
+        title = _CLAUSE_CUT.split(body, maxsplit=1)[0][:24]
+        out.append(_Item(a, a, a, a, start + offset + len(clause), title))
+    return out if len(out) >= 2 else []
+
+
+def _split_keep(sentence: str, marks: str) -> list[tuple[int, str]]:
+    """`sentence` cut after each of `marks`, as (offset, piece) pairs."""
+    out = []
+    pos = 0
+    for i, c in enumerate(sentence):
+        if c in marks:
+            out.append((pos, sentence[pos : i + 1]))
+            pos = i + 1
+    if sentence[pos:].strip():
+        out.append((pos, sentence[pos:]))
+    return out
 
 
 def _from_section(s: Section) -> _Item:
