@@ -51,6 +51,7 @@ class _Compact:
     seg_compact: list[int]  # compact start of each unmasked segment
     seg_source: list[int]  # source start of each unmasked segment
     source_len: int
+    original: str = ""  # the same text before the traditional → simplified map (for titles)
 
     @staticmethod
     def of(clean: CleanText) -> _Compact:
@@ -62,12 +63,18 @@ class _Compact:
             sstarts.append(a)
             parts.append(clean.text[a:b])
             pos += b - a
-        text = "".join(parts)
+        original = "".join(parts)
+        text = original
         # One character for one, so the offset map stays valid: Markdown marks read as
         # spaces ("## 一、…" is a line-start heading) and traditional part words as simplified.
         text = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), text)
         text = text.translate(rules.TRADITIONAL)
-        return _Compact(text, cstarts, sstarts, len(clean.text))
+        original = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), original)
+        return _Compact(text, cstarts, sstarts, len(clean.text), original)
+
+    def verbatim(self, a: int, b: int, strip: str = " \t　\n") -> str:
+        """The text of compact [a, b) as written (traditional characters kept)."""
+        return self.original[a:b].strip(strip)
 
     def src(self, i: int) -> int:
         """Source offset of compact offset `i` (the end maps to the end of the source)."""
@@ -515,7 +522,7 @@ def _build_report(
         sec = Section(
             level=level,
             number=h.number,
-            title=h.title,
+            title=comp.verbatim(h.title_start, h.title_end, _TITLE_STRIP) if h.title else "",
             start=comp.src(h.start),
             heading_end=comp.src_end(h.title_end) if h.title_end > h.start else comp.src(h.start),
             end=comp.src_end(r_end),
@@ -543,7 +550,7 @@ def _build_report(
     parts.extend(roots)
     title = None
     if title_span is not None:
-        title = text[title_span[0] : title_span[1]].strip()
+        title = comp.verbatim(title_span[0], title_span[1])
     return Report(
         index=index,
         title=title,
@@ -697,6 +704,9 @@ def _is_bare_heading(line: str) -> bool:
         and not stripped.endswith(("，", ",", "、"))
         and not any(c.isdigit() for c in stripped[:1])
     )
+
+
+_TITLE_STRIP = " \t　\n:：,，;；"
 
 
 def _has_text(text: str, a: int, b: int) -> bool:
