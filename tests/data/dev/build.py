@@ -25,7 +25,7 @@ def _unique(text: str, pos: int, low: int = 10) -> str:
         marker = text[pos : pos + n]
         if text.count(marker) == 1:
             return marker
-    raise SystemExit(f"no unique marker at {pos}: {text[pos:pos + 30]!r}")
+    raise SystemExit(f"no unique marker at {pos}: {text[pos : pos + 30]!r}")
 
 
 def build(path: Path) -> tuple[str, str, dict[str, object]]:
@@ -44,8 +44,14 @@ def build(path: Path) -> tuple[str, str, dict[str, object]]:
             if key == "metric":
                 name, raw, val, unit, change, kind = value.split("|")
                 meta["metrics"].append(  # type: ignore[attr-defined]
-                    {"name": name, "raw": raw, "value": float(val), "unit": unit,
-                     "change_pct": float(change) if change else None, "kind": kind}
+                    {
+                        "name": name,
+                        "raw": raw,
+                        "value": float(val),
+                        "unit": unit,
+                        "change_pct": float(change) if change else None,
+                        "kind": kind,
+                    }
                 )
             elif key == "set":
                 which = value.strip()
@@ -77,8 +83,14 @@ def build(path: Path) -> tuple[str, str, dict[str, object]]:
             if kind == "r":
                 meta["start_marker"] = _unique(full, pos, 8)
                 continue
-            items.append({"kind": KINDS[kind], "marker": _unique(full, pos), "label": label,
-                          "summary": label})
+            items.append(
+                {
+                    "kind": KINDS[kind],
+                    "marker": _unique(full, pos),
+                    "label": label,
+                    "summary": label,
+                }
+            )
         meta["items"] = items
         meta.setdefault("title", None)
         meta.setdefault("summary_year", None)
