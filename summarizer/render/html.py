@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from summarizer.document import Mask
+from summarizer.render.overview import IndexEntry
 from summarizer.schema import KIND_FIELDS, TOPIC_LABELS, Finding, Metric, SummaryDocument
 
 __all__ = ["IndexEntry", "render_html", "render_html_index", "finding_id"]
@@ -29,22 +30,6 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "plan": ("计划", "Plans"),
     "other": ("其他", "Other"),
 }
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    """One input file of a batch, as a row of the HTML index."""
-
-    path: str
-    href: str | None
-    status: str
-    reports: int = 0
-    achievements: int = 0
-    problems: int = 0
-    plans: int = 0
-    other: int = 0
-    verified_share: float | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True)
