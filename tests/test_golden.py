@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, seed_paths
+from fake_backend import FakeBackend
 
-from summarizer.backends.fake import FakeBackend
 from summarizer.config import Settings
 from summarizer.extract import ExtractRequest
 from summarizer.pipeline import analyse, summarize_analysis

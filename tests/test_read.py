@@ -247,7 +247,7 @@ def _cjk_font() -> Path | None:
                 cmap = font.getBestCmap() or {}
             except Exception:
                 continue
-            # The page text has digits too: a CJK-only font (DroidSansFallback) drops them.
+            # Some fallback fonts (Droid) have the ideographs but no digits.
             if all(ord(c) in cmap for c in "开区2023"):
                 return path
     return None
