@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from summarizer.atomic import write_text_atomic
+from summarizer.atomic import sweep_stale_temps, write_text_atomic
 from summarizer.batch.index import (
     INDEX_NAME,
     IndexLog,
@@ -275,6 +275,9 @@ async def run_batch(
     started = time.perf_counter()
     index_path = job.out_dir / INDEX_NAME
     previous = read_index(index_path)
+    # What a killed earlier run was writing when it died; a live writer's files stay.
+    if job.out_dir.is_dir():
+        await asyncio.to_thread(sweep_stale_temps, job.out_dir)
     runner = _Runner(job, backend, cache, progress)
     if progress is not None:
         progress.start(len(job.inputs))
