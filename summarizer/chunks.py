@@ -17,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from summarizer.document import Chunk, CleanText, PartKind, Report, Section
+from summarizer.numbers import SENTENCE_CUT
 
 Counter = Callable[[str], int]
-
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』)）]*|\n+")
 
 
 def make_chunks(
@@ -52,11 +51,28 @@ def make_chunks(
         for a, b, kind, path in pieces:
             spans.append((report.index, a, b, kind, path))
     chunks = []
-    outlines = {r.index: [(p.start, _label(p) or p.kind, p.kind) for p in r.parts] for r in reports}
+    parts = {r.index: r.parts for r in reports}
     for i, (report_index, a, b, kind, path) in enumerate(spans):
         text = clean.analysed(a, b)
-        outline = tuple((label, k) for start, label, k in outlines[report_index] if a <= start < b)
-        chunks.append(Chunk(i, report_index, kind, path, a, b, text, count(text), outline))
+        inside = [p for p in parts[report_index] if a <= p.start < b]
+        outline = tuple((_label(p) or p.kind, p.kind) for p in inside)
+        # The part the chunk starts in says how sure its kind is.
+        holder = next((p for p in parts[report_index] if p.start <= a < p.end), None)
+        chunks.append(
+            Chunk(
+                i,
+                report_index,
+                kind,
+                path,
+                a,
+                b,
+                text,
+                count(text),
+                outline,
+                outline_confidence=tuple(p.confidence for p in inside),
+                confidence=holder.confidence if holder is not None else 1.0,
+            )
+        )
     return chunks
 
 
@@ -155,7 +171,7 @@ def _split_text(
     text = clean.text
     spans: list[tuple[int, int]] = []
     for a, b in _cuts(text, start, end, re.compile(r"\n+")):
-        spans.extend([(a, b)] if budget.fits(clean, a, b) else _cuts(text, a, b, _SENTENCE_END))
+        spans.extend([(a, b)] if budget.fits(clean, a, b) else _cuts(text, a, b, SENTENCE_CUT))
     return [
         (spans[g[0]][0], spans[g[-1]][1], section.kind, path) for g in _greedy(clean, spans, budget)
     ]
