@@ -10,10 +10,33 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
+import threading
 from pathlib import Path
 
 _TEMP_NAME = re.compile(r"^\..+\.p(\d+)\.[^.]+\.tmp$")
+_umask_lock = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask (reading it means setting it: done under a lock, restored at once)."""
+    with _umask_lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def new_file_mode(target: Path) -> int:
+    """The mode a plain `open(target, "w")` would give: the old file's, else 0666 & ~umask.
+
+    mkstemp makes its file 0600; renamed as is, every output would be unreadable to the
+    group and to web servers.
+    """
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -24,6 +47,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
         prefix=f".{target.name}.p{os.getpid()}.", suffix=".tmp", dir=target.parent
     )
     try:
+        os.fchmod(fd, new_file_mode(target))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
