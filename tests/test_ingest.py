@@ -295,6 +295,8 @@ def test_html_page_chrome_is_masked_and_offsets_stay_exact(tmp_path: Path) -> No
     for content in ("新签约项目32个", "二是企业创新能力不强", "力争引进亿元以上项目20个"):
         assert content in kept
     assert "特价楼盘" not in kept and "技术支持" not in kept
+    # The <h1> is the report's title, though trafilatura files it as the page title.
+    assert [r.title for r in analysis.reports] == ["XX经济开发区2023年工作总结"]
     assert len(analysis.clean.view) == len(source.text)
     assert "problems" in _kinds(source)
 
