@@ -134,9 +134,17 @@ def batch(
 
         sys.exit(
             run_offloaded(
-                root, target, inputs, settings, via=via, results=results, poll_s=poll_s,
-                live=not no_live_repair, formats=tuple(dict.fromkeys(f for f in fmts if f != "json")),
-                price_in=price_in, price_out=price_out,
+                root,
+                target,
+                inputs,
+                settings,
+                via=via,
+                results=results,
+                poll_s=poll_s,
+                live=not no_live_repair,
+                formats=tuple(dict.fromkeys(f for f in fmts if f != "json")),
+                price_in=price_in,
+                price_out=price_out,
             )
         )
     backend_name = resolve_backend_name(settings)
@@ -268,7 +276,7 @@ def _print_warnings(result: Any, target: Path, err: Any) -> None:
     line = warnings_line(counts)
     if line:
         err.print(
-            f"{line} (in {plural(files, 'file')}; see \"warnings\" in their JSON)",
+            f'{line} (in {plural(files, "file")}; see "warnings" in their JSON)',
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -355,7 +363,13 @@ def _dry_run(
             continue
         sizes.append(sizes_of(a))
     print_estimate(
-        sizes, settings, price_in, price_out, out, as_json=as_json, failed=failed,
+        sizes,
+        settings,
+        price_in,
+        price_out,
+        out,
+        as_json=as_json,
+        failed=failed,
         batch=via != "live",
     )
     return 1 if failed else 0
