@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarizer import __version__
+from summarizer.bounded import read_input
 from summarizer.chunks import make_chunks
 from summarizer.clean import clean
 from summarizer.config import Settings
@@ -39,7 +40,6 @@ from summarizer.merge import (
     overview_digest,
 )
 from summarizer.meta import report_meta
-from summarizer.read import read_source
 from summarizer.schema import (
     Metric,
     OverviewText,
@@ -72,7 +72,7 @@ def analyse(
 ) -> Analysis:
     """Read and analyse one file: reports, section tree, masked cruft and chunks."""
     settings = settings or Settings()
-    source = read_source(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    source = read_input(path, settings)
     return analyse_source(source, settings, tokens=tokens)
 
 

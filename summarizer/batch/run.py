@@ -33,13 +33,13 @@ from summarizer.batch.index import (
     write_index,
 )
 from summarizer.batch.walk import output_path
+from summarizer.bounded import read_input
 from summarizer.clean import clean
 from summarizer.config import Settings
 from summarizer.document import CleanText, SourceText
 from summarizer.errors import BackendError, SummarizerError
 from summarizer.extract import Backend, ChunkOutcome
 from summarizer.progress import BatchProgress
-from summarizer.read import read_source
 from summarizer.render.overview import IndexEntry
 from summarizer.schema import SummaryDocument
 
@@ -91,10 +91,6 @@ def one_line(e: BaseException, path: str | None = None) -> str:
     if isinstance(e, SummarizerError):
         return text
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
-
-
-def _read(path: Path, settings: Settings) -> SourceText:
-    return read_source(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
 
 
 def _analyse(source: SourceText, settings: Settings, backend_name: str) -> Any:
@@ -151,7 +147,7 @@ class _Runner:
         out_json = output_path(job.out_dir, rel)
         try:
             # Read once: the decoded text carries the hash that decides whether to skip.
-            text = await asyncio.to_thread(_read, source, job.settings)
+            text = await asyncio.to_thread(read_input, source, job.settings)
             if not job.settings.refresh:
                 doc = await asyncio.to_thread(_existing, out_json, text.sha256)
                 if doc is not None:
