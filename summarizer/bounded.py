@@ -13,6 +13,7 @@ its cost is bounded by the file size limit already. The reader itself is not cha
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -172,13 +173,36 @@ def read_bounded(
     raise InputError(f"{name}: could not be parsed ({value})")
 
 
+def display_path(path: str) -> str:
+    """A path as printable text: bytes that are not UTF-8 (a GBK name from a Windows zip),
+    which the OS layer keeps as surrogate escapes, are shown as `\\xNN`."""
+    if not any("\ud800" <= c <= "\udfff" for c in path):
+        return path
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = path.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def limits_of(settings: Settings) -> ParseLimits:
     """The parse limits a run's settings ask for."""
     return ParseLimits(timeout_s=settings.parse_timeout_s, memory_mb=settings.parse_memory_mb)
 
 
 def read_input(path: str | os.PathLike[str], settings: Settings) -> SourceText:
-    """Read one input under the run's limits: file size, parse time and parse memory."""
-    return read_bounded(
-        path, max_bytes=int(settings.max_file_mb * 1024 * 1024), limits=limits_of(settings)
-    )
+    """Read one input under the run's limits: file size, parse time and parse memory.
+
+    The source's path is made printable (see `display_path`): it goes into the output JSON.
+    """
+    try:
+        source = read_bounded(
+            path, max_bytes=int(settings.max_file_mb * 1024 * 1024), limits=limits_of(settings)
+        )
+    except InputError as e:
+        shown = display_path(str(e))
+        if shown != str(e):
+            raise InputError(shown) from None
+        raise
+    shown = display_path(source.path)
+    return source if shown == source.path else dataclasses.replace(source, path=shown)

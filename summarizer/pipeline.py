@@ -290,7 +290,7 @@ async def summarize_analysis(
         provenance=Provenance(
             backend=backend.name,
             model=backend.model,
-            prompt_version=_prompt_version(backend),
+            prompt_version=prompt_version_for(backend),
             tool_version=__version__,
             usage=usage,
             elapsed_s=round(time.perf_counter() - started, 4),
@@ -346,7 +346,7 @@ async def _overview(
     return text, usage
 
 
-def _prompt_version(backend: Backend) -> str:
+def prompt_version_for(backend: Backend) -> str:
     if backend.name == "offline":
         return "rules-1"
     from summarizer.prompts import prompt_version
