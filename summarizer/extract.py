@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from summarizer.document import Analysis, Chunk, Report
 from summarizer.errors import BackendError, ConfigError, ExtractionError, SummarizerError
+from summarizer.redact import redact_model
 from summarizer.schema import ChunkExtraction, Usage
 
 if TYPE_CHECKING:
@@ -137,10 +138,13 @@ async def extract_chunks(
             if e.chunk is None:
                 e.chunk = chunk.index
             return ChunkOutcome(chunk, None, spent, cached=False, error=str(e), exception=e)
+        # A key the model echoed (asked to by the document, say) never reaches the cache or
+        # an output.
+        extraction = redact_model(result.extraction)
         if key is not None:
             assert cache is not None
-            cache.put(key, result.extraction)
-        return ChunkOutcome(chunk, result.extraction, result.usage, cached=False)
+            cache.put(key, extraction)
+        return ChunkOutcome(chunk, extraction, result.usage, cached=False)
 
     async def tracked(chunk: Chunk) -> ChunkOutcome:
         outcome = await one(chunk)

@@ -40,6 +40,7 @@ from summarizer.merge import (
     overview_digest,
 )
 from summarizer.meta import report_meta
+from summarizer.redact import redact_secrets
 from summarizer.schema import (
     Metric,
     OverviewText,
@@ -341,6 +342,7 @@ async def _overview(
     if answer is None:
         return None, Usage()
     text, usage = answer
+    text = redact_secrets(text)  # a key the model echoed goes nowhere
     if cache is not None and key is not None and text:
         cache.put(key, OverviewText(overview=text))
     return text, usage

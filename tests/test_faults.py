@@ -415,3 +415,220 @@ def test_a_dead_endpoint_stops_the_batch_with_one_line_naming_it(
     assert isinstance(result.fatal, BackendError) and result.fatal.exit_code == 3
     assert url in str(result.fatal) and "\n" not in str(result.fatal)
     assert len(result.this_run) == 3
+
+
+# ------------------------------------------------------------------ the cache never costs an answer
+
+
+def _cached(tmp_path: Path, n: int = 3) -> tuple[Any, list[str]]:
+    from summarizer.cache import Cache
+    from summarizer.schema import ChunkExtraction
+
+    cache = Cache.open(tmp_path / "cache")
+    keys = [Cache.key(identity={"b": "x"}, lang="zh", text=f"chunk {i}") for i in range(n)]
+    for i, key in enumerate(keys):
+        cache.put(key, ChunkExtraction(organization=f"区{i}", key_metrics=[], findings=[]))
+    return cache, keys
+
+
+def test_a_damaged_cache_row_is_a_miss_and_is_replaced(tmp_path: Path) -> None:
+    import sqlite3
+
+    from summarizer.schema import ChunkExtraction
+
+    cache, keys = _cached(tmp_path)
+    raw = sqlite3.connect(cache.path)
+    # Flipped bytes: not UTF-8 (SQLite then fails to decode the TEXT) and not JSON.
+    raw.execute(
+        "UPDATE entries SET value = CAST(? AS TEXT) WHERE key = ?", (b"\xff\xfe{\x00", keys[0])
+    )
+    raw.execute("UPDATE entries SET value = ? WHERE key = ?", ('{"organization": 1', keys[1]))
+    raw.commit()
+    raw.close()
+    assert cache.get(keys[0]) is None and cache.get(keys[1]) is None
+    assert cache.get(keys[2]) is not None
+    found = cache.check()
+    assert (found.entries, found.damaged, found.integrity, found.ok) == (3, 2, "ok", False)
+    assert cache.put(keys[0], ChunkExtraction(organization="新", key_metrics=[], findings=[]))
+    assert cache.get(keys[0]).organization == "新"  # type: ignore[union-attr]
+    repaired = cache.check(repair=True)
+    assert repaired.removed == 1 and cache.check().ok and cache.stats()["entries"] == 2
+    cache.close()
+
+
+def test_cache_check_command_reports_and_repairs(tmp_path: Path) -> None:
+    import sqlite3
+
+    cache, keys = _cached(tmp_path)
+    cache.close()
+    raw = sqlite3.connect(tmp_path / "cache" / "summarizer-cache.sqlite3")
+    raw.execute("UPDATE entries SET value = 'garbage' WHERE key = ?", (keys[2],))
+    raw.commit()
+    raw.close()
+    args = ["cache", "check", "--cache-dir", str(tmp_path / "cache")]
+    found = CliRunner().invoke(cli, args)
+    assert found.exit_code == 1 and "3 entries, 1 damaged, integrity ok" in found.output
+    fixed = CliRunner().invoke(cli, [*args, "--repair"])
+    assert fixed.exit_code == 0 and "Removed 1 damaged entry" in fixed.output
+    assert CliRunner().invoke(cli, args).exit_code == 0
+
+
+def test_a_cache_write_that_fails_is_a_warning_and_the_answer_is_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+    import sqlite3
+
+    from fake_backend import FakeBackend, empty_extraction
+
+    from summarizer.cache import Cache
+    from summarizer.config import Settings
+    from summarizer.document import SourceText
+    from summarizer.extract import extract_chunks
+    from summarizer.pipeline import analyse_source
+
+    class FullDisk:
+        def __init__(self, real: sqlite3.Connection) -> None:
+            self.real = real
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql.startswith("INSERT"):
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.real.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+    cache = Cache.open(tmp_path / "cache")
+    cache._conn = FullDisk(cache._conn)  # type: ignore[assignment]
+    source = SourceText(path="a.txt", text=REPORT, encoding="utf-8", format="txt", sha256="0" * 64)
+    analysis = analyse_source(source, Settings(chunk_tokens=200), tokens="estimate")
+    backend = FakeBackend(empty_extraction)
+    outcomes = asyncio.run(extract_chunks(analysis, backend, lang="zh", cache=cache))
+    assert outcomes and all(o.error is None and o.extraction is not None for o in outcomes)
+    assert cache.write_failures == len(outcomes)
+    warned = [r.getMessage() for r in caplog.records if "not cached" in r.getMessage()]
+    assert len(warned) == 1 and "database or disk is full" in warned[0]
+
+
+def test_a_damaged_cache_file_is_rebuilt_from_the_rows_still_readable(tmp_path: Path) -> None:
+    import random
+
+    from summarizer.cache import Cache
+
+    cache, keys = _cached(tmp_path, 300)
+    cache._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    cache.close()
+    with open(cache.path, "r+b") as fh:
+        fh.seek(4096 * 5 + 100)
+        fh.write(random.Random(1).randbytes(3000))
+    with Cache.open(tmp_path / "cache") as damaged:
+        assert damaged.check().integrity != "ok"
+        mended = damaged.check(repair=True)
+        assert 0 < mended.rebuilt < 300
+        assert damaged.check().ok and damaged.stats()["entries"] == mended.rebuilt
+
+
+# ------------------------------------------------------------------ secrets in every form
+
+KEY = "sk-test-Secret/Key+42==abcdef"
+
+
+def _spellings(key: str) -> list[str]:
+    import base64
+    import urllib.parse
+
+    return [
+        key,
+        urllib.parse.quote(key, safe=""),
+        urllib.parse.quote_plus(key),
+        base64.b64encode(key.encode()).decode(),
+        base64.b64encode(b"user:" + key.encode()).decode(),  # HTTP basic auth
+        base64.urlsafe_b64encode(b"ab" + key.encode()).decode(),
+    ]
+
+
+@pytest.mark.parametrize("form", range(6), ids=["raw", "url", "url+", "b64", "basic", "b64url"])
+def test_a_key_is_scrubbed_in_every_spelling(monkeypatch: pytest.MonkeyPatch, form: int) -> None:
+    from summarizer.redact import redact_secrets
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    spelled = _spellings(KEY)[form]
+    out = redact_secrets(f"GET /v1?key={spelled} failed")
+    assert "***" in out
+    # What is left of the blob cannot be decoded back to the key or a useful part of it.
+    assert spelled not in out and KEY[8:] not in out
+
+
+def test_a_key_echoed_url_encoded_never_reaches_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import urllib.parse
+
+    from summarizer.cli import _report_error
+    from summarizer.errors import ExtractionError
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    try:
+        raise ExtractionError(f"bad URL https://x/v1?api_key={urllib.parse.quote(KEY, safe='')}")
+    except ExtractionError as e:
+        assert _report_error(e, verbose=True) == 1
+    text = capsys.readouterr().err
+    assert "Traceback" in text and "api_key=***" in text
+    for spelled in _spellings(KEY):
+        assert spelled not in text
+
+
+def test_a_key_echoed_by_the_model_reaches_neither_the_cache_nor_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import base64
+    import urllib.parse
+
+    from fake_backend import FakeBackend
+
+    from summarizer.cache import Cache
+    from summarizer.config import Settings
+    from summarizer.document import SourceText
+    from summarizer.extract import extract_chunks
+    from summarizer.pipeline import analyse_source
+    from summarizer.schema import ChunkExtraction
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    leak = (
+        f"密钥{KEY}，编码后{urllib.parse.quote(KEY, safe='')}，"
+        f"再编码{base64.b64encode(KEY.encode()).decode()}"
+    )
+
+    def echo(request: Any) -> ChunkExtraction:
+        return ChunkExtraction.model_validate(
+            {
+                "organization": leak,
+                "key_metrics": [],
+                "findings": [
+                    {
+                        "kind": "achievement",
+                        "title": "招商引资",
+                        "summary": leak,
+                        "topic": "investment_promotion",
+                        "metrics": [],
+                        "entities": [leak],
+                        "quotes": [leak],
+                    }
+                ],
+            }
+        )
+
+    source = SourceText(path="a.txt", text=REPORT, encoding="utf-8", format="txt", sha256="0" * 64)
+    analysis = analyse_source(source, Settings(), tokens="estimate")
+    with Cache.open(tmp_path / "cache") as cache:
+        outcomes = asyncio.run(extract_chunks(analysis, FakeBackend(echo), lang="zh", cache=cache))
+        stored = b"".join(
+            bytes(v) for (v,) in cache._conn.execute("SELECT value FROM entries").fetchall()
+        ).decode()
+    answer = "".join(o.extraction.model_dump_json() for o in outcomes if o.extraction)
+    for text in (answer, stored):
+        assert "***" in text
+        for spelled in _spellings(KEY)[:4]:
+            assert spelled not in text

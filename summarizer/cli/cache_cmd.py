@@ -1,4 +1,4 @@
-"""`summarizer cache stats` and `summarizer cache clear`: inspect or empty the answer cache."""
+"""`summarizer cache stats|clear|check`: inspect, empty or check (and repair) the answer cache."""
 
 from __future__ import annotations
 
@@ -63,3 +63,28 @@ def clear(ctx: click.Context, cache_dir: str | None) -> None:
         removed = store.clear()
         path = store.path
     click.echo(f"Removed {removed} cached answer(s) from {path}")
+
+
+@cache.command()
+@click.option("--cache-dir", default=None, help=_CACHE_DIR_HELP)
+@click.option(
+    "--repair", is_flag=True, default=False, help="Delete damaged rows (rebuild a damaged file)."
+)
+@click.pass_context
+def check(ctx: click.Context, cache_dir: str | None, repair: bool) -> None:
+    """Read every cached answer back and run SQLite's integrity check; exit 1 if damaged."""
+    from summarizer.cache import Cache
+
+    with Cache.open(_cache_dir(ctx, cache_dir)) as store:
+        found = store.check(repair=repair)
+        path = store.path
+    click.echo(
+        f"{path}: {found.entries} entries, {found.damaged} damaged, integrity {found.integrity}"
+    )
+    if repair:
+        if found.rebuilt:
+            click.echo(f"Rebuilt the database with {found.rebuilt} readable entries")
+        click.echo(f"Removed {found.removed} damaged entr{'y' if found.removed == 1 else 'ies'}")
+    elif not found.ok:
+        click.echo("Run `summarizer cache check --repair` to remove them.", err=True)
+        raise SystemExit(1)
