@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers import make_docx
 
 from summarizer.cli import cli
 from summarizer.validation import MAX_JSON_DEPTH, load_json, validate_file
@@ -119,51 +120,19 @@ def test_check_refuses_a_huge_source_before_reading_it(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ parsing under limits
 
 
-def _docx(path: Path, paragraphs: int, text: str = "x") -> Path:
-    """A minimal .docx whose body repeats one paragraph; millions compress to a few hundred KB."""
-    import zipfile
-
-    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    para = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()
-    document = (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{ns}">'
-        "<w:body>".encode()
-        + para * paragraphs
-        + b"</w:body></w:document>"
-    )
-    types = (
-        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-        'package/2006/content-types"><Default Extension="rels" ContentType="application/'
-        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
-        '"application/xml"/><Override PartName="/word/document.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
-    )
-    rels = (
-        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
-        '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
-        'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-        'Target="word/document.xml"/></Relationships>'
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        z.writestr("[Content_Types].xml", types)
-        z.writestr("_rels/.rels", rels)
-        z.writestr("word/document.xml", document)
-    return path
-
-
 @pytest.mark.slow
 def test_docx_with_millions_of_paragraphs_is_refused_within_the_limits(tmp_path: Path) -> None:
     from summarizer.bounded import ParseLimits, read_bounded
     from summarizer.errors import InputError
 
-    bomb = _docx(tmp_path / "bomb.docx", 3_000_000)
+    bomb = make_docx(tmp_path / "bomb.docx", 3_000_000)
     assert bomb.stat().st_size < 2_000_000
     with pytest.raises(InputError) as caught:
         read_bounded(bomb, limits=ParseLimits(timeout_s=60, memory_mb=150))
     message = str(caught.value)
     assert message.startswith(str(bomb)) and "\n" not in message
     # The same reader, in the same way, still reads an ordinary document.
-    small = _docx(tmp_path / "small.docx", 3, "开发区工作总结")
+    small = make_docx(tmp_path / "small.docx", 3, "开发区工作总结")
     assert read_bounded(small).text.split("\n")[0] == "开发区工作总结"
 
 
@@ -172,7 +141,7 @@ def test_a_parse_past_its_time_is_stopped(tmp_path: Path) -> None:
     from summarizer.bounded import ParseLimits, read_bounded
     from summarizer.errors import InputError
 
-    slow = _docx(tmp_path / "slow.docx", 400_000)
+    slow = make_docx(tmp_path / "slow.docx", 400_000)
     with pytest.raises(InputError, match="longer than 0.01 s; raise it with --parse-timeout-s"):
         read_bounded(slow, limits=ParseLimits(timeout_s=0.01, memory_mb=2000))
 
