@@ -601,3 +601,132 @@ def test_a_key_echoed_by_the_model_reaches_neither_the_cache_nor_the_output(
         assert "***" in text
         for spelled in _spellings(KEY)[:4]:
             assert spelled not in text
+
+
+# ------------------------------------------------------------------ concurrent runs share work
+
+
+def _report_analysis() -> Any:
+    from summarizer.config import Settings
+    from summarizer.document import SourceText
+    from summarizer.pipeline import analyse_source
+
+    source = SourceText(path="a.txt", text=REPORT, encoding="utf-8", format="txt", sha256="0" * 64)
+    return analyse_source(source, Settings(chunk_tokens=200), tokens="estimate")
+
+
+def test_two_runs_at_once_buy_each_answer_once(tmp_path: Path) -> None:
+    import asyncio
+
+    from fake_backend import FakeBackend, empty_extraction
+
+    from summarizer.cache import Cache
+    from summarizer.extract import extract_chunks
+
+    analysis = _report_analysis()
+
+    class Slow(FakeBackend):
+        async def extract(self, request: Any) -> Any:
+            await asyncio.sleep(0.3)  # still answering when the other run asks
+            return await super().extract(request)
+
+    backend = Slow(empty_extraction)
+
+    async def both() -> list[Any]:
+        with Cache.open(tmp_path / "a") as one, Cache.open(tmp_path / "a") as two:
+            return await asyncio.gather(
+                extract_chunks(analysis, backend, lang="zh", cache=one),
+                extract_chunks(analysis, backend, lang="zh", cache=two),
+            )
+
+    first, second = asyncio.run(both())
+    assert len(backend.calls) == len(analysis.chunks)
+    assert all(o.error is None for o in [*first, *second])
+    assert sum(o.cached for o in [*first, *second]) == len(analysis.chunks)
+
+
+def test_an_answer_claimed_by_a_dead_process_is_bought_at_once(tmp_path: Path) -> None:
+    import asyncio
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from fake_backend import FakeBackend, empty_extraction
+
+    from summarizer.cache import Cache
+    from summarizer.extract import extract_chunks
+
+    analysis = _report_analysis()
+    dead = int(
+        subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    backend = FakeBackend(empty_extraction)
+    with Cache.open(tmp_path / "c") as cache:
+        for chunk in analysis.chunks:
+            key = cache.key(identity=backend.cache_identity(), lang="zh", text=chunk.text)
+            cache._conn.execute(
+                "INSERT INTO claims VALUES (?, ?, ?, ?)",
+                (key, dead, socket.gethostname(), time.time()),
+            )
+        outcomes = asyncio.run(extract_chunks(analysis, backend, lang="zh", cache=cache))
+        assert len(backend.calls) == len(analysis.chunks) and all(o.extraction for o in outcomes)
+        assert cache._conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+
+
+# ------------------------------------------------------------------ signals
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_stop_a_batch_like_ctrl_c(tmp_path: Path, sig: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from chatserver import ChatServer
+
+    from summarizer.batch import read_index
+
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    for i in range(10):  # distinct texts: no answer comes from another file's cache entry
+        (root / f"r{i}.txt").write_text(REPORT.replace("12个", f"{i + 20}个"), "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(OPENAI_API_KEY="sk-test-signal-0000", NO_COLOR="1")
+    with ChatServer(latency_s=0.3) as srv:
+        args = [
+            sys.executable,
+            "-m",
+            "summarizer",
+            "batch",
+            str(root),
+            "-o",
+            str(out),
+            "--backend",
+            "openai",
+            "--base-url",
+            srv.base_url,
+            "--concurrency",
+            "1",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--no-overview",
+        ]
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(srv.chat_requests()) < 3:
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, sig))
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr.decode()
+    assert "Interrupted" in stderr.decode()
+    records = read_index(out / "index.jsonl")
+    assert 0 < len(records) < 10 and len({r.path for r in records}) == len(records)
+    assert not list(out.rglob("*.tmp"))
