@@ -17,11 +17,13 @@ and, if the file itself is damaged, rebuilds it from the rows that can still be 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -44,6 +46,8 @@ KEY_VERSION = 1
 DB_NAME = "summarizer-cache.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
 _LOCK_RETRIES = 10
+#: A claim older than this is abandoned (its holder hung): the answer is bought again.
+CLAIM_STALE_S = 900.0
 
 T = TypeVar("T")
 
@@ -52,6 +56,16 @@ T = TypeVar("T")
 def _fingerprint() -> str:
     # The schema dump is constant for a process; computing it per chunk would be waste.
     return schema_fingerprint()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _text(value: object) -> str:
@@ -130,6 +144,15 @@ class Cache:
             " value TEXT NOT NULL,"
             " created REAL NOT NULL)"
         )
+        # Answers being bought right now, by which process: another process (or task) that
+        # needs the same answer waits for it instead of buying it twice.
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS claims ("
+            " key TEXT PRIMARY KEY,"
+            " pid INTEGER NOT NULL,"
+            " host TEXT NOT NULL,"
+            " since REAL NOT NULL)"
+        )
 
     @staticmethod
     def key(*, identity: dict[str, Any], lang: str, text: str) -> str:
@@ -186,6 +209,63 @@ class Cache:
                 log.warning("warning: %s; answers are used but not cached", e)
             return False
         return True
+
+    def claim(self, key: str, *, stale_s: float = CLAIM_STALE_S) -> bool:
+        """Take the claim to buy the answer of `key`; False while another holder works on it.
+
+        A claim whose holder is dead (same machine) or older than `stale_s` is taken over.
+        A cache that cannot be written claims nothing and so never makes anyone wait.
+        """
+        me, host, now = os.getpid(), socket.gethostname(), time.time()
+
+        def take() -> bool:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute(
+                    "SELECT pid, host, since FROM claims WHERE key = ?", (key,)
+                ).fetchone()
+                if row is not None:
+                    pid, holder, since = int(row[0]), _text(row[1]), float(row[2])
+                    # Held by a live process (this one too: another task) and not stale.
+                    if (holder != host or _alive(pid)) and now - since < stale_s:
+                        return False
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO claims (key, pid, host, since) VALUES (?, ?, ?, ?)",
+                    (key, me, host, now),
+                )
+                return True
+            finally:
+                self._conn.execute("COMMIT")
+
+        try:
+            return self._locked(take)
+        except CacheError:
+            return True
+
+    def release(self, key: str) -> None:
+        """Give up this process's claim of `key` (answered or failed)."""
+        with contextlib.suppress(CacheError):
+            self._locked(
+                lambda: self._conn.execute(
+                    "DELETE FROM claims WHERE key = ? AND pid = ?", (key, os.getpid())
+                )
+            )
+
+    def claimed(self, key: str) -> bool:
+        """True while some live holder has claimed `key`."""
+        try:
+            row = self._locked(
+                lambda: self._conn.execute(
+                    "SELECT pid, host, since FROM claims WHERE key = ?", (key,)
+                ).fetchone()
+            )
+        except CacheError:
+            return False
+        if row is None:
+            return False
+        pid, holder, since = int(row[0]), _text(row[1]), float(row[2])
+        alive = holder != socket.gethostname() or _alive(pid)
+        return alive and time.time() - since < CLAIM_STALE_S
 
     def check(self, *, repair: bool = False) -> CacheCheck:
         """Read every row and run SQLite's integrity check; with `repair`, mend what failed."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers import make_docx
 
 from summarizer.cli import cli
 from summarizer.validation import MAX_JSON_DEPTH, load_json, validate_file
@@ -119,51 +120,19 @@ def test_check_refuses_a_huge_source_before_reading_it(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ parsing under limits
 
 
-def _docx(path: Path, paragraphs: int, text: str = "x") -> Path:
-    """A minimal .docx whose body repeats one paragraph; millions compress to a few hundred KB."""
-    import zipfile
-
-    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    para = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()
-    document = (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{ns}">'
-        "<w:body>".encode()
-        + para * paragraphs
-        + b"</w:body></w:document>"
-    )
-    types = (
-        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-        'package/2006/content-types"><Default Extension="rels" ContentType="application/'
-        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
-        '"application/xml"/><Override PartName="/word/document.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
-    )
-    rels = (
-        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
-        '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
-        'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-        'Target="word/document.xml"/></Relationships>'
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        z.writestr("[Content_Types].xml", types)
-        z.writestr("_rels/.rels", rels)
-        z.writestr("word/document.xml", document)
-    return path
-
-
 @pytest.mark.slow
 def test_docx_with_millions_of_paragraphs_is_refused_within_the_limits(tmp_path: Path) -> None:
     from summarizer.bounded import ParseLimits, read_bounded
     from summarizer.errors import InputError
 
-    bomb = _docx(tmp_path / "bomb.docx", 3_000_000)
+    bomb = make_docx(tmp_path / "bomb.docx", 3_000_000)
     assert bomb.stat().st_size < 2_000_000
     with pytest.raises(InputError) as caught:
         read_bounded(bomb, limits=ParseLimits(timeout_s=60, memory_mb=150))
     message = str(caught.value)
     assert message.startswith(str(bomb)) and "\n" not in message
     # The same reader, in the same way, still reads an ordinary document.
-    small = _docx(tmp_path / "small.docx", 3, "开发区工作总结")
+    small = make_docx(tmp_path / "small.docx", 3, "开发区工作总结")
     assert read_bounded(small).text.split("\n")[0] == "开发区工作总结"
 
 
@@ -172,7 +141,7 @@ def test_a_parse_past_its_time_is_stopped(tmp_path: Path) -> None:
     from summarizer.bounded import ParseLimits, read_bounded
     from summarizer.errors import InputError
 
-    slow = _docx(tmp_path / "slow.docx", 400_000)
+    slow = make_docx(tmp_path / "slow.docx", 400_000)
     with pytest.raises(InputError, match="longer than 0.01 s; raise it with --parse-timeout-s"):
         read_bounded(slow, limits=ParseLimits(timeout_s=0.01, memory_mb=2000))
 
@@ -632,3 +601,132 @@ def test_a_key_echoed_by_the_model_reaches_neither_the_cache_nor_the_output(
         assert "***" in text
         for spelled in _spellings(KEY)[:4]:
             assert spelled not in text
+
+
+# ------------------------------------------------------------------ concurrent runs share work
+
+
+def _report_analysis() -> Any:
+    from summarizer.config import Settings
+    from summarizer.document import SourceText
+    from summarizer.pipeline import analyse_source
+
+    source = SourceText(path="a.txt", text=REPORT, encoding="utf-8", format="txt", sha256="0" * 64)
+    return analyse_source(source, Settings(chunk_tokens=200), tokens="estimate")
+
+
+def test_two_runs_at_once_buy_each_answer_once(tmp_path: Path) -> None:
+    import asyncio
+
+    from fake_backend import FakeBackend, empty_extraction
+
+    from summarizer.cache import Cache
+    from summarizer.extract import extract_chunks
+
+    analysis = _report_analysis()
+
+    class Slow(FakeBackend):
+        async def extract(self, request: Any) -> Any:
+            await asyncio.sleep(0.3)  # still answering when the other run asks
+            return await super().extract(request)
+
+    backend = Slow(empty_extraction)
+
+    async def both() -> list[Any]:
+        with Cache.open(tmp_path / "a") as one, Cache.open(tmp_path / "a") as two:
+            return await asyncio.gather(
+                extract_chunks(analysis, backend, lang="zh", cache=one),
+                extract_chunks(analysis, backend, lang="zh", cache=two),
+            )
+
+    first, second = asyncio.run(both())
+    assert len(backend.calls) == len(analysis.chunks)
+    assert all(o.error is None for o in [*first, *second])
+    assert sum(o.cached for o in [*first, *second]) == len(analysis.chunks)
+
+
+def test_an_answer_claimed_by_a_dead_process_is_bought_at_once(tmp_path: Path) -> None:
+    import asyncio
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from fake_backend import FakeBackend, empty_extraction
+
+    from summarizer.cache import Cache
+    from summarizer.extract import extract_chunks
+
+    analysis = _report_analysis()
+    dead = int(
+        subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    backend = FakeBackend(empty_extraction)
+    with Cache.open(tmp_path / "c") as cache:
+        for chunk in analysis.chunks:
+            key = cache.key(identity=backend.cache_identity(), lang="zh", text=chunk.text)
+            cache._conn.execute(
+                "INSERT INTO claims VALUES (?, ?, ?, ?)",
+                (key, dead, socket.gethostname(), time.time()),
+            )
+        outcomes = asyncio.run(extract_chunks(analysis, backend, lang="zh", cache=cache))
+        assert len(backend.calls) == len(analysis.chunks) and all(o.extraction for o in outcomes)
+        assert cache._conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+
+
+# ------------------------------------------------------------------ signals
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_stop_a_batch_like_ctrl_c(tmp_path: Path, sig: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from chatserver import ChatServer
+
+    from summarizer.batch import read_index
+
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    for i in range(10):  # distinct texts: no answer comes from another file's cache entry
+        (root / f"r{i}.txt").write_text(REPORT.replace("12个", f"{i + 20}个"), "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(OPENAI_API_KEY="sk-test-signal-0000", NO_COLOR="1")
+    with ChatServer(latency_s=0.3) as srv:
+        args = [
+            sys.executable,
+            "-m",
+            "summarizer",
+            "batch",
+            str(root),
+            "-o",
+            str(out),
+            "--backend",
+            "openai",
+            "--base-url",
+            srv.base_url,
+            "--concurrency",
+            "1",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--no-overview",
+        ]
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(srv.chat_requests()) < 3:
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, sig))
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr.decode()
+    assert "Interrupted" in stderr.decode()
+    records = read_index(out / "index.jsonl")
+    assert 0 < len(records) < 10 and len({r.path for r in records}) == len(records)
+    assert not list(out.rglob("*.tmp"))
