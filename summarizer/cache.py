@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 import pydantic
 
+from summarizer.atomic import process_alive
 from summarizer.errors import CacheError
 from summarizer.schema import SCHEMA_VERSION, ChunkExtraction, OverviewText, schema_fingerprint
 
@@ -56,16 +57,6 @@ T = TypeVar("T")
 def _fingerprint() -> str:
     # The schema dump is constant for a process; computing it per chunk would be waste.
     return schema_fingerprint()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _text(value: object) -> str:
@@ -227,7 +218,7 @@ class Cache:
                 if row is not None:
                     pid, holder, since = int(row[0]), _text(row[1]), float(row[2])
                     # Held by a live process (this one too: another task) and not stale.
-                    if (holder != host or _alive(pid)) and now - since < stale_s:
+                    if (holder != host or process_alive(pid)) and now - since < stale_s:
                         return False
                 self._conn.execute(
                     "INSERT OR REPLACE INTO claims (key, pid, host, since) VALUES (?, ?, ?, ?)",
@@ -250,22 +241,6 @@ class Cache:
                     "DELETE FROM claims WHERE key = ? AND pid = ?", (key, os.getpid())
                 )
             )
-
-    def claimed(self, key: str) -> bool:
-        """True while some live holder has claimed `key`."""
-        try:
-            row = self._locked(
-                lambda: self._conn.execute(
-                    "SELECT pid, host, since FROM claims WHERE key = ?", (key,)
-                ).fetchone()
-            )
-        except CacheError:
-            return False
-        if row is None:
-            return False
-        pid, holder, since = int(row[0]), _text(row[1]), float(row[2])
-        alive = holder != socket.gethostname() or _alive(pid)
-        return alive and time.time() - since < CLAIM_STALE_S
 
     def check(self, *, repair: bool = False) -> CacheCheck:
         """Read every row and run SQLite's integrity check; with `repair`, mend what failed."""
