@@ -25,10 +25,11 @@ except ImportError:  # Windows: no advisory locks; one batch per output folder t
 
 from summarizer.atomic import write_text_atomic
 from summarizer.pricing import usd_for
-from summarizer.schema import KIND_FIELDS, SummaryDocument, Usage
+from summarizer.schema import SummaryDocument, Usage
+from summarizer.vocabulary import KIND_FIELDS
+from summarizer.vocabulary import KINDS as KINDS
 
 INDEX_NAME = "index.jsonl"
-KINDS: tuple[str, ...] = tuple(KIND_FIELDS)
 
 Status = Literal["ok", "failed", "skipped"]
 
@@ -49,6 +50,8 @@ class IndexRecord(pydantic.BaseModel):
 
     path: str  # relative to the input folder, POSIX separators
     status: Status
+    sha256: str | None = None  # of the input's bytes, when it could be read
+    settings: dict[str, str | int | bool | None] | None = None  # what decides reuse
     reports: int = 0
     findings: dict[str, int] = pydantic.Field(default_factory=_zero_findings)
     verified: int = 0
@@ -58,8 +61,6 @@ class IndexRecord(pydantic.BaseModel):
     cost_usd: float | None = 0.0
     elapsed_s: float = 0.0
     error: str | None = None
-    sha256: str | None = None  # of the input's bytes, when it could be read
-    settings: dict[str, str | int | bool | None] | None = None  # what decides reuse
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(), ensure_ascii=False, sort_keys=False)
