@@ -172,8 +172,14 @@ def read_pdf(data: bytes, name: str) -> PdfText:
     pages = pdf_pages(data, name)
     unusable = [p for p in pages if p.problem is not None]
     ocr_done: dict[int, str] = {}
+    ocr_broken = ""
     if unusable and ocr_available():
-        ocr_done = _ocr_pages(data, [p.number for p in unusable], name)
+        try:
+            ocr_done = _ocr_pages(data, [p.number for p in unusable], name)
+        except (ImportError, OSError) as e:
+            # Installed but not loadable (a missing system library under OpenCV, say):
+            # the pages are then named as unread, with the reason.
+            ocr_broken = f"the OCR extra is installed but cannot load ({type(e).__name__}: {e})"
     texts = [ocr_done.get(p.number, p.text) for p in pages]
     usable = [
         p for p in pages if (p.problem is None and p.text) or ocr_done.get(p.number, "").strip()
@@ -182,7 +188,8 @@ def read_pdf(data: bytes, name: str) -> PdfText:
         if ocr_done:
             raise InputError(f"{name}: the PDF has no text layer and OCR found no text on it")
         raise InputError(
-            f"{name}: the PDF has no usable text layer (scanned images?); {INSTALL_HINT}"
+            f"{name}: the PDF has no usable text layer (scanned images?); "
+            f"{ocr_broken or INSTALL_HINT}"
         )
     text, ranges = page_ranges(texts)
     masks: list[tuple[int, int, str]] = [(end, end + 1, "page break") for _, end in ranges[:-1]]
@@ -203,7 +210,8 @@ def read_pdf(data: bytes, name: str) -> PdfText:
                 masks.append((a, b, p.problem or "unusable text layer"))
         problems = "; ".join(sorted({p.problem or "" for p in left}))
         warnings.append(
-            f"PDF {_pages_phrase([p.number for p in left])} left out: {problems}; {INSTALL_HINT}"
+            f"PDF {_pages_phrase([p.number for p in left])} left out: {problems}; "
+            f"{ocr_broken or INSTALL_HINT}"
         )
     return PdfText(text, masks, tuple(sorted(ocr_done)), warnings)
 
