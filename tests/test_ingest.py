@@ -135,6 +135,18 @@ def test_a_50_page_pdf_is_read_page_by_page(tmp_path: Path) -> None:
     assert "第50页" in source.text
 
 
+@needs_cjk_font
+def test_pdfs_read_in_threads_at_once(tmp_path: Path) -> None:
+    # A batch reads in worker threads; PDFium itself must see one call at a time.
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "report.pdf"
+    _pdf(path, list(REPORT_PAGES) * 4)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        texts = list(pool.map(lambda _: read_source(path).text, range(8)))
+    assert len(set(texts)) == 1 and "存在的问题" in texts[0]
+
+
 def test_a_page_of_english_is_a_real_text_layer() -> None:
     assert page_problem("Industrial output grew by 12.5 percent in 2023. " * 5) is None
 
