@@ -88,9 +88,10 @@ def _open_pdf(data: bytes, name: str) -> Any:
     except pdfium.PdfiumError as e:
         if "password" in str(e).lower():
             raise InputError(
-                f"{name}: the PDF is password-protected; save a copy without a password"
+                "the PDF is password-protected; save a copy without a password",
+                path=name,
             ) from None
-        raise InputError(f"{name}: not a valid PDF file (corrupt): {e}") from None
+        raise InputError(f"not a valid PDF file (corrupt): {e}", path=name) from None
 
 
 def pdf_pages(data: bytes, name: str) -> list[PdfPage]:
@@ -107,8 +108,9 @@ def pdf_pages(data: bytes, name: str) -> list[PdfPage]:
                     textpage.close()
                 except Exception as e:
                     raise InputError(
-                        f"{name}: cannot read the text of PDF page {index + 1} (corrupt): "
-                        f"{type(e).__name__}"
+                        f"cannot read the text of PDF page {index + 1} (corrupt): "
+                        f"{type(e).__name__}",
+                        path=name,
                     ) from None
                 finally:
                     page.close()
@@ -193,10 +195,10 @@ def read_pdf(data: bytes, name: str) -> PdfText:
     ]
     if not usable:
         if ocr_done:
-            raise InputError(f"{name}: the PDF has no text layer and OCR found no text on it")
+            raise InputError("the PDF has no text layer and OCR found no text on it", path=name)
         raise InputError(
-            f"{name}: the PDF has no usable text layer (scanned images?); "
-            f"{ocr_broken or INSTALL_HINT}"
+            f"the PDF has no usable text layer (scanned images?); {ocr_broken or INSTALL_HINT}",
+            path=name,
         )
     text, ranges = page_ranges(texts)
     masks: list[tuple[int, int, str]] = [(end, end + 1, "page break") for _, end in ranges[:-1]]
