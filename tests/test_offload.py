@@ -294,6 +294,7 @@ def _model_flags(base_url: str, cache: Path) -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_cli_batch_via_batch_api_waits_and_writes_the_outputs(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -309,6 +310,7 @@ def test_cli_batch_via_batch_api_waits_and_writes_the_outputs(tmp_path: Path) ->
     assert comparable(tmp_path / "out") == expected
 
 
+@pytest.mark.slow
 def test_cli_steps_submit_status_collect(tmp_path: Path) -> None:
     root = tmp_path / "in"
     make_inputs(root, 1)
@@ -334,6 +336,7 @@ def test_cli_steps_submit_status_collect(tmp_path: Path) -> None:
     assert len(list(out.glob("*.json"))) == 1
 
 
+@pytest.mark.slow
 def test_cli_dry_run_quotes_live_and_batch_prices(tmp_path: Path) -> None:
     root = tmp_path / "in"
     make_inputs(root, 1)

@@ -82,9 +82,10 @@ def open_pdf(data: bytes, name: str) -> object:
     except pdfium.PdfiumError as e:
         if "password" in str(e).lower():
             raise InputError(
-                f"{name}: the PDF is password-protected; save a copy without a password"
+                "the PDF is password-protected; save a copy without a password",
+                path=name,
             ) from None
-        raise InputError(f"{name}: not a valid PDF file (corrupt): {e}") from None
+        raise InputError(f"not a valid PDF file (corrupt): {e}", path=name) from None
 
 
 def pdf_pages(data: bytes, name: str) -> list[PdfPage]:
@@ -100,8 +101,8 @@ def pdf_pages(data: bytes, name: str) -> list[PdfPage]:
                 textpage.close()
             except Exception as e:
                 raise InputError(
-                    f"{name}: cannot read the text of PDF page {index + 1} (corrupt): "
-                    f"{type(e).__name__}"
+                    f"cannot read the text of PDF page {index + 1} (corrupt): {type(e).__name__}",
+                    path=name,
                 ) from None
             finally:
                 page.close()
@@ -180,9 +181,10 @@ def read_pdf(data: bytes, name: str) -> PdfText:
     ]
     if not usable:
         if ocr_done:
-            raise InputError(f"{name}: the PDF has no text layer and OCR found no text on it")
+            raise InputError("the PDF has no text layer and OCR found no text on it", path=name)
         raise InputError(
-            f"{name}: the PDF has no usable text layer (scanned images?); {INSTALL_HINT}"
+            f"the PDF has no usable text layer (scanned images?); {INSTALL_HINT}",
+            path=name,
         )
     text, ranges = page_ranges(texts)
     masks: list[tuple[int, int, str]] = [(end, end + 1, "page break") for _, end in ranges[:-1]]
