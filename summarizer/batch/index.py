@@ -19,10 +19,11 @@ import pydantic
 
 from summarizer.atomic import write_text_atomic
 from summarizer.pricing import usd_for
-from summarizer.schema import KIND_FIELDS, SummaryDocument, Usage
+from summarizer.schema import SummaryDocument, Usage
+from summarizer.vocabulary import KIND_FIELDS
+from summarizer.vocabulary import KINDS as KINDS
 
 INDEX_NAME = "index.jsonl"
-KINDS: tuple[str, ...] = tuple(KIND_FIELDS)
 
 Status = Literal["ok", "failed", "skipped"]
 
