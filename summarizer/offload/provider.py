@@ -44,9 +44,9 @@ class BatchProvider:
                 f"no API key: set {settings.resolved_key_env} (or --api-key-env NAME)"
             )
         base_url = (settings.resolved_base_url() or DEFAULT_BASE_URL).rstrip("/")
-        client = AsyncOpenAI(
-            api_key=key or LOCAL_KEY, base_url=base_url, max_retries=settings.max_retries
-        )
+        # Unset retries mean "the model's default" to the live backend; two suit these calls.
+        retries = settings.max_retries if settings.max_retries is not None else 2
+        client = AsyncOpenAI(api_key=key or LOCAL_KEY, base_url=base_url, max_retries=retries)
         return cls(client, base_url)
 
     async def aclose(self) -> None:
