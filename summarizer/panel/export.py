@@ -403,3 +403,54 @@ def split_passages(text: str) -> Iterator[tuple[int, int, str]]:
             if piece.strip():
                 yield start, stop, piece
             start = stop
+
+
+# --------------------------------------------------------------------------- small tables
+
+CellNote = tuple[str, str]  # (hyperlink target, comment text)
+
+
+def write_table(
+    path: str | os.PathLike[str],
+    sheet: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    notes: dict[tuple[int, int], CellNote] | None = None,
+) -> None:
+    """A table of `compare` or `track` as .csv or .xlsx (header frozen, filters on).
+
+    `notes` maps (row, column) of a body cell, from 0, to a link and a comment: in xlsx the
+    cell links to its source file and its comment holds the evidence.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        with _atomic(p) as tmp:
+            with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(header)
+                w.writerows([_text(v) for v in row] for row in rows)
+        return
+    if suffix != ".xlsx":
+        raise InputError(f"{p}: write a table as .csv or .xlsx, not {suffix or '(no suffix)'}")
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = sheet
+    ws.append(list(header))
+    for row in rows:
+        ws.append([_xlsx_value(v) for v in row])
+    for (r, c), (link, comment) in (notes or {}).items():
+        cell = ws.cell(row=r + 2, column=c + 1)
+        cell.hyperlink = link
+        cell.comment = Comment(_xlsx_value(comment), "summarizer", width=320, height=120)
+    for i, name in enumerate(header, 1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, 2 * len(name) + 4))
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    with _atomic(p) as tmp:
+        wb.save(tmp)
