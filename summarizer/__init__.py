@@ -4,7 +4,8 @@ The layers, top to bottom; a module imports only from the layers below it (check
 import-linter: the contracts in pyproject.toml, run by `make test` and tests/test_layers.py):
 
     cli/                        argv, console, exit codes; nothing imports it
-    batch                       a tree of inputs, the index, the overview pages
+    batch | panel/              a tree of inputs, the index, the overview pages | outputs ->
+                                standard indicators, exports, compare, track, search
     check | evaluate            an output against its source; outputs against gold
     pipeline                    the library API: analyse, summarize_analysis, summarize_file
     render/                     rich, Markdown, HTML views of a SummaryDocument

@@ -99,13 +99,18 @@ def _text(value: Any) -> str:
 
 def _write_csv(panel: Panel, path: Path) -> list[str]:
     keys = [c.key for c in COLUMNS]
+    # The csv module writes None as "" and str as is; only numbers and flags need _text.
+    typed = [i for i, c in enumerate(COLUMNS) if c.type in (float, bool)]
     with _atomic(path) as tmp:
         # utf-8-sig: Excel opens a BOM-marked CSV as UTF-8 instead of the local code page.
         with tmp.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(keys)
             for row in all_rows(panel):
-                w.writerow([_text(row.get(k)) for k in keys])
+                cells = [row.get(k) for k in keys]
+                for i in typed:
+                    cells[i] = _text(cells[i])
+                w.writerow(cells)
     return []
 
 

@@ -179,7 +179,7 @@ def panel_of(outputs: Sequence[Output], dictionary: Dictionary | None = None) ->
     for out in outputs:
         for index, report in enumerate(out.doc.reports):
             base = _report_fields(out, index, report)
-            quotes = [e for f in _findings(report) for e in f[1].evidence]
+            quotes = _located_first([e for f in _findings(report) for e in f[1].evidence])
             for m in report.key_metrics:
                 row = _metric_row(d, matcher, base, KEY_METRICS_PART, None, None, m, quotes)
                 metrics.append({"id": len(metrics) + 1, **row})
@@ -198,8 +198,9 @@ def panel_of(outputs: Sequence[Output], dictionary: Dictionary | None = None) ->
                     }
                     for i, e in enumerate(finding.evidence)
                 )
+                own = _located_first(finding.evidence)
                 for m in finding.metrics:
-                    row = _metric_row(d, matcher, base, part, fid, finding, m, finding.evidence)
+                    row = _metric_row(d, matcher, base, part, fid, finding, m, own)
                     metrics.append({"id": len(metrics) + 1, **row})
     return Panel(list(outputs), metrics, findings, evidence, dictionary_version=d.version)
 
@@ -318,11 +319,15 @@ def _metric_row(
     }
 
 
+def _located_first(quotes: Sequence[Evidence]) -> list[Evidence]:
+    return sorted(quotes, key=lambda e: e.start is None)
+
+
 def _locate(raw: str, quotes: Sequence[Evidence]) -> tuple[Evidence | None, int | None]:
-    """The first evidence that holds the figure verbatim (located evidence first)."""
+    """The first evidence that holds the figure verbatim (`quotes`: located ones first)."""
     if not raw:
         return None, None
-    for e in sorted(quotes, key=lambda e: e.start is None):
+    for e in quotes:
         at = e.quote.find(raw)
         if at >= 0:
             return e, at
