@@ -132,7 +132,11 @@ async def extract_chunks(
             else:
                 result = await backend.extract(request)
         except SummarizerError as e:
-            return ChunkOutcome(chunk, None, Usage(), cached=False, error=str(e), exception=e)
+            # What the failed calls spent still counts towards the file's usage.
+            spent = e.usage if isinstance(e.usage, Usage) else Usage()
+            if e.chunk is None:
+                e.chunk = chunk.index
+            return ChunkOutcome(chunk, None, spent, cached=False, error=str(e), exception=e)
         if key is not None:
             assert cache is not None
             cache.put(key, result.extraction)
@@ -159,9 +163,17 @@ def raise_first_error(outcomes: list[ChunkOutcome], path: str) -> None:
     first = failed[0]
     where = " > ".join(first.chunk.path) or first.chunk.kind
     message = (
-        f"{path}: {len(failed)} of {len(outcomes)} chunks failed; "
+        f"{len(failed)} of {len(outcomes)} chunks failed; "
         f"chunk {first.chunk.index} ({where}): {first.error}"
     )
-    if isinstance(first.exception, ConfigError | BackendError):
-        raise type(first.exception)(message) from first.exception
-    raise ExtractionError(message) from first.exception
+    cause = first.exception
+    kind = type(cause) if isinstance(cause, ConfigError | BackendError) else ExtractionError
+    usage = sum((o.usage for o in outcomes), Usage())
+    raise kind(
+        message,
+        path=path,
+        chunk=first.chunk.index,
+        status=cause.status if cause is not None else None,
+        retryable=cause.retryable if cause is not None else False,
+        usage=usage,
+    ) from cause

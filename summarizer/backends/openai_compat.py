@@ -141,7 +141,8 @@ class OpenAIBackend:
                         f"{self.model}: answer still invalid after one repair retry: "
                         f"{_short(second.error, 300)}"
                         + ("" if self.settings.json_mode else " (try --json-mode)")
-                    )
+                    ),
+                    usage=usage + second.usage,
                 ) from None
             return ExtractResult(extraction, usage + call_usage)
 
@@ -310,14 +311,16 @@ class OpenAIBackend:
                 self._clean(
                     f"authentication failed for {self.base_url} (HTTP {e.status_code}): "
                     f"check {self._key_env}"
-                )
+                ),
+                status=e.status_code,
             ) from e
         except openai.NotFoundError as e:
             raise BackendError(
                 self._clean(
                     f"model {self.model!r} not found at {self.base_url} (HTTP 404): "
                     "check --model and --base-url"
-                )
+                ),
+                status=404,
             ) from e
         except openai.RateLimitError as e:
             raise ExtractionError(
@@ -325,24 +328,32 @@ class OpenAIBackend:
                     f"rate limited by {self.base_url} (HTTP 429) after "
                     f"{self.settings.max_retries} retries: {_status_reason(e)}; "
                     "lower --concurrency or try again later"
-                )
+                ),
+                status=429,
+                retryable=True,
             ) from e
         except openai.APITimeoutError as e:
             raise ExtractionError(
                 f"request to {self.base_url} timed out after {self.settings.timeout_s:g}s "
                 f"({self.settings.max_retries} retries); raise the timeout or use a smaller "
-                "--chunk-tokens"
+                "--chunk-tokens",
+                retryable=True,
             ) from e
         except openai.APIConnectionError as e:
             raise ExtractionError(
-                self._clean(f"cannot connect to {self.base_url}: {_short(str(e), 200)}")
+                self._clean(f"cannot connect to {self.base_url}: {_short(str(e), 200)}"),
+                retryable=True,
             ) from e
         except openai.APIStatusError as e:
             hint = ""
             if e.status_code in (400, 422):
                 hint = "; if the server lacks structured outputs, try --json-mode"
             raise ExtractionError(
-                self._clean(f"HTTP {e.status_code} from {self.base_url}: {_status_reason(e)}{hint}")
+                self._clean(
+                    f"HTTP {e.status_code} from {self.base_url}: {_status_reason(e)}{hint}"
+                ),
+                status=e.status_code,
+                retryable=e.status_code >= 500 or e.status_code == 408,
             ) from e
         except openai.APIError as e:
             raise ExtractionError(

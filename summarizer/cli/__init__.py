@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from summarizer import __version__
+from summarizer.errors import SummarizerError
 
 # name -> (module, attribute, one-line help). Help is here so `--help` imports nothing.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -37,6 +38,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "eval": ("summarizer.cli.eval_cmd", "eval_", "Score outputs against gold annotations."),
     "cache": ("summarizer.cli.cache_cmd", "cache", "Inspect or clear the answer cache."),
+    "batch-api": (
+        "summarizer.cli.offload_cmd",
+        "batch_api",
+        "A batch job through the provider's Batch API: submit, status, collect.",
+    ),
     # The panel over JSON outputs (summarizer/panel/).
     "indicators": ("summarizer.cli.panel_cmd", "indicators", "List the standard indicators."),
     "export": ("summarizer.cli.panel_cmd", "export", "Export outputs to csv/xlsx/parquet/sqlite."),
@@ -168,8 +174,13 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def error_line(e: SummarizerError) -> str:
+    """One line from the error's fields: the file it concerns, then its message."""
+    message = " ".join(e.message.split())
+    return f"{e.path}: {message}" if e.path else message
+
+
 def _report_error(e: Exception, verbose: bool) -> int:
-    from summarizer.errors import SummarizerError
     from summarizer.redact import redact_secrets
 
     if verbose:
@@ -177,7 +188,7 @@ def _report_error(e: Exception, verbose: bool) -> int:
 
         click.echo(redact_secrets("".join(traceback.format_exception(e))), err=True)
     if isinstance(e, SummarizerError):
-        click.echo(f"Error: {redact_secrets(str(e))}", err=True)
+        click.echo(f"Error: {redact_secrets(error_line(e))}", err=True)
         return e.exit_code
     if isinstance(e, OSError):
         click.echo(f"Error: {redact_secrets(str(e))}", err=True)
