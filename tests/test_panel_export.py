@@ -445,3 +445,28 @@ def test_cli_export_and_indicators(tmp_path: Path) -> None:
     assert "规模以上工业总产值" in proc.stdout and "实际利用外资" in proc.stdout
     toml = run_cli("indicators", "--toml", cwd=tmp_path)
     assert toml.stdout.startswith("# The standard indicators")
+
+
+def test_figures_the_output_left_unread_are_parsed_from_raw(tmp_path: Path) -> None:
+    from summarizer.panel.rows import Output, panel_of
+    from summarizer.schema import Finding, Metric
+    from tests.panel_data import ZONES, document
+
+    doc = document(ZONES[0], "src/a2023.txt")
+    doc.reports[0].achievements[0].metrics = [
+        Metric(name="高新技术企业", raw="三家", value=None, unit=None, change_pct=None,
+               kind="actual", redacted=False),
+        Metric(name="规上工业总产值", raw="一百二十亿元", value=None, unit="亿元",
+               change_pct=None, kind="actual", redacted=False),
+        Metric(name="规上工业总产值", raw="X亿元", value=None, unit="亿元", change_pct=None,
+               kind="actual", redacted=True),
+    ]  # fmt: skip
+    assert isinstance(doc.reports[0].achievements[0], Finding)
+    panel = panel_of([Output("a.json", doc)])
+    got = [(r["raw"], r["value"], r["unit"], r["value_base"], r["base_unit"], r["indicator"])
+           for r in panel.metrics if r["finding_id"] == 1]  # fmt: skip
+    assert got == [
+        ("三家", 3.0, "家", 3.0, "个", "高新技术企业数"),
+        ("一百二十亿元", 120.0, "亿元", 12000000000.0, "元", "规模以上工业总产值"),
+        ("X亿元", None, "亿元", None, "元", "规模以上工业总产值"),
+    ]

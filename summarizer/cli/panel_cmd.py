@@ -106,8 +106,11 @@ def export(
 
     panel = _panel(outputs, indicator_files)
     notes = write(panel, target, sources=not no_sources)
-    for note in notes:
+    # A folder of outputs moved away from its sources would print one note per file.
+    for note in notes[:5]:
         click.echo(note, err=True)
+    if len(notes) > 5:
+        click.echo(f"… and {len(notes) - 5} more sources not indexed", err=True)
     click.echo(
         f"{target}: {len(panel.metrics)} metrics, {len(panel.findings)} findings from "
         f"{len(panel.outputs)} output(s)",

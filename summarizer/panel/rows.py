@@ -17,6 +17,7 @@ from typing import Any
 
 import pydantic
 
+from summarizer.figures import parse_figure
 from summarizer.panel.dictionary import Dictionary, Match, load_dictionary
 from summarizer.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
 
@@ -262,8 +263,16 @@ def _metric_row(
     m: Metric,
     quotes: Sequence[Evidence],
 ) -> Row:
-    match: Match | None = matcher(m.name, m.unit)
-    value_base, base_unit = d.normalise(m.value, m.unit)
+    value, unit_written = m.value, m.unit
+    if (value is None and not m.redacted) or unit_written is None:
+        # An output may leave a figure it could not read empty (三家, 一百二十亿元): the one
+        # figure parser of the project reads it from the raw text.
+        fig = parse_figure(m.raw)
+        if value is None and not m.redacted and not fig.redacted:
+            value = fig.value
+        unit_written = unit_written or fig.unit
+    match: Match | None = matcher(m.name, unit_written)
+    value_base, base_unit = d.normalise(value, unit_written)
     ev, at = _locate(m.raw, quotes)
     if ev is not None and at is not None:
         before = _CLAUSE_BREAK.split(ev.quote[max(0, at - _BEFORE_CHARS) : at])[-1]
@@ -271,7 +280,7 @@ def _metric_row(
     else:
         before = after = ""
     reading = d.read_qualifiers(before, m.raw, after)
-    unit = d.unit(m.unit)
+    unit = d.unit(unit_written)
     fig_start = (
         ev.start + at if ev is not None and ev.start is not None and at is not None else None
     )
@@ -299,8 +308,8 @@ def _metric_row(
         "measure": match.measure if match else None,
         "name": m.name,
         "raw": m.raw,
-        "value": m.value,
-        "unit": m.unit,
+        "value": value,
+        "unit": unit_written,
         "value_base": value_base,
         "base_unit": base_unit,
         "change_pct": m.change_pct,
