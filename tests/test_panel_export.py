@@ -43,6 +43,11 @@ MATCH_CASES = [
     ("研发投入强度", "个百分点", "研发投入强度", None, "points"),
     ("供应土地", "亩", "供地面积", None, "level"),
     ("单位工业增加值能耗", "%", "单位工业增加值能耗", None, "growth"),
+    # 规模工业 is 规模以上工业, not 工业 in general.
+    ("规模工业增加值", "亿元", "规模以上工业增加值", None, "level"),
+    ("新增规模以上工业企业", "户", "规模以上工业企业数", None, "level"),
+    ("研发投入占比销售收入", "%", "研发投入强度", None, "level"),
+    ("新出让土地", "亩", "供地面积", None, "level"),
 ]
 NO_MATCH_CASES = [
     ("高新技术企业", "亿元"),  # their revenue, not their number
@@ -130,7 +135,7 @@ def test_user_dictionary_extends_and_replaces(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     d = load_dictionary([extra])
-    assert d.version == "2026.12.1+local.1"
+    assert d.version == "2026.12.2+local.1"
     assert d.indicators["gdp"].name == "GDP"
     m = d.match("盘活闲置土地", "hm²")
     assert m is not None and m.indicator.id == "brownfield"
@@ -380,7 +385,7 @@ def test_sqlite_tables_and_fts(panel_set: tuple[Path, Panel]) -> None:
         assert (root / path).read_text(encoding="utf-8")[start:end] == text
     assert con.execute("SELECT count(*) FROM sources WHERE text_indexed = 1").fetchone() == (6,)
     info = dict(con.execute("SELECT key, value FROM panel_info").fetchall())
-    assert info["dictionary_version"] == "2026.12.1"
+    assert info["dictionary_version"] == "2026.12.2"
 
 
 def test_sqlite_fts_is_where_datasette_looks(panel_set: tuple[Path, Panel]) -> None:

@@ -234,7 +234,7 @@ def track(
             t.actual or "–",
             f"[{_STATUS_STYLE[t.status]}]{t.status}[/]",
             t.note,
-            f"{t.target_quote or ''} ({t.target_source})",
+            f"{t.target_quote or '–'} ({t.target_source})",
             f"{t.actual_quote} ({t.actual_source})" if t.actual_quote else "–",
         )
     console.print(table)
