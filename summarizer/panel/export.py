@@ -20,6 +20,7 @@ import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,9 @@ def _write_csv(panel: Panel, path: Path) -> list[str]:
         with tmp.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(keys)
+            pick = itemgetter(*keys)
             for row in all_rows(panel):
-                cells = [row.get(k) for k in keys]
+                cells = list(pick(row))
                 for i in typed:
                     cells[i] = _text(cells[i])
                 w.writerow(cells)
@@ -221,7 +223,7 @@ def _write_parquet(panel: Panel, path: Path) -> list[str]:
     schema = pa.schema([pa.field(c.key, kinds[c.type]) for c in COLUMNS])
     rows = list(all_rows(panel))
     table = pa.Table.from_pydict(
-        {c.key: [r.get(c.key) for r in rows] for c in COLUMNS}, schema=schema
+        {c.key: list(map(itemgetter(c.key), rows)) for c in COLUMNS}, schema=schema
     )
     with _atomic(path) as tmp:
         pq.write_table(table, tmp)
@@ -268,7 +270,7 @@ def _table(
     cols = [c for c in columns if c.key != "record"]
     _create(con, table, [(c.key, _SQL_TYPES[c.type]) for c in cols])
     keys = [c.key for c in cols]
-    _insert(con, table, keys, (tuple(r.get(k) for k in keys) for r in rows))
+    _insert(con, table, keys, map(itemgetter(*keys), rows))
 
 
 def write_sqlite(panel: Panel, path: Path, *, sources: bool = True) -> list[str]:

@@ -91,6 +91,10 @@ EVIDENCE_COLUMNS = (
     Column("source_path", "源文件", str),
 )
 KEY_METRICS_PART = "key_metrics"
+# Every row holds every column (None where it does not apply), so writers can pick cells
+# with operator.itemgetter instead of a .get() per cell.
+_METRIC_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.metric)
+_FINDING_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.finding)
 
 # A quote's clause ends at these; qualifiers before a figure are read within its clause.
 _CLAUSE_BREAK = re.compile(r"[，,。；;：:！!？?\n]")
@@ -183,7 +187,7 @@ def panel_of(outputs: Sequence[Output], dictionary: Dictionary | None = None) ->
             quotes = _located_first([e for f in _findings(report) for e in f[1].evidence])
             for m in report.key_metrics:
                 row = _metric_row(d, matcher, base, KEY_METRICS_PART, None, None, m, quotes)
-                metrics.append({"id": len(metrics) + 1, **row})
+                metrics.append({"id": len(metrics) + 1, **row, **_METRIC_BLANKS})
             for part, finding in _findings(report):
                 fid = len(findings) + 1
                 findings.append(_finding_row(base, part, fid, finding))
@@ -202,7 +206,7 @@ def panel_of(outputs: Sequence[Output], dictionary: Dictionary | None = None) ->
                 own = _located_first(finding.evidence)
                 for m in finding.metrics:
                     row = _metric_row(d, matcher, base, part, fid, finding, m, own)
-                    metrics.append({"id": len(metrics) + 1, **row})
+                    metrics.append({"id": len(metrics) + 1, **row, **_METRIC_BLANKS})
     return Panel(list(outputs), metrics, findings, evidence, dictionary_version=d.version)
 
 
@@ -235,6 +239,7 @@ def _finding_row(base: Row, part: str, fid: int, f: Finding) -> Row:
     located = [e for e in f.evidence if e.start is not None and e.end is not None]
     first = f.evidence[0] if f.evidence else None
     return {
+        **_FINDING_BLANKS,
         "record": "finding",
         "id": fid,
         **base,
