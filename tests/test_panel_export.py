@@ -475,3 +475,16 @@ def test_figures_the_output_left_unread_are_parsed_from_raw(tmp_path: Path) -> N
         ("一百二十亿元", 120.0, "亿元", 12000000000.0, "元", "规模以上工业总产值"),
         ("X亿元", None, "亿元", None, "元", "规模以上工业总产值"),
     ]
+
+
+def test_sqlite_finds_sources_from_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The paths are relative to the set's root (where batch ran); export runs elsewhere.
+    write_set(tmp_path / "set")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    panel = build_panel([tmp_path / "set" / "out"])
+    assert export(panel, tmp_path / "p.sqlite") == []
+    con = sqlite3.connect(tmp_path / "p.sqlite")
+    assert con.execute("SELECT count(*) FROM sources WHERE text_indexed = 1").fetchone() == (6,)

@@ -376,11 +376,13 @@ def source_text(out: Output) -> tuple[str | None, str | None]:
     from summarizer.read import read_source
 
     recorded = Path(out.doc.source.path)
-    candidates = (
-        [recorded]
-        if recorded.is_absolute()
-        else [Path(out.path).resolve().parent / recorded, Path.cwd() / recorded]
-    )
+    if recorded.is_absolute():
+        candidates = [recorded]
+    else:
+        # `batch` records the path relative to where it ran, usually the folder above its
+        # output folder: try the output's folder and each one above it, then here.
+        here = Path(out.path).resolve().parent
+        candidates = [d / recorded for d in (here, *here.parents)] + [Path.cwd() / recorded]
     for c in candidates:
         if c.is_file():
             try:
