@@ -17,6 +17,9 @@ from chatserver import ChatServer, Reply, document_text, first_sentence, is_over
 from conftest import SEEDS, seed_paths
 from helpers import run_cli
 
+# Subprocesses, servers or a browser: the second tier of `make test`.
+pytestmark = pytest.mark.slow
+
 SEED = SEEDS / "004_8aea4feb83059470.txt"
 KEY = {"OPENAI_API_KEY": "test-key-not-real"}
 
