@@ -86,6 +86,7 @@ def test_compare_2023_shows_the_scope_and_the_headline_is_not_doubled(
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_compare_cli_csv_and_xlsx(panel_set: tuple[Path, Panel]) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     root, _ = panel_set
@@ -199,6 +200,7 @@ def test_judge_about_level_uses_the_relative_tolerance() -> None:
     assert judge(target, far, d)[0] == "missed"
 
 
+@pytest.mark.slow
 def test_track_cli(panel_set: tuple[Path, Panel]) -> None:
     root, _ = panel_set
     proc = run_cli("track", "out", "--year", "2024", "-o", "t.csv", cwd=root,
@@ -269,6 +271,7 @@ def test_spans_merge_overlaps() -> None:
     assert spans_of("实际使用外资1450万美元", ["使用外资", "外资", "美元"]) == ((2, 6), (11, 13))
 
 
+@pytest.mark.slow
 def test_search_cli_json_and_highlight(panel_set: tuple[Path, Panel]) -> None:
     root, panel = panel_set
     export(panel, root / "p.sqlite")
