@@ -242,7 +242,9 @@ def _outcome(
     if usable:
         a = usable[0]
         status, note = judge(t, a, d)
-        if (t["scope"] or t["indicator"]) != (a["scope"] or a["indicator"]):
+        # Flagged when one side is written under the flagged scope and the other is not
+        # (利用外资 and 实际利用外资 are the same older scope).
+        if bool(t["scope"]) != bool(a["scope"]):
             note += (
                 f"; scope changed: {t['scope'] or t['indicator']} → {a['scope'] or a['indicator']}"
             )
