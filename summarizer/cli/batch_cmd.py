@@ -134,9 +134,17 @@ def batch(
 
         sys.exit(
             run_offloaded(
-                root, target, inputs, settings, via=via, results=results, poll_s=poll_s,
-                live=not no_live_repair, formats=tuple(dict.fromkeys(f for f in fmts if f != "json")),
-                price_in=price_in, price_out=price_out,
+                root,
+                target,
+                inputs,
+                settings,
+                via=via,
+                results=results,
+                poll_s=poll_s,
+                live=not no_live_repair,
+                formats=tuple(dict.fromkeys(f for f in fmts if f != "json")),
+                price_in=price_in,
+                price_out=price_out,
             )
         )
     backend_name = resolve_backend_name(settings)
@@ -355,7 +363,13 @@ def _dry_run(
             continue
         sizes.append(sizes_of(a))
     print_estimate(
-        sizes, settings, price_in, price_out, out, as_json=as_json, failed=failed,
+        sizes,
+        settings,
+        price_in,
+        price_out,
+        out,
+        as_json=as_json,
+        failed=failed,
         batch=via != "live",
     )
     return 1 if failed else 0
