@@ -373,3 +373,23 @@ def test_a_large_input_shows_progress_on_a_terminal(tmp_path: Path) -> None:
     quiet = io.StringIO()
     _analyse_showing(str(SEED), settings, "estimate", Console(file=quiet, force_terminal=True))
     assert quiet.getvalue() == ""  # a small file is read without a display
+
+
+def test_source_path_is_absolute_and_batch_adds_the_relative_one(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    (work / "in" / "a").mkdir(parents=True)
+    (work / "in" / "a" / "r.txt").write_bytes(SEED.read_bytes())
+    one = run_cli("summarize", "in/a/r.txt", "-o", "one.json", "-q", cwd=work)
+    assert one.returncode == 0, one.stderr
+    doc = json.loads((work / "one.json").read_text(encoding="utf-8"))
+    assert doc["source"]["path"] == str(work / "in" / "a" / "r.txt")
+    assert doc["source"]["relative_path"] is None
+    batch = run_cli("batch", "in", "-o", "out", "-q", cwd=work)
+    assert batch.returncode == 0, batch.stderr
+    out = json.loads((work / "out" / "a" / "r.txt.json").read_text(encoding="utf-8"))
+    assert out["source"]["path"] == str(work / "in" / "a" / "r.txt")
+    assert out["source"]["relative_path"] == "a/r.txt"
+    # `check` from another folder finds the source through the absolute path.
+    checked = run_cli("check", work / "one.json", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert run_cli("validate", work / "out" / "a" / "r.txt.json", cwd=tmp_path).returncode == 0
