@@ -175,7 +175,6 @@ class _Runner:
                 limiter=self.limiter,
                 on_chunk=self.on_chunk(rel),
             )
-            doc.source.relative_path = rel  # where it sits in the batch, beside the absolute path
             # Extras first and JSON last: the JSON is what marks the input as done.
             await self.write_extras(rel, doc, text, analysis.clean, force=True)
             write_text_atomic(out_json, doc.model_dump_json(indent=2) + "\n")
