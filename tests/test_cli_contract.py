@@ -388,7 +388,7 @@ def test_source_path_is_absolute_and_batch_adds_the_relative_one(tmp_path: Path)
     assert batch.returncode == 0, batch.stderr
     out = json.loads((work / "out" / "a" / "r.txt.json").read_text(encoding="utf-8"))
     assert out["source"]["path"] == str(work / "in" / "a" / "r.txt")
-    assert out["source"]["relative_path"] in (None, "a/r.txt")  # set by the batch (follow-up)
+    assert out["source"]["relative_path"] == "a/r.txt"
     # `check` from another folder finds the source through the absolute path.
     checked = run_cli("check", work / "one.json", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr
