@@ -31,6 +31,7 @@ from summarizer.schema import ChunkExtraction, Usage
 KEY = "sk-test-DO-NOT-LEAK-1234567890"
 BASE = "http://llm.test/v1"
 
+
 def answer(
     content: str | None,
     *,
