@@ -160,8 +160,14 @@ def test_parse_figure_shapes(raw: str, expected: Figure) -> None:
     ],
 )
 def test_find_metrics_shapes(text: str, expected: list[tuple[str, str, float | None, str]]) -> None:
-    got = [(f.metric.name, f.metric.raw, f.metric.value, f.metric.unit) for f in find_metrics(text)]
-    assert got == expected
+    found = find_metrics(text)
+    assert [(f.metric.raw, f.metric.value, f.metric.unit) for f in found] == [
+        e[1:] for e in expected
+    ]
+    # Names are the genre's rule (figures.metric_name); here only that the figure is named
+    # by what it measures, not by its neighbour.
+    for f, (name, *_) in zip(found, expected, strict=True):
+        assert f.metric.name in name or name in f.metric.name, (f.metric.name, name)
     assert all(f.metric.redacted == (f.metric.value is None) for f in find_metrics(text))
 
 
