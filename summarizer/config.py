@@ -66,8 +66,12 @@ class Settings:
     api_key_env: str | None = None  # None: the provider's
     json_mode: bool = False
     temperature: float = 0.0
-    timeout_s: float = 60.0
-    max_retries: int = 2
+    timeout_s: float | None = None  # idle limit between streamed chunks; None: the model's
+    max_retries: int | None = None  # None: the model's (2; 1 on local servers)
+    deadline_s: float | None = None  # whole call; None: derived from the output budget
+    stream: bool = True  # False: one plain response per call (servers that refuse streaming)
+    max_output_tokens: int | None = None  # None: the capability table's limit
+    max_response_mb: float = 16.0  # bytes of one answer before the call is cut
     concurrency: int = 8
     lang: str = "zh"
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS

@@ -25,6 +25,7 @@ from summarizer.extract import (
     Backend,
     ChunkOutcome,
     OverviewRequest,
+    cached_call,
     create_backend,
     extract_chunks,
     raise_first_error,
@@ -64,7 +65,12 @@ TokenMode = Literal["exact", "budget", "estimate"]
 def token_mode_for(backend_name: str) -> TokenMode:
     """How a run counts tokens: the offline backend never needs BPE counts; a model run
     needs exact ones only where a part's size is close to the chunk budget."""
-    return "estimate" if backend_name == "offline" else "budget"
+    return "budget" if calls_model(backend_name) else "estimate"
+
+
+def calls_model(backend_name: str) -> bool:
+    """Whether the backend of this registry name calls a model (only offline does not)."""
+    return backend_name != "offline"
 
 
 def analyse(
@@ -102,7 +108,7 @@ def analyse_source(
         if tokens == "budget":
             exact_check = lambda text: get_counter(encoding).count(text)  # noqa: E731
     chunks = make_chunks(
-        cleaned, reports, budget=settings.chunk_tokens, count=counter.count, exact=exact_check
+        cleaned, reports, budget=chunk_tokens_for(settings), count=counter.count, exact=exact_check
     )
     warnings = []
     if all(all(p.kind == "preamble" for p in r.parts) for r in reports):
@@ -117,6 +123,17 @@ def analyse_source(
     if tokens == "exact" and not counter.exact:
         warnings.append(f"token counts are estimates ({counter.name} could not be loaded)")
     return Analysis(clean=cleaned, reports=reports, chunks=chunks, warnings=warnings)
+
+
+def chunk_tokens_for(settings: Settings) -> int:
+    """The chunk budget: --chunk-tokens, lowered where the model's output limit or context
+    window (capability table) would not hold the expected answer."""
+    from summarizer.capabilities import capabilities_for
+    from summarizer.pricing import chunk_budget
+
+    caps = capabilities_for(settings.provider, settings.resolved_model)
+    max_output = settings.max_output_tokens or caps.max_output_tokens
+    return chunk_budget(settings.chunk_tokens, max_output, caps.context_window)
 
 
 def resolve_backend_name(settings: Settings) -> str:
@@ -219,7 +236,8 @@ async def summarize_analysis(
     )
     raise_first_error(outcomes, analysis.source.path)
     doc_warnings = list(analysis.warnings)
-    if backend.name == "offline" and settings.lang != "zh":
+    doc_warnings.extend(note for o in outcomes for note in o.notes)
+    if not backend.calls_model and settings.lang != "zh":
         doc_warnings.append(
             "the offline backend quotes the report: titles and summaries stay in Chinese "
             "(--lang applies to the composed overview only)"
@@ -321,29 +339,35 @@ async def _overview(
             )
             return None, Usage()
     request = OverviewRequest(summary.title, overview_digest(summary), settings.lang)
-    identity = backend.cache_identity()
-    key = None
-    if cache is not None and identity is not None:
-        key = cache.key(
-            identity={**identity, "call": "overview"}, lang=request.lang, text=request.digest
+    build = getattr(backend, "overview_request", None)
+    body: dict[str, Any] = (
+        build(request)
+        if build is not None
+        else {"overview": request.digest, "title": request.report_title, "lang": request.lang}
+    )
+
+    class _NoOverview(Exception):
+        pass
+
+    async def call() -> tuple[OverviewText, Usage]:
+        # Under the same limit as the chunk calls, which have all released it by now.
+        async with limiter:
+            answer = await backend.overview(request)
+        if answer is None or not answer[0]:
+            raise _NoOverview
+        return OverviewText(overview=answer[0]), answer[1]
+
+    try:
+        answer, usage, _ = await cached_call(
+            cache, backend, body, OverviewText, call, settings.refresh
         )
-        if not settings.refresh:
-            hit = cache.get(key, OverviewText)
-            if hit is not None:
-                return hit.overview, Usage()
-    # Under the same limit as the chunk calls, which have all released it by now.
-    async with limiter:
-        answer = await backend.overview(request)
-    if answer is None:
+    except _NoOverview:
         return None, Usage()
-    text, usage = answer
-    if cache is not None and key is not None and text:
-        cache.put(key, OverviewText(overview=text))
-    return text, usage
+    return answer.overview, usage
 
 
 def _prompt_version(backend: Backend) -> str:
-    if backend.name == "offline":
+    if not backend.calls_model:
         return "rules-1"
     from summarizer.prompts import prompt_version
 

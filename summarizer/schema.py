@@ -241,6 +241,41 @@ class OverviewText(_Strict):
     overview: str = Field(description="Two or three sentences summarising the report.")
 
 
+def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON Schema in the form strict structured outputs accept: every property
+    required, no additional properties, no null defaults, `$ref`s with siblings inlined
+    (what the openai SDK sends for a pydantic `response_format`, without importing it)."""
+    schema = model.model_json_schema()
+    strict: dict[str, Any] = _strict(schema, schema)
+    return strict
+
+
+def _strict(node: Any, root: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_strict(n, root) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = dict(node)
+    if "$ref" in node and len(node) > 1:
+        target: Any = root
+        for part in node.pop("$ref")[2:].split("/"):
+            target = target[part]
+        node = {**target, **node}
+    if node.get("type") == "object" and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    if isinstance(node.get("properties"), dict):
+        node["required"] = list(node["properties"])
+    if "default" in node and node["default"] is None:
+        del node["default"]
+    for key in ("$defs", "properties"):
+        if isinstance(node.get(key), dict):
+            node[key] = {k: _strict(v, root) for k, v in node[key].items()}
+    for key in ("items", "anyOf", "allOf"):
+        if key in node:
+            node[key] = _strict(node[key], root)
+    return node
+
+
 def summary_json_schema() -> dict[str, Any]:
     """The JSON Schema of `SummaryDocument` (what `summarizer schema` prints)."""
     return SummaryDocument.model_json_schema()

@@ -41,6 +41,18 @@ _MODEL_OPTIONS = [
         help="Use JSON mode instead of strict structured outputs.",
     ),
     click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=None,
+        help="Seconds a model call may go without data (default 60; 300 on local servers).",
+    ),
+    click.option(
+        "--max-output-tokens",
+        type=click.IntRange(min=16),
+        default=None,
+        help="Completion tokens per call (default: the model's limit, `summarizer models`).",
+    ),
+    click.option(
         "--lang",
         type=click.Choice(["zh", "en"]),
         default=None,
@@ -120,6 +132,8 @@ def build_settings(ctx: click.Context, **flags: Any) -> Settings:
         "base_url": flags.get("base_url"),
         "api_key_env": flags.get("api_key_env"),
         "json_mode": flags.get("json_mode"),
+        "timeout_s": flags.get("timeout"),
+        "max_output_tokens": flags.get("max_output_tokens"),
         "lang": flags.get("lang"),
         "chunk_tokens": flags.get("chunk_tokens"),
         "encoding": flags.get("encoding"),

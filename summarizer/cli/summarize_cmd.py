@@ -70,6 +70,16 @@ def summarize(
 
 
 async def _run(analysis: Any, backend_name: str, settings: Any, err: Any) -> Any:
+    from summarizer.progress import announce_waits
+
+    undo = announce_waits(err)
+    try:
+        return await _run_with(analysis, backend_name, settings, err)
+    finally:
+        undo()
+
+
+async def _run_with(analysis: Any, backend_name: str, settings: Any, err: Any) -> Any:
     from summarizer.pipeline import backend_session, summarize_analysis
 
     async with backend_session(backend_name, settings) as (backend, cache):
@@ -78,7 +88,15 @@ async def _run(analysis: Any, backend_name: str, settings: Any, err: Any) -> Any
         # Model calls take seconds each: show them on a terminal, and leave no trace after.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        from summarizer.progress import LiveColumn
+
+        columns = (
+            "{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            LiveColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("chunks", total=len(analysis.chunks))
             return await summarize_analysis(
