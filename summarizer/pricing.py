@@ -16,12 +16,13 @@ PRICES: dict[str, tuple[float, float]] = capability_prices()
 
 #: Tokens of instructions and schema sent with every chunk (measured on prompts/).
 PROMPT_OVERHEAD_TOKENS = 1400
-#: Completion tokens per token of document text: 1.08 over the recorded answers to the seeds
-#: (../shared/recordings, o200k_base, compact JSON), 0.86-1.48 per chunk.
-COMPLETION_RATIO = 1.08
+#: Completion tokens per token of document text of the lean answer: 0.71 over the recorded
+#: answers to the seeds converted to it (tests/chatserver.lean_answer; o200k_base, compact
+#: JSON), 0.60-1.04 per chunk. The recorded answers themselves: 1.08 (0.86-1.48).
+COMPLETION_RATIO = 0.71
 #: The ratio a chunk is sized for, so nearly every answer fits the output limit with a margin
 #: (the few that do not are split and asked again).
-COMPLETION_RATIO_HIGH = 1.3
+COMPLETION_RATIO_HIGH = 1.05
 #: Share of the output limit a chunk's expected answer may fill.
 OUTPUT_MARGIN = 0.85
 #: The overview call: digest in, two or three sentences out.

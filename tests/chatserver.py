@@ -230,20 +230,59 @@ def recorded_answers(path: Path = RECORDINGS) -> dict[str, dict[str, Any]]:
     return answers
 
 
+#: Quotes longer than this are abbreviated to their ends by `lean_answer`.
+ANCHOR_CHARS = 6
+
+
+def lean_answer(recorded: dict[str, Any]) -> dict[str, Any]:
+    """A recorded answer (the schema of prompt version e039b34) converted mechanically to the
+    lean answer: metrics as "name figure" (change and kind dropped: code reads them from the
+    text), at most two quotes, each over 16 characters cut to its first and last six.
+    Titles, summaries, entities and the overview stay as the model wrote them."""
+
+    def metrics(items: list[dict[str, Any]]) -> list[str]:
+        return [f"{m['name']} {m['raw']}" for m in items]
+
+    def quote(text: str) -> str:
+        if len(text) <= 2 * ANCHOR_CHARS + 4:
+            return text
+        return text[:ANCHOR_CHARS] + "…" + text[-ANCHOR_CHARS:]
+
+    return {
+        "organization": recorded.get("organization"),
+        "key_metrics": metrics(recorded.get("key_metrics") or []),
+        "findings": [
+            {
+                "kind": f["kind"],
+                "title": f["title"],
+                "summary": f["summary"],
+                "topic": f["topic"],
+                "metrics": metrics(f["metrics"]),
+                "entities": f["entities"],
+                "quotes": [quote(q) for q in f["quotes"][:2]],
+            }
+            for f in recorded["findings"]
+        ],
+        "overview": recorded.get("overview"),
+    }
+
+
 def recorded_responder(
     answers: Mapping[str, dict[str, Any]] | None = None,
     convert: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Callable[[dict[str, Any]], Reply]:
     """Answer a chunk whose document block was recorded with the recorded answer (converted
-    to today's schema by `convert`), anything else like `default_responder`."""
+    to today's schema by `convert`, `lean_answer` unless told), anything else like
+    `default_responder`."""
     known = recorded_answers() if answers is None else answers
+    convert = lean_answer if convert is None else convert
 
     def respond(body: dict[str, Any]) -> Reply:
         text = document_text(body)
         if text is not None:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if digest in known:
-                answer = known[digest] if convert is None else convert(known[digest])
+                answer = convert(known[digest])
                 content = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
                 return Reply(content=content, completion_tokens=tokens_of(content))
         return default_responder(body)

@@ -33,9 +33,7 @@ BASE = "http://llm.test/v1"
 
 GOOD = {
     "organization": "某某经济开发区",
-    "key_metrics": [
-        {"name": "规上工业总产值", "raw": "184.7亿元", "change_pct": 16.2, "kind": "actual"}
-    ],
+    "key_metrics": ["规上工业总产值 184.7亿元"],
     "findings": [
         {
             "kind": "achievement",
@@ -47,6 +45,7 @@ GOOD = {
             "quotes": ["全年新签约项目32个。"],
         }
     ],
+    "overview": None,
 }
 
 
@@ -200,7 +199,7 @@ def test_request_shape_strict_json_schema(make_backend: Make) -> None:
     assert body["temperature"] == 0.0
     fmt = body["response_format"]
     assert fmt["type"] == "json_schema"
-    assert fmt["json_schema"]["name"] == "ChunkExtraction"
+    assert fmt["json_schema"]["name"] == "ChunkAnswer"
     assert fmt["json_schema"]["strict"] is True
     schema = fmt["json_schema"]["schema"]
     assert set(schema["properties"]) == {"organization", "key_metrics", "findings", "overview"}
@@ -259,7 +258,15 @@ def test_parses_a_canned_answer_and_usage(make_backend: Make) -> None:
         [answer(json.dumps(GOOD, ensure_ascii=False), prompt_tokens=1000, cached_tokens=768)]
     )
     result = run(backend.extract(make_request()))
-    assert result.extraction == ChunkExtraction.model_validate(GOOD)
+    # The lean answer expanded against the chunk: the figure's change and kind come from it.
+    assert result.extraction == ChunkExtraction.model_validate(
+        {
+            **GOOD,
+            "key_metrics": [
+                {"name": "规上工业总产值", "raw": "184.7亿元", "change_pct": None, "kind": "actual"}
+            ],
+        }
+    )
     assert result.usage == Usage(
         calls=1, prompt_tokens=1000, completion_tokens=20, cached_tokens=768
     )

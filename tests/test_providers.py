@@ -158,10 +158,14 @@ def test_reasoning_models_get_max_completion_tokens_and_no_temperature(
 
 
 def test_chunks_are_sized_so_the_answer_fits_the_output_limit() -> None:
+    from summarizer.pricing import COMPLETION_RATIO_HIGH, OUTPUT_MARGIN
+
     assert chunk_tokens_for(Settings()) == 6000  # gpt-4o-mini: 16,384 out
     small = chunk_tokens_for(Settings(provider="llamacpp"))
-    assert small == int(4096 * 0.85 / 1.3)
-    assert chunk_tokens_for(Settings(max_output_tokens=700)) == int(700 * 0.85 / 1.3)
+    assert small == int(4096 * OUTPUT_MARGIN / COMPLETION_RATIO_HIGH) < 6000
+    assert chunk_tokens_for(Settings(max_output_tokens=700)) == int(
+        700 * OUTPUT_MARGIN / COMPLETION_RATIO_HIGH
+    )
 
 
 def test_models_command_lists_the_table(tmp_path: Path) -> None:

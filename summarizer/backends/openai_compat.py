@@ -37,10 +37,12 @@ from typing import TYPE_CHECKING, Any
 import pydantic
 
 from summarizer.activity import ACTIVITY
+from summarizer.answer import expand_answer
 from summarizer.capabilities import Capabilities, capabilities_for
 from summarizer.errors import BackendError, ConfigError, ExtractionError
 from summarizer.extract import (
     AnswerTooLong,
+    ChunkContext,
     ExtractRequest,
     ExtractResult,
     OverviewRequest,
@@ -51,7 +53,13 @@ from summarizer.prompts import (
     render,
 )
 from summarizer.redact import redact_secrets
-from summarizer.schema import ChunkExtraction, OverviewText, Usage, strict_json_schema
+from summarizer.schema import (
+    ChunkAnswer,
+    ChunkExtraction,
+    OverviewText,
+    Usage,
+    strict_json_schema,
+)
 
 if TYPE_CHECKING:
     import httpx2
@@ -213,7 +221,7 @@ class OpenAIBackend:
         sent = self.chunk_request(request)  # a response-format fallback changes the request
         usage = answer.usage
         try:
-            return ExtractResult(self._checked_chunk(answer), usage, request=sent)
+            return ExtractResult(self._checked_chunk(answer, request), usage, request=sent)
         except _InvalidAnswer as first:
             repair = render("repair", error=_short(first.error))
             previous = first.content or "(empty answer)"
@@ -230,7 +238,7 @@ class OpenAIBackend:
             second_answer = await self._complete(retry_body)
             usage = usage + second_answer.usage
             try:
-                extraction = self._checked_chunk(second_answer)
+                extraction = self._checked_chunk(second_answer, request)
             except _InvalidAnswer as second:
                 raise ExtractionError(
                     self._clean(
@@ -270,7 +278,7 @@ class OpenAIBackend:
         """The extraction rules, plus the schema when the server does not enforce it."""
         system = render("system")
         if self.response_format != "json_schema":
-            schema = json.dumps(ChunkExtraction.model_json_schema(), ensure_ascii=False, indent=1)
+            schema = json.dumps(ChunkAnswer.model_json_schema(), ensure_ascii=False, indent=1)
             # Still constant across documents, so the prefix stays cacheable.
             system += render("json_mode", schema=schema)
         return system
@@ -298,7 +306,7 @@ class OpenAIBackend:
 
     def chunk_request(self, request: ExtractRequest) -> dict[str, Any]:
         """The exact chat-completions body for one chunk (without the streaming switches)."""
-        return self._body(self.messages_for(request), ChunkExtraction)
+        return self._body(self.messages_for(request), ChunkAnswer)
 
     def overview_request(self, request: OverviewRequest) -> dict[str, Any]:
         """The exact body of the overview call for one report's digest."""
@@ -334,7 +342,7 @@ class OpenAIBackend:
             body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {
-                    "schema": strict_json_schema(answer_model),
+                    "schema": strict_json_schema(answer_model, limits=caps.schema_limits),
                     "name": answer_model.__name__,
                     "strict": True,
                 },
@@ -342,7 +350,9 @@ class OpenAIBackend:
         elif self.response_format == "json_object":
             body["response_format"] = {"type": "json_object"}
             if caps.json_object_schema:
-                body["response_format"]["schema"] = strict_json_schema(answer_model)
+                body["response_format"]["schema"] = strict_json_schema(
+                    answer_model, limits=caps.schema_limits
+                )
         if caps.json_word and not any("json" in m["content"].lower() for m in messages):
             raise ConfigError("JSON mode needs the word json in the prompt: check prompts/")
         body.update(caps.extra_body)
@@ -350,15 +360,17 @@ class OpenAIBackend:
 
     # ------------------------------------------------------------------ answers
 
-    def parse_chunk(self, content: str) -> ChunkExtraction:
-        """An answer's content → the validated extraction (raises pydantic/ValueError)."""
-        return ChunkExtraction.model_validate_json(_strip_fence(content))
+    def parse_chunk(self, content: str, context: ChunkContext) -> ChunkExtraction:
+        """An answer's content → the validated lean answer → the extraction, its figures and
+        quotes completed from the chunk (raises pydantic.ValidationError or ValueError)."""
+        answer = ChunkAnswer.model_validate_json(_strip_fence(content))
+        return expand_answer(answer, context.chunk.text)
 
     def parse_overview(self, content: str) -> str:
         """An overview answer's content → its text (raises pydantic/ValueError)."""
         return OverviewText.model_validate_json(_strip_fence(content)).overview.strip()
 
-    def _checked_chunk(self, answer: Answer) -> ChunkExtraction:
+    def _checked_chunk(self, answer: Answer, context: ChunkContext) -> ChunkExtraction:
         if answer.finish_reason == "length":
             raise AnswerTooLong(
                 f"{self.model}: the answer was cut at the output limit of "
@@ -374,7 +386,7 @@ class OpenAIBackend:
         if not answer.content.strip():
             raise _InvalidAnswer("", "the answer was empty", answer.usage)
         try:
-            return self.parse_chunk(answer.content)
+            return self.parse_chunk(answer.content, context)
         except pydantic.ValidationError as e:
             raise _InvalidAnswer(answer.content, _validation_text(e), answer.usage) from None
         except ValueError as e:
