@@ -15,11 +15,12 @@ demo: $(BIN)/python
 	$(BIN)/pip install -q .
 	$(BIN)/summarizer summarize $(SAMPLE)
 
-# Set up and run every check: lint, types, then the test suite (no network needed).
+# Set up and run every check: lint, types, layer contracts, then the test suite (no network needed).
 test: $(BIN)/python
 	$(BIN)/pip install -q '.[test]'
 	$(BIN)/ruff check summarizer tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: $(BIN)/python

@@ -52,11 +52,28 @@ def make_chunks(
         for a, b, kind, path in pieces:
             spans.append((report.index, a, b, kind, path))
     chunks = []
-    outlines = {r.index: [(p.start, _label(p) or p.kind, p.kind) for p in r.parts] for r in reports}
+    parts = {r.index: r.parts for r in reports}
     for i, (report_index, a, b, kind, path) in enumerate(spans):
         text = clean.analysed(a, b)
-        outline = tuple((label, k) for start, label, k in outlines[report_index] if a <= start < b)
-        chunks.append(Chunk(i, report_index, kind, path, a, b, text, count(text), outline))
+        inside = [p for p in parts[report_index] if a <= p.start < b]
+        outline = tuple((_label(p) or p.kind, p.kind) for p in inside)
+        # The part the chunk starts in says how sure its kind is.
+        holder = next((p for p in parts[report_index] if p.start <= a < p.end), None)
+        chunks.append(
+            Chunk(
+                i,
+                report_index,
+                kind,
+                path,
+                a,
+                b,
+                text,
+                count(text),
+                outline,
+                outline_confidence=tuple(p.confidence for p in inside),
+                confidence=holder.confidence if holder is not None else 1.0,
+            )
+        )
     return chunks
 
 

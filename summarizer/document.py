@@ -127,6 +127,9 @@ class Section:
     end: int
     kind: PartKind
     children: list[Section] = field(default_factory=list)
+    # How sure the section tree is of `kind`: about 0.9 when a heading names it, 0.5-0.8
+    # when the part's own wording or the genre's order says it, lower when only inherited.
+    confidence: float = 1.0
 
     def walk(self) -> list[Section]:
         """This section and all its descendants, in source order."""
@@ -163,6 +166,10 @@ class Chunk:
     # Every part heading inside the chunk with its kind, in order; a chunk may hold several
     # whole parts of one report.
     outline: tuple[tuple[str, PartKind], ...] = ()
+    # The confidence of each outline kind, in the same order (see `Section.confidence`), and
+    # of `kind`: a backend sends a kind as a hint only where it is confident.
+    outline_confidence: tuple[float, ...] = ()
+    confidence: float = 1.0
 
 
 @dataclass

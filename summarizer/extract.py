@@ -128,7 +128,6 @@ BackendFactory = Callable[["Settings"], Backend]
 REGISTRY: dict[str, str] = {
     "offline": "summarizer.backends.offline:create",
     "openai": "summarizer.backends.openai_compat:create",
-    "fake": "summarizer.backends.fake:create",
 }
 
 

@@ -111,7 +111,10 @@ def analyse_source(
         cleaned, reports, budget=chunk_tokens_for(settings), count=counter.count, exact=exact_check
     )
     warnings = []
-    if all(all(p.kind == "preamble" for p in r.parts) for r in reports):
+    # Parts inferred from the wording alone (no heading, no lead-in) are no sections either.
+    if all(
+        all(p.kind == "preamble" or not (p.number or p.title) for p in r.parts) for r in reports
+    ):
         warnings.append(
             "no recognisable sections (一、/(一)/1. headings or part titles): "
             "falling back to paragraph chunks"

@@ -15,79 +15,28 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from summarizer import section_rules as rules
 from summarizer.document import CleanText, PartKind, Report, Section
+from summarizer.section_rules import BOUNDARY as _BOUNDARY
+from summarizer.section_rules import CN_NUMERALS as _CN
+from summarizer.section_rules import PART_KEYWORDS as _PART_KEYWORDS
+from summarizer.section_rules import PART_LINE as _PART_LINE
+from summarizer.section_rules import PART_TITLE as _PART_TITLE
+from summarizer.section_rules import cn_number
 
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN = "一二三四五六七八九十"
-
-
-def cn_number(s: str) -> int:
-    """Value of a Chinese numeral up to 99 (一, 十二, 二十三)."""
-    if s.isdigit():
-        return int(s)
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0))
-    return _CN_DIGITS.get(s, 0)
-
-
-# ----------------------------------------------------------------------------- patterns
-
-_BOUNDARY = "。！？!?；;：:\n"
-# level, pattern; group "n" is the number.
-_HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
-    (1, re.compile(rf"(?P<n>[{_CN}]{{1,3}})\s*[、.．]")),
-    (2, re.compile(rf"[(（]\s*(?P<n>[{_CN}]{{1,3}})\s*[)）]\s*[、.．]?")),
-    (3, re.compile(r"(?P<n>[0-9０-９]{1,2})\s*(?:[、．]|\.(?![0-9０-９]))")),
-    (4, re.compile(r"[(（]\s*(?P<n>[0-9０-９]{1,2})\s*[)）]")),
-    (5, re.compile(rf"(?P<n>[{_CN}]{{1,2}})(?:是|要|抓)(?=[\u4e00-\u9fff“\"《])")),
-]
-
-_PART_KEYWORDS = (
-    "完成情况|工作情况|开展情况|进展情况|主要工作|工作总结|总结|成绩|成效|回顾|主要做法|"
-    "存在的问题|存在问题|困难和问题|问题和不足|主要问题|问题|不足|短板|困难|差距|"
-    "工作思路|工作计划|工作打算|工作安排|安排和打算|工作重点|重点工作|工作要点|思路|计划|打算|"
-    "安排|目标|措施|举措|设想|意见和建议|意见建议|建议|请求|诉求"
-)
-_PART_TITLE = re.compile(rf".{{0,30}}?(?:{_PART_KEYWORDS})")
-_PART_LINE = re.compile(
-    rf"^[ \t　]*(?P<t>(?:(?:\d{{4}}|[xX*]{{2,4}}|今|明|下一?|新的一)年度?|下一步|下步|今后)?"
-    rf"[^。，,；;：:\n]{{0,14}}?(?:{_PART_KEYWORDS}))[ \t　:：]*$",
-    re.MULTILINE,
-)
-_TITLE = re.compile(
-    r"(?:[\u4e00-\u9fffA-Za-z*（）()]{0,24}?)(?:\d{4}|[xX*]{2,4})年度?[\u4e00-\u9fff]{0,14}?"
-    r"工作总结(?:(?:[及和与暨、]|和明年|及明年)[\u4e00-\u9fff\d]{0,14}?"
-    r"(?:思路|计划|安排|打算|要点|重点|计戈)[\u4e00-\u9fffA-Z]{0,6}?(?=[\u4e00-\u9fff\d]|$|[\s(（]))?"
-)
-_INLINE_PROBLEMS = re.compile(
-    r"(?:在取得(?:这些)?成绩的同时|成绩的同时|与此同时|同时|但是|但|然而|当然|不过)[^。]{0,40}?"
-    r"(?:困难和问题|问题和不足|不足和问题|问题与不足|困难与问题|困难|不足|短板|问题|差距)"
-)
-_INLINE_PLANS = re.compile(
-    r"(?:下一步|下步|明年|来年|新的一年|\d{4}年)[,，]?\s*(?:我们|园区|开发区|经开区|我区|管委会)?"
-    r"(?:将|要|计划|打算|重点)"
-)
-
-_KIND_RULES: list[tuple[PartKind, re.Pattern[str]]] = [
-    ("other", re.compile(r"意见|建议|请求|诉求|需要.{0,6}(支持|帮助|协调)")),
-    ("problems", re.compile(r"问题|不足|短板|困难|差距|薄弱|瓶颈|挑战")),
-    (
-        "achievements",
-        re.compile(r"完成情况|工作情况|开展情况|进展|总结|成绩|成效|回顾|主要做法|主要工作"),
-    ),
-    (
-        "plans",
-        re.compile(r"思路|计划|打算|安排|重点|要点|目标|措施|举措|设想|展望|下一步|下步|明年|计戈"),
-    ),
-]
+__all__ = ["build_sections", "cn_number", "part_kind_of"]
 
 
 def part_kind_of(title: str) -> PartKind | None:
     """The part kind a level-1 heading names, or None when it names none."""
-    for kind, pattern in _KIND_RULES:
-        if pattern.search(title):
-            return kind
+    named = _heading_kind(title)
+    return named[0] if named else None
+
+
+def _heading_kind(title: str) -> tuple[PartKind, float] | None:
+    for rule in rules.HEADING_KIND_RULES:
+        if rule.pattern.search(title):
+            return rule.kind, rule.confidence
     return None
 
 
@@ -113,7 +62,12 @@ class _Compact:
             sstarts.append(a)
             parts.append(clean.text[a:b])
             pos += b - a
-        return _Compact("".join(parts), cstarts, sstarts, len(clean.text))
+        text = "".join(parts)
+        # One character for one, so the offset map stays valid: Markdown marks read as
+        # spaces ("## 一、…" is a line-start heading) and traditional part words as simplified.
+        text = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), text)
+        text = text.translate(rules.TRADITIONAL)
+        return _Compact(text, cstarts, sstarts, len(clean.text))
 
     def src(self, i: int) -> int:
         """Source offset of compact offset `i` (the end maps to the end of the source)."""
@@ -143,6 +97,8 @@ class _Heading:
     line_start: bool
     title: str = ""
     kind: PartKind | None = None
+    confidence: float = 0.0
+    unnumbered: bool = False  # a dash bullet: an item of a run, with no number to count
 
 
 def _at_line_start(text: str, i: int) -> bool:
@@ -161,8 +117,9 @@ def _after_boundary(text: str, i: int) -> bool:
 
 def _candidates(text: str) -> list[_Heading]:
     found: list[_Heading] = []
-    for level, pattern in _HEADING_PATTERNS:
-        for m in pattern.finditer(text):
+    for shape in rules.NUMBERED_HEADINGS:
+        level = shape.level
+        for m in shape.pattern.finditer(text):
             s = m.start()
             prev = text[s - 1] if s > 0 else "\n"
             if level in (1, 5) and prev in _CN + "第":
@@ -185,6 +142,19 @@ def _candidates(text: str) -> list[_Heading]:
                     line_start=_at_line_start(text, s),
                 )
             )
+    for k, m in enumerate(rules.DASH_BULLET.finditer(text)):
+        found.append(
+            _Heading(
+                5,
+                k + 1,
+                m.group(0).strip(),
+                m.end() - len(m.group(0).lstrip()),
+                m.end(),
+                m.end(),
+                True,
+                unnumbered=True,
+            )
+        )
     found.sort(key=lambda h: (h.start, h.level))
     # At one position keep the first pattern ("(一)" rather than the "一" inside it).
     out: list[_Heading] = []
@@ -244,10 +214,16 @@ def _accept(cands: list[_Heading], text: str) -> list[_Heading]:
             or _right_after_heading(text, h, accepted[-1] if accepted else None)
         )
         fits = h.n == 1 if prev is None else h.n in (prev + 1, prev, prev + 2) or h.n == 1
-        if h.level == 1:
+        if h.unnumbered:
+            ok = True  # a dash bullet at a line start is an item wherever it stands
+        elif h.level == 1:
             window = text[h.title_start : h.title_start + 24]
             part_like = bool(_PART_TITLE.match(window)) and part_kind_of(window) is not None
             ok = (strong and fits) or (part_like and (fits or h.n == 1))
+            # A text that starts mid-report ("二、存在的问题" with no 一、): a part heading on
+            # its own line may open the numbering at any small number.
+            if prev is None and not ok and h.line_start and part_like and h.n <= 5:
+                ok = True
             if prev is not None and h.n == 1 and not part_like and not h.line_start:
                 ok = False
         elif h.level == 5:
@@ -263,6 +239,8 @@ def _accept(cands: list[_Heading], text: str) -> list[_Heading]:
         if not ok:
             continue
         accepted.append(h)
+        if h.unnumbered:
+            continue
         last[h.level] = h.n
         for lower in range(h.level + 1, 6):
             last.pop(lower, None)
@@ -289,27 +267,49 @@ def _part_lines(text: str, taken: list[_Heading]) -> list[_Heading]:
     return out
 
 
-def _inline_parts(text: str, headings: list[_Heading]) -> list[_Heading]:
-    """Problems introduced inside a paragraph: "在取得这些成绩的同时……困难和问题,主要表现在:"."""
+def _inline_parts(text: str) -> list[_Heading]:
+    """Parts opened inside a paragraph: "在取得这些成绩的同时……困难和问题,主要表现在:"."""
     out = []
-    for m in _INLINE_PROBLEMS.finditer(text):
-        s = m.start()
-        if not _after_boundary(text, s):
-            continue
-        sentence_end = text.find("。", s)
-        colon = min((i for i in (text.find(":", s), text.find("：", s)) if i >= 0), default=-1)
-        intro_end = (
-            colon + 1 if 0 <= colon < (sentence_end if sentence_end >= 0 else len(text)) else s
-        )
-        out.append(_Heading(0, 0, "", s, s, intro_end, False, kind="problems"))
+    seen: set[int] = set()
+    for lead in rules.INLINE_PART_LEADS:
+        for m in lead.pattern.finditer(text):
+            s = m.start()
+            if not _after_boundary(text, s):
+                if not lead.mid_sentence:
+                    continue
+                s = _sentence_start(text, s)
+                if s < 0:
+                    continue
+            if s in seen:
+                continue
+            seen.add(s)
+            out.append(_inline_part(text, s, lead.kind, lead.confidence))
     return out
+
+
+def _sentence_start(text: str, i: int) -> int:
+    """Start of the sentence holding `i` if it began at most 24 characters before, else -1."""
+    j = i
+    while j > 0 and text[j - 1] not in _BOUNDARY:
+        j -= 1
+        if i - j > 24:
+            return -1
+    return j
+
+
+def _inline_part(text: str, s: int, kind: PartKind, confidence: float) -> _Heading:
+    """The part heading for a lead-in at `s`: its title runs to a colon in the sentence."""
+    sentence_end = text.find("。", s)
+    colon = min((i for i in (text.find(":", s), text.find("：", s)) if i >= 0), default=-1)
+    intro_end = colon + 1 if 0 <= colon < (sentence_end if sentence_end >= 0 else len(text)) else s
+    return _Heading(0, 0, "", s, s, intro_end, False, kind=kind, confidence=confidence)
 
 
 # ----------------------------------------------------------------------------- reports
 
 
 def _title_matches(text: str) -> list[re.Match[str]]:
-    """`_TITLE.finditer(text)`, but only near each "工作总结", which every title contains.
+    """`REPORT_TITLE.finditer(text)`, but only near each "工作总结", which every title contains.
 
     Running the title pattern (a lazy prefix) from every position was a third of the text
     stages' time; windows around the anchor find the same matches.
@@ -319,20 +319,15 @@ def _title_matches(text: str) -> list[re.Match[str]]:
     anchor = text.find("工作总结")
     while anchor >= 0:
         lo = max(done, anchor - 48)
-        m = _TITLE.search(text, lo, min(len(text), anchor + 40))
+        m = rules.REPORT_TITLE.search(text, lo, min(len(text), anchor + 40))
         # The window may end inside a longer tail; re-match from its start on the full text.
         if m is not None:
-            m = _TITLE.match(text, m.start())
+            m = rules.REPORT_TITLE.match(text, m.start())
         if m is not None and m.start() <= anchor < m.end():
             matches.append(m)
             done = m.end()
         anchor = text.find("工作总结", max(anchor + 1, done))
     return matches
-
-
-_NUMBERED = re.compile(
-    rf"^\s*(?:[{_CN}]{{1,3}}\s*[、.．]|[(（]\s*[{_CN}]{{1,3}}\s*[)）]|\d{{1,2}}\s*[、.．])"
-)
 
 
 def _find_titles(text: str) -> list[tuple[int, int]]:
@@ -395,7 +390,7 @@ def _leading_title(text: str, titles: list[tuple[int, int]]) -> tuple[int, int] 
         line = line_m.group(0).strip()
         if "。" in line:
             break  # the body has started
-        if _NUMBERED.match(line) or _PART_LINE.match(line):
+        if rules.NUMBERED_LINE.match(line) or _PART_LINE.match(line):
             continue
         if (
             4 <= len(line) <= 40
@@ -423,7 +418,7 @@ def build_sections(clean: CleanText) -> list[Report]:
         h for h in headings if not any(a <= h.start < b for a, b in title_spans) or h.level != 1
     ]
     headings += _part_lines(text, headings)
-    headings += _inline_parts(text, headings)
+    headings += _inline_parts(text)
     headings.sort(key=lambda h: (h.start, h.level))
 
     reports: list[Report] = []
@@ -439,13 +434,10 @@ def build_sections(clean: CleanText) -> list[Report]:
     return reports
 
 
-_BANNER_TITLE = re.compile(r"整理的(?P<t>.{4,60}?)(?:[(（][^)）]{0,8}[)）])?[,，]\s*供大家参考")
-
-
 def _banner_title(clean: CleanText) -> str | None:
     """The title a share site names in its masked banner ("小编为大家整理的…,供大家参考")."""
     for m in clean.masks:
-        found = _BANNER_TITLE.search(clean.text[m.start : m.end])
+        found = rules.BANNER_TITLE.search(clean.text[m.start : m.end])
         if found:
             return found.group("t").strip()
     return None
@@ -502,24 +494,24 @@ def _build_report(
         h.title_end = _title_end(text, h, nxt)
         h.title = text[h.title_start : h.title_end].strip(" \t　:：,，;；")
 
-    # Part kinds of the top-level headings; unknown ones follow the previous part.
+    # Without numbered part headings, parts come from bare heading lines and the genre's order.
+    if not any(h.level == 1 for h in heads):
+        inferred = _inferred_parts(text, body_start, r_end, heads)
+        if inferred:
+            heads = sorted(heads + inferred, key=lambda h: (h.start, h.level))
     top_level = min((h.level if h.level else 1 for h in heads), default=1)
+    part_heads = [h for h in heads if (h.level or 1) <= top_level]
+    kinds = _part_kinds(text, part_heads, r_end)
     roots: list[Section] = []
     stack: list[Section] = []
-    current_kind: PartKind = "achievements"
-    seen_part = False
     for h in heads:
         level = 1 if h.level == 0 else h.level
         is_part = level <= top_level
-        kind: PartKind = current_kind
-        if is_part:
-            named = h.kind or part_kind_of(h.title)
-            if named is not None:
-                kind = named
-            elif not seen_part:
-                kind = "achievements"
-            current_kind = kind
-            seen_part = True
+        kind, confidence = (
+            kinds[id(h)]
+            if is_part
+            else ((stack[0].kind, stack[0].confidence) if stack else ("achievements", 0.0))
+        )
         sec = Section(
             level=level,
             number=h.number,
@@ -528,13 +520,15 @@ def _build_report(
             heading_end=comp.src_end(h.title_end) if h.title_end > h.start else comp.src(h.start),
             end=comp.src_end(r_end),
             kind=kind,
+            confidence=confidence,
         )
         while stack and stack[-1].level >= level:
             stack.pop()
         if not stack and not is_part:
             continue  # an enumeration in the preamble, not a section
         if stack:
-            sec.kind = stack[0].kind if not is_part else kind
+            if not is_part:
+                sec.kind, sec.confidence = stack[0].kind, stack[0].confidence
             stack[-1].children.append(sec)
         else:
             roots.append(sec)
@@ -557,6 +551,150 @@ def _build_report(
         end=comp.src_end(r_end),
         body_start=src_body,
         parts=parts,
+    )
+
+
+_RANK: dict[str, int] = {"achievements": 0, "problems": 1, "plans": 2, "other": 3}
+_REVIEW_WORDS = re.compile(r"完成情况|回顾|总结|成绩|成效|进展")
+
+
+def _part_kinds(text: str, parts: list[_Heading], r_end: int) -> dict[int, tuple[PartKind, float]]:
+    """Kind and confidence of each part heading (keyed by id).
+
+    A lead-in or a heading that names a kind decides; else the part's own wording, in the
+    genre's order (review, problems, plans); else the previous part's kind, unsure.
+    """
+    out: dict[int, tuple[PartKind, float]] = {}
+    prev: tuple[PartKind, float] | None = None
+    review_year: int | None = None
+    for i, h in enumerate(parts):
+        body_end = parts[i + 1].start if i + 1 < len(parts) else r_end
+        year_m = rules.HEADING_YEAR.search(h.title)
+        year = int(year_m.group(1)) if year_m else None
+        kind: PartKind
+        if h.kind is not None:
+            kind, conf = h.kind, h.confidence or 0.85
+        elif (named := _heading_kind(h.title)) is not None:
+            kind, conf = named
+            # "2026年主要工作" after "2025年工作回顾": a later year's work is the plan.
+            if (
+                kind == "achievements"
+                and year is not None
+                and review_year is not None
+                and year > review_year
+                and not _REVIEW_WORDS.search(h.title)
+            ):
+                kind, conf = "plans", 0.8
+        elif (worded := _wording_kind(text[h.title_end : body_end])) is not None:
+            kind, conf = worded
+            if prev is not None and _RANK[kind] < _RANK.get(prev[0], 0):
+                kind, conf = prev[0], 0.4  # the genre does not go back to the review
+        elif prev is None:
+            kind, conf = "achievements", 0.5
+        else:
+            kind, conf = prev[0], 0.4
+        if kind == "achievements" and year is not None:
+            review_year = year
+        out[id(h)] = (kind, conf)
+        if kind != "other":
+            prev = (kind, conf)
+    return out
+
+
+def _wording_kind(body: str) -> tuple[PartKind, float] | None:
+    """The part kind the wording of a part's body points at, with a confidence."""
+    scores: dict[PartKind, float] = {}
+    for cue in rules.BODY_KIND_CUES:
+        n = len(cue.pattern.findall(body))
+        if n:
+            scores[cue.kind] = scores.get(cue.kind, 0.0) + n * cue.weight
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    top_kind, top = ranked[0]
+    if top < 1.0:
+        return None
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    return top_kind, round(0.5 + 0.25 * (top - second) / top, 2)
+
+
+def _inferred_parts(
+    text: str, body_start: int, r_end: int, heads: list[_Heading]
+) -> list[_Heading]:
+    """Part headings for a report that numbers none: bare heading lines, else paragraphs
+    read in the genre's order (review → problems → plans), a new part where the kind turns.
+
+    Inline lead-ins already found ("在肯定成绩的同时……") are kept and count as turns.
+    """
+    paragraphs = [
+        (body_start + m.start(), body_start + m.end())
+        for m in re.finditer(r"[^\n]+", text[body_start:r_end])
+        if m.group(0).strip()
+    ]
+    bare = [
+        (a, b)
+        for k, (a, b) in enumerate(paragraphs)
+        if _is_bare_heading(text[a:b])
+        and k + 1 < len(paragraphs)
+        and paragraphs[k + 1][1] - paragraphs[k + 1][0] >= 20
+    ]
+    part_lines = {h.start for h in heads if h.level == 0 and h.kind is None}
+    bare = [(a, b) for a, b in bare if not any(a <= s < b for s in part_lines)]
+    if len(bare) + len(part_lines) >= 2:
+        out = []
+        for a, b in bare:
+            lead = len(text[a:b]) - len(text[a:b].lstrip(" \t　"))
+            out.append(
+                _Heading(0, 0, "", a + lead, a + lead, b, True, title=text[a + lead : b].strip())
+            )
+        return out
+    if part_lines:
+        return []
+    inline = sorted(h.start for h in heads if h.level == 0)
+    out = [_Heading(0, 0, "", body_start, body_start, body_start, True)] if paragraphs else []
+    rank = 0
+    for a, b in paragraphs[1:]:
+        if any(a <= s < b for s in inline):
+            rank = max(rank, 1)
+            continue
+        para = text[a:b]
+        turn = _paragraph_turn(para)
+        if turn is not None and _RANK[turn] > rank:
+            rank = _RANK[turn]
+            lead = len(para) - len(para.lstrip(" \t　"))
+            out.append(
+                _Heading(0, 0, "", a + lead, a + lead, a + lead, True, kind=turn, confidence=0.7)
+            )
+    return out
+
+
+_PLAN_OPENING = re.compile(
+    r"^\s*(?:下一步|下步|明年|来年|新的一年|今后|下半年|今年(?!以来|上半年|前)|(?:19|20)\d{2}年(?:是|[,，]|我们|全区|园区|开发区))"
+    r"[^。]{0,30}?(?:将|要|重点|计划|力争|目标)"
+    r"|^\s*(?:我们将|我们要|要|将)(?:着力|重点|全力|继续|进一步|坚持|加快|围绕|聚焦|抓好)"
+)
+
+
+def _paragraph_turn(para: str) -> PartKind | None:
+    """Whether a paragraph opens the problems or the plans of a report by its wording."""
+    if _PLAN_OPENING.search(para):
+        return "plans"
+    worded = _wording_kind(para)
+    if worded is not None and worded[0] == "problems" and worded[1] >= 0.65 and len(para) < 600:
+        return "problems"
+    return None
+
+
+_BARE_HEADING = re.compile(r"^[ \t　]*[^。！？!?；;：:\n]{4,30}?[ \t　]*$")
+
+
+def _is_bare_heading(line: str) -> bool:
+    """A short line of its own: a part heading by its form ("一年接着一年干，……")."""
+    stripped = line.strip()
+    return (
+        bool(_BARE_HEADING.match(line))
+        and not stripped.endswith(("，", ",", "、"))
+        and not any(c.isdigit() for c in stripped[:1])
     )
 
 

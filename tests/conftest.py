@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.extract import REGISTRY
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 GOLD = Path(__file__).resolve().parent / "data" / "gold"
@@ -19,6 +21,12 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DEEPSEEK_API_KEY", "DASHSCOPE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def _fake_backend_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' own `fake` backend, by name, as if it shipped (it does not: see fake_backend)."""
+    monkeypatch.setitem(REGISTRY, "fake", "fake_backend:create")
 
 
 @pytest.fixture

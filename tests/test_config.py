@@ -56,7 +56,7 @@ def test_toml_without_a_table_and_from_the_working_folder(
 def test_cli_flags_win_over_the_toml(tmp_path: Path) -> None:
     cfg = write_toml(tmp_path / "cfg.toml", 'chunk_tokens = 800\nlang = "en"\nmodel = "gpt-4o"\n')
     ctx = click.Context(click.Command("test"), obj={"config_path": str(cfg)})
-    s = build_settings(ctx, chunk_tokens=1500, lang=None, model=None, no_cache=True)
+    s = build_settings(ctx, chunk_tokens=1500, lang=None, model=None, use_cache=False)
     assert s.chunk_tokens == 1500  # the flag
     assert s.lang == "en" and s.model == "gpt-4o"  # the toml, where no flag was given
     assert s.use_cache is False

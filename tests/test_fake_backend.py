@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from fake_backend import FakeBackend, empty_extraction
 from test_openai_backend import GOOD, make_request
 
-from summarizer.backends.fake import FakeBackend, empty_extraction
 from summarizer.config import Settings
-from summarizer.errors import ExtractionError
-from summarizer.extract import ExtractRequest, OverviewRequest, create_backend
+from summarizer.errors import ConfigError, ExtractionError
+from summarizer.extract import REGISTRY, ExtractRequest, OverviewRequest, create_backend
 from summarizer.schema import ChunkExtraction, Usage
 
 
@@ -63,3 +63,10 @@ def test_registry_builds_a_fake_answering_empty_extractions() -> None:
     assert result.extraction == empty_extraction()
     assert backend.cache_identity() == {"backend": "fake", "name": "fake", "model": "fake-model"}
     asyncio.run(backend.aclose())
+
+
+def test_users_are_not_offered_the_fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only the tests register it (conftest); without that the name is unknown.
+    monkeypatch.delitem(REGISTRY, "fake")
+    with pytest.raises(ConfigError, match="choose one of auto, offline, openai$"):
+        create_backend("fake", Settings())

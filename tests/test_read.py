@@ -247,7 +247,8 @@ def _cjk_font() -> Path | None:
                 cmap = font.getBestCmap() or {}
             except Exception:
                 continue
-            if ord("开") in cmap and ord("区") in cmap:
+            # Some fallback fonts (Droid) have the ideographs but no digits.
+            if all(ord(c) in cmap for c in "开区2023"):
                 return path
     return None
 

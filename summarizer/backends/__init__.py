@@ -1,1 +1,4 @@
-"""Model backends: offline (rules), openai (any OpenAI-compatible endpoint), fake (tests)."""
+"""Model backends: offline (rules) and openai (any OpenAI-compatible endpoint).
+
+The tests add a `fake` one of their own (tests/fake_backend.py); users never see it.
+"""

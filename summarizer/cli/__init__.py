@@ -45,6 +45,62 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: What the global options said, kept here too so `main` knows --verbose even when the
+#: command fails after parsing (the click context is gone by then).
+STATE: dict[str, Any] = {"verbose": False, "quiet": False, "config_path": None}
+
+
+def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    # A global option given twice (before and after the subcommand) keeps the one given.
+    if value is None or value is False:
+        return
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    assert isinstance(root.obj, dict) and param.name is not None
+    root.obj[param.name] = value
+    STATE[param.name] = value
+
+
+def global_options() -> list[click.Option]:
+    """-v/--verbose, -q/--quiet and --config: accepted before or after any subcommand."""
+    return [
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            default=False,
+            expose_value=False,
+            is_eager=True,
+            callback=_store,
+            help="Show details: tracebacks of errors.",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            default=False,
+            expose_value=False,
+            callback=_store,
+            help="Print only results and errors (no notes, warnings or progress).",
+        ),
+        click.Option(
+            ["--config", "config_path"],
+            type=click.Path(dir_okay=False),
+            default=None,
+            expose_value=False,
+            callback=_store,
+            help="A summarizer.toml with defaults (default: ./summarizer.toml if present).",
+        ),
+    ]
+
+
+def _with_global_options(cmd: click.Command) -> click.Command:
+    names = {p.name for p in cmd.params}
+    cmd.params.extend(o for o in global_options() if o.name not in names)
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _with_global_options(sub)
+    return cmd
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -55,7 +111,7 @@ class LazyGroup(click.Group):
         module, attr, _ = COMMANDS[cmd_name]
         cmd = getattr(importlib.import_module(module), attr)
         assert isinstance(cmd, click.Command)
-        return cmd
+        return _with_global_options(cmd)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
@@ -63,32 +119,34 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="summarizer")
-@click.option("--verbose", is_flag=True, help="Show tracebacks of errors.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="A summarizer.toml with defaults (default: ./summarizer.toml if present).",
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    params=global_options(),
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog='Shell completion: eval "$(_SUMMARIZER_COMPLETE=bash_source summarizer)" '
+    "in ~/.bashrc (zsh_source for zsh, fish_source for fish).",
 )
+@click.version_option(__version__, prog_name="summarizer")
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool, config_path: str | None) -> None:
+def cli(ctx: click.Context) -> None:
     """Summarize Chinese development-zone work reports into validated, source-grounded JSON.
 
     Achievements, problems and plans, each with verbatim evidence and offsets into the
     source. Works offline (rule-based backend) or with any OpenAI-compatible endpoint.
+    Global options (-v, -q, --config) go before or after the command.
     """
     ctx.ensure_object(dict)
-    ctx.obj["verbose"] = verbose
-    ctx.obj["config_path"] = config_path
+    if ctx.invoked_subcommand is None:
+        # A bare `summarizer` is a request for help, not a mistake.
+        click.echo(ctx.get_help())
+        ctx.exit(0)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and map every error to an exit code and one line."""
     args = sys.argv[1:] if argv is None else argv
-    verbose = "--verbose" in args or os.environ.get("SUMMARIZER_VERBOSE") == "1"
+    STATE.update(verbose=False, quiet=False, config_path=None)
     try:
         # Without standalone mode click returns ctx.exit(n)'s code instead of raising it.
         code = cli.main(args=args, prog_name="summarizer", standalone_mode=False)
@@ -104,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except Exception as e:  # noqa: BLE001 - the one place that maps errors to exit codes
+        verbose = bool(STATE["verbose"]) or os.environ.get("SUMMARIZER_VERBOSE") == "1"
         sys.exit(_report_error(e, verbose))
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -123,15 +182,19 @@ def _report_error(e: Exception, verbose: bool) -> int:
         click.echo(f"Error: {redact_secrets(str(e))}", err=True)
         return 2
     click.echo(
-        f"Internal error: {type(e).__name__}: {redact_secrets(str(e))} "
-        "(run with --verbose for the traceback)",
+        f"Internal error: {type(e).__name__}: {redact_secrets(str(e))}"
+        + ("" if verbose else " (run with --verbose for the traceback)"),
         err=True,
     )
     return 1
 
 
 def obj(ctx: click.Context) -> dict[str, Any]:
+    """The global options of this invocation: verbose, quiet, config_path."""
     root = ctx.find_root()
     root.ensure_object(dict)
     assert isinstance(root.obj, dict)
+    for key in ("verbose", "quiet"):
+        root.obj.setdefault(key, False)
+    root.obj.setdefault("config_path", None)
     return root.obj

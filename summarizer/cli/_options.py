@@ -1,106 +1,84 @@
-"""Options shared by `summarize`, `batch` and `sections`, and the settings they build."""
+"""The settings flags, built from `summarizer.config.Settings`, and the settings they make.
+
+One source of truth: every field of the settings model is a flag here (`--chunk-tokens`,
+`--strict/--no-strict`, ...), with the field's description as help and its choices or
+bounds as the metavar. Values are checked by the model, not by click, so a bad flag gives
+the same one line (and exit 3) as a bad TOML key or environment variable.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import click
+from click.shell_completion import CompletionItem
 
 from summarizer.cli import obj
-from summarizer.config import PROVIDERS, Settings, load_settings
+from summarizer.config import FIELDS, Settings, allowed, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_MODEL_OPTIONS = [
-    click.option(
-        "--backend",
-        type=click.Choice(["auto", "openai", "offline"]),
-        default=None,
-        help="auto (default): openai when an API key is set, else offline.",
-    ),
-    click.option(
-        "--provider",
-        type=click.Choice(sorted(PROVIDERS)),
-        default=None,
-        help="Preset for base URL and model.",
-    ),
-    click.option("--model", default=None, help="Model name (default: the provider's)."),
-    click.option(
-        "--base-url",
-        default=None,
-        help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL or the provider's).",
-    ),
-    click.option(
-        "--api-key-env", default=None, help="Environment variable that holds the API key."
-    ),
-    click.option(
-        "--json-mode",
-        is_flag=True,
-        default=None,
-        help="Use JSON mode instead of strict structured outputs.",
-    ),
-    click.option(
-        "--timeout",
-        type=click.FloatRange(min=0.1),
-        default=None,
-        help="Seconds a model call may go without data (default 60; 300 on local servers).",
-    ),
-    click.option(
-        "--max-output-tokens",
-        type=click.IntRange(min=16),
-        default=None,
-        help="Completion tokens per call (default: the model's limit, `summarizer models`).",
-    ),
-    click.option(
-        "--lang",
-        type=click.Choice(["zh", "en"]),
-        default=None,
-        help="Language of titles and summaries.",
-    ),
-    click.option(
-        "--chunk-tokens", type=click.IntRange(min=200), default=None, help="Token budget per chunk."
-    ),
-    click.option(
-        "--encoding", default=None, help="tiktoken encoding for counting (default o200k_base)."
-    ),
-    click.option(
-        "--max-file-mb",
-        type=click.FloatRange(min=0.001),
-        default=None,
-        help="Refuse larger inputs (default 20).",
-    ),
-]
+# Fields whose flag is not simply --field-name.
+_FLAG_NAMES = {"timeout_s": "timeout", "deadline_s": "deadline", "use_cache": "cache"}
 
-_RUN_OPTIONS = [
-    click.option(
-        "--concurrency",
-        type=click.IntRange(min=1),
+
+def flag_name(field: str) -> str:
+    """The long flag of a settings field, without the leading dashes or the --no- twin."""
+    return _FLAG_NAMES.get(field, field).replace("_", "-")
+
+
+def _choices(field: str) -> tuple[str, ...]:
+    annotation = Settings.model_fields[field].annotation
+    for arg in (annotation, *get_args(annotation)):
+        if get_origin(arg) is Literal:
+            return tuple(str(a) for a in get_args(arg))
+    return ()
+
+
+def _option(field: str) -> Callable[[F], F]:
+    info = Settings.model_fields[field]
+    name = flag_name(field)
+    help_text = (info.description or "").rstrip(".")
+    if info.annotation is bool:
+        default = "on" if info.default else "off"
+        return click.option(
+            f"--{name}/--no-{name}", field, default=None, help=f"{help_text} (default {default})."
+        )
+    choices = _choices(field)
+    if choices:
+        metavar = "[" + "|".join(choices) + "]"
+    else:
+        metavar = "N" if info.annotation is int else "X" if info.annotation is float else "TEXT"
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        return [CompletionItem(c) for c in choices if c.startswith(incomplete)]
+
+    return click.option(
+        f"--{name}",
+        field,
         default=None,
-        help="Model calls at once (default 8).",
-    ),
-    click.option(
-        "--cache-dir", default=None, help="Cache folder (default ./cache or SUMMARIZER_CACHE_DIR)."
-    ),
-    click.option(
-        "--no-cache", is_flag=True, default=False, help="Neither read nor write the cache."
-    ),
-    click.option(
-        "--refresh", is_flag=True, default=False, help="Ignore cached answers and store new ones."
-    ),
-    click.option("--strict", is_flag=True, default=None, help="Drop findings that fail grounding."),
-    click.option(
-        "--no-overview",
-        is_flag=True,
-        default=False,
-        help="Compose the overview without a model call.",
-    ),
-    click.option(
-        "--dry-run",
-        is_flag=True,
-        default=False,
-        help="No model call: count chunks and tokens, estimate cost.",
-    ),
+        metavar=metavar,
+        shell_complete=complete if choices else None,
+        help=f"{help_text}; {allowed(field)}."
+        if info.annotation in (int, float)
+        else help_text + ".",
+    )
+
+
+def settings_options(*groups: str) -> Callable[[F], F]:
+    """The flags of every field in `groups` ("backend", "chunking", "run")."""
+    fields = [f for f, g in FIELDS.items() if g in groups]
+
+    def decorate(f: F) -> F:
+        for field in reversed(fields):
+            f = _option(field)(f)
+        return f
+
+    return decorate
+
+
+_ESTIMATE_OPTIONS = [
     click.option(
         "--price-in", type=float, default=None, help="Override input price, $ per 1M tokens."
     ),
@@ -110,43 +88,34 @@ _RUN_OPTIONS = [
 ]
 
 
-def model_options(f: F) -> F:
-    for option in reversed(_MODEL_OPTIONS):
+def _apply(options: Iterable[Callable[[F], F]], f: F) -> F:
+    for option in reversed(list(options)):
         f = option(f)
     return f
+
+
+def model_options(f: F) -> F:
+    """Backend and chunking settings: what `sections` needs to split and price a file."""
+    return settings_options("backend", "chunking")(f)
 
 
 def run_options(f: F) -> F:
-    for option in reversed(_RUN_OPTIONS):
-        f = option(f)
-    return f
+    """Run settings, --dry-run and the price overrides (summarize and batch)."""
+    dry_run = click.option(
+        "--dry-run",
+        is_flag=True,
+        default=False,
+        help="No model call: count chunks, calls and tokens, estimate cost.",
+    )
+    return _apply([settings_options("run"), dry_run, *_ESTIMATE_OPTIONS], f)
+
+
+def estimate_options(f: F) -> F:
+    return _apply(_ESTIMATE_OPTIONS, f)
 
 
 def build_settings(ctx: click.Context, **flags: Any) -> Settings:
-    """Defaults, then summarizer.toml, then the flags that were given."""
-    settings = load_settings(obj(ctx).get("config_path"))
-    changes = {
-        "backend": flags.get("backend"),
-        "provider": flags.get("provider"),
-        "model": flags.get("model"),
-        "base_url": flags.get("base_url"),
-        "api_key_env": flags.get("api_key_env"),
-        "json_mode": flags.get("json_mode"),
-        "timeout_s": flags.get("timeout"),
-        "max_output_tokens": flags.get("max_output_tokens"),
-        "lang": flags.get("lang"),
-        "chunk_tokens": flags.get("chunk_tokens"),
-        "encoding": flags.get("encoding"),
-        "max_file_mb": flags.get("max_file_mb"),
-        "concurrency": flags.get("concurrency"),
-        "cache_dir": flags.get("cache_dir"),
-        "strict": flags.get("strict"),
-    }
-    settings = settings.replace(**changes)
-    if flags.get("no_cache"):
-        settings = settings.replace(use_cache=False)
-    if flags.get("refresh"):
-        settings = settings.replace(refresh=True)
-    if flags.get("no_overview"):
-        settings = settings.replace(overview=False)
-    return settings
+    """Defaults, then summarizer.toml, then SUMMARIZER_* variables, then the flags given."""
+    given = {k: v for k, v in flags.items() if k in FIELDS and v is not None}
+    names = {k: f"--{'no-' if v is False else ''}{flag_name(k)}" for k, v in given.items()}
+    return load_settings(obj(ctx).get("config_path"), flags=given, flag_names=names)

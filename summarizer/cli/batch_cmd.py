@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from summarizer.cli import obj
 from summarizer.cli._options import build_settings, model_options, run_options
 
 
@@ -39,9 +40,6 @@ from summarizer.cli._options import build_settings, model_options, run_options
     help="JSON is always written; markdown adds .md files and README.md, html adds .html "
     "files and index.html.",
 )
-@click.option(
-    "-q", "--quiet", is_flag=True, default=False, help="Print only errors and the final table."
-)
 @model_options
 @run_options
 @click.pass_context
@@ -52,7 +50,6 @@ def batch(
     out_dir: str | None,
     patterns: tuple[str, ...],
     fmt: str,
-    quiet: bool,
     dry_run: bool,
     price_in: float | None,
     price_out: float | None,
@@ -73,6 +70,7 @@ def batch(
     from summarizer.pipeline import resolve_backend_name
 
     settings = build_settings(ctx, **flags)
+    quiet = bool(obj(ctx)["quiet"])
     err = Console(stderr=True)
     out = Console()
     root = Path(directory)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from summarizer.cli._options import build_settings, model_options
+from summarizer.cli._options import build_settings, estimate_options, model_options
 
 
 def analysis_json(analysis: Any) -> dict[str, Any]:
@@ -47,10 +47,7 @@ def analysis_json(analysis: Any) -> dict[str, Any]:
 @click.argument("file", type=click.Path(dir_okay=True))
 @model_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the tables.")
-@click.option("--price-in", type=float, default=None, help="Override input price, $ per 1M tokens.")
-@click.option(
-    "--price-out", type=float, default=None, help="Override output price, $ per 1M tokens."
-)
+@estimate_options
 @click.pass_context
 def sections(
     ctx: click.Context,

@@ -1,4 +1,7 @@
-"""The `fake` backend for tests: canned extractions, every call recorded.
+"""The `fake` backend of the tests: canned extractions, every call recorded.
+
+It lives with the tests so users never see it as a choice; conftest.py registers it as
+`fake` in the backend registry for the duration of each test.
 
 In: a responder function or a queue of `ChunkExtraction`s. Out: those extractions, in call
 order, through the same `Backend` protocol as the real backends. No network, no key.

@@ -1,0 +1,153 @@
+"""The section tree on the genre's shapes: one row per shape, a short input → parts and items.
+
+In the style of langextract's alignment case tables: each `Case` names its shape, gives a short
+text and states the expected part kinds (preamble included) and, where it matters, the item
+headings of one part and the minimum confidence of a kind. A new rule in
+`summarizer/section_rules.py` comes with a row here of its own shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from summarizer.clean import clean
+from summarizer.document import Report, SourceText
+from summarizer.sections import build_sections
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    text: str
+    kinds: list[str]  # part kinds of the first report, in order
+    items: dict[int, list[str]] = field(default_factory=dict)  # part index → item titles
+    reports: int = 1
+    confident: dict[int, float] = field(default_factory=dict)  # part index → min confidence
+    unsure: tuple[int, ...] = ()  # part indexes whose confidence must stay below 0.8
+
+
+def _report(text: str) -> list[Report]:
+    return build_sections(clean(SourceText("t.txt", text, "utf-8", "txt", "0")))
+
+
+CASES: list[Case] = [
+    Case(
+        "numbered parts (一、 (一))",
+        "一、2023年工作总结\n(一)招商引资\n签约项目12个。\n(二)项目建设\n完成投资3亿元。\n"
+        "二、存在的问题\n(一)用地紧张\n可用地不足。\n三、2024年工作计划\n(一)抓招商\n力争签约15个。\n",
+        ["achievements", "problems", "plans"],
+        items={0: ["招商引资", "项目建设"], 1: ["用地紧张"]},
+        confident={0: 0.85, 1: 0.85, 2: 0.85},
+    ),
+    Case(
+        "bare heading lines (“十四五”时期工作回顾 / 2026年重点工作)",
+        "“十四五”时期工作回顾\n五年来，全区地区生产总值年均增长6.5%，规上工业企业达到520家，发展质量稳步提升。\n"
+        "2026年重点工作\n今年要着力扩大有效投资，力争固定资产投资增长8%，加快建设一批重大项目。\n",
+        ["achievements", "plans"],
+    ),
+    Case(
+        "metaphor headings by position and form (一年接着一年干)",
+        "一年接着一年干，园区发展迈上新台阶\n上半年，园区实现规上工业产值120亿元，同比增长9.5%，新签约项目15个。\n"
+        "困難和問題\n一是土地要素紧张，可供地不足300亩。二是高端人才短缺。\n"
+        "撸起袖子加油干，奋力完成全年任务\n下半年，要着力抓好招商引资，力争新签约项目20个。要加快项目建设。\n",
+        ["achievements", "problems", "plans"],
+        items={1: ["一是土地要素紧张", "二是高端人才短缺"]},
+    ),
+    Case(
+        "a part numbered 二、 with no 一、 before it (text starts mid-report)",
+        "园区新签约项目8个，完成投资5亿元。\n二、存在的问题\n1.用地指标不足。\n2.融资渠道单一。\n"
+        "三、下一步工作打算\n1.强化招商。\n2.优化服务。\n",
+        ["preamble", "problems", "plans"],
+        items={1: ["用地指标不足", "融资渠道单一"]},
+    ),
+    Case(
+        "Markdown headings (## 一、 / ### (一))",
+        "## 一、2024年工作总结\n### (一)经济运行\n实现产值80亿元。\n### (二)招商引资\n签约项目9个。\n"
+        "## 二、2025年工作计划\n### (一)项目建设\n力争开工项目12个。\n",
+        ["achievements", "plans"],
+        items={0: ["经济运行", "招商引资"]},
+    ),
+    Case(
+        "traditional characters (存在的問題)",
+        "一、2023年工作總結\n(一)招商引資\n簽約項目12個。\n二、存在的問題\n(一)用地緊張\n可用地不足。\n"
+        "三、2024年工作計劃\n(一)抓招商\n力爭簽約15個。\n",
+        ["achievements", "problems", "plans"],
+    ),
+    Case(
+        "dash bullet runs (——)",
+        "一、2023年工作回顾\n——产业发展提速。全年实现产值60亿元。\n——项目建设加快。新开工项目10个。\n"
+        "二、2024年工作安排\n——抓招商。力争签约项目20个。\n——抓服务。走访企业200家。\n",
+        ["achievements", "plans"],
+        items={0: ["——产业发展提速", "——项目建设加快"]},
+    ),
+    Case(
+        "government-report plan headings (总体要求和政策取向 / 政府工作任务)",
+        "一、2025年工作回顾\n过去一年，全市地区生产总值增长5.6%。\n"
+        "二、2026年经济社会发展总体要求和政策取向\n今年发展主要预期目标是：地区生产总值增长5%左右。\n"
+        "三、2026年政府工作任务\n(一)大力发展实体经济\n加快建设现代化产业体系。\n",
+        ["achievements", "plans", "plans"],
+    ),
+    Case(
+        "a later year's 主要工作 is the plan (2026年主要工作)",
+        "一、2025年工作回顾\n全年实现产值90亿元。\n二、2026年主要工作\n(一)抓招商\n力争签约项目30个。\n",
+        ["achievements", "plans"],
+    ),
+    Case(
+        "an item's own title keyword does not set its part's kind (二是重点企业快速成长)",
+        "今年以来，园区经济稳中有进。一是产值稳步增长，实现规上工业产值50亿元。"
+        "二是重点企业快速成长，3家企业产值超10亿元。三是项目建设加快，新开工项目6个。\n",
+        ["achievements"],
+    ),
+    Case(
+        "inline problems after the review (在肯定成绩的同时……清醒看到)",
+        "一、2024年工作总结\n全年实现产值70亿元，同比增长8%。在肯定成绩的同时，我们也清醒看到，发展中还存在一些困难和问题："
+        "一是产业层次不高；二是创新能力不强；三是要素保障趋紧。\n二、2025年工作思路\n(一)抓招商\n力争签约20个。\n",
+        ["achievements", "problems", "plans"],
+        items={1: ["一是产业层次不高", "二是创新能力不强", "三是要素保障趋紧"]},
+    ),
+    Case(
+        "problems seen clearly mid-sentence (我们也清醒认识到……主要是：)",
+        "过去一年，全县地区生产总值增长6.1%，新增市场主体1.2万户。\n"
+        "同时，我们也清醒认识到，当前发展还面临不少困难和挑战，主要是：经济总量偏小，产业结构不优，"
+        "科技创新能力不强。\n今年，我们将着力扩大有效需求，力争地区生产总值增长6%。\n",
+        ["achievements", "problems", "plans"],
+    ),
+    Case(
+        "genre order without headings (review → problems → plans paragraphs)",
+        "今年以来，开发区实现规上工业产值88亿元，同比增长12%，新签约项目16个。\n"
+        "园区发展仍存在一些问题和不足，产业链条不长，配套能力偏弱，专业人才缺乏，融资渠道有限。\n"
+        "下一步，我们将重点抓好招商引资，力争引进亿元以上项目10个，加快推进标准厂房建设。\n",
+        ["achievements", "problems", "plans"],
+        unsure=(0,),
+    ),
+    Case(
+        "plan wording in an unnamed part (下半年，要…… / 我们将……)",
+        "一、上半年经济运行平稳向好\n上半年实现产值40亿元，同比增长7%。新签约项目5个。\n"
+        "二、抓住机遇，奋力冲刺\n下半年，要着力抓好项目建设，确保新开工项目8个。我们将进一步优化营商环境，力争全年产值突破90亿元。\n",
+        ["achievements", "plans"],
+        unsure=(1,),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_section_case(case: Case) -> None:
+    reports = _report(case.text)
+    assert len(reports) == case.reports
+    parts = reports[0].parts
+    assert [p.kind for p in parts] == case.kinds, [(p.kind, p.title) for p in parts]
+    for index, titles in case.items.items():
+        got = [f"{c.number}{c.title}" if c.level == 5 else c.title for c in parts[index].children]
+        assert got == titles
+    for index, floor in case.confident.items():
+        assert parts[index].confidence >= floor, (parts[index].title, parts[index].confidence)
+    for index in case.unsure:
+        assert parts[index].confidence < 0.8, (parts[index].title, parts[index].confidence)
+
+
+def test_children_carry_their_part_confidence() -> None:
+    [report] = _report(CASES[0].text)
+    for part in report.parts:
+        assert all(c.confidence == part.confidence for c in part.walk())
