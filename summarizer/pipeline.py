@@ -238,61 +238,26 @@ async def summarize_analysis(
         on_chunk=on_chunk,
     )
     raise_first_error(outcomes, analysis.source.path)
-    doc_warnings = list(analysis.warnings)
-    doc_warnings.extend(note for o in outcomes for note in o.notes)
+    doc_warnings, reports = assemble(analysis, outcomes, strict=settings.strict)
     if not backend.calls_model and settings.lang != "zh":
         doc_warnings.append(
             "the offline backend quotes the report: titles and summaries stay in Chinese "
             "(--lang applies to the composed overview only)"
         )
+    if backend.calls_model:
+        doc_warnings.extend(empty_part_warnings(outcomes))
     usage = Usage()
     for o in outcomes:
         usage = usage + o.usage
-    clean_text = analysis.clean
-    reports: list[ReportSummary] = []
-    for report in analysis.reports:
+    for report, summary in zip(analysis.reports, reports, strict=True):
         mine = [o for o in outcomes if o.chunk.report == report.index]
-        grounded: list[GroundedFinding] = []
-        key: list[Metric] = []
-        warnings: list[str] = []
-        organization = None
-        for o in mine:
-            assert o.extraction is not None
-            for f in o.extraction.findings:
-                finding, notes = ground_finding(f, o.chunk, clean_text)
-                warnings.extend(notes)
-                if settings.strict and not finding.verified:
-                    warnings.append(f"{finding.title}: dropped (--strict) as unverified")
-                    continue
-                grounded.append(GroundedFinding(f.kind, finding, o.chunk.index))
-            metrics, notes = ground_metrics(o.extraction.key_metrics, o.chunk)
-            key.extend(metrics)
-            warnings.extend(notes)
-            if organization is None and o.extraction.organization:
-                organization = ground_organization(o.extraction.organization, clean_text)
-        meta = report_meta(report, clean_text)
-        by_kind = merge_findings(grounded)
-        summary = ReportSummary(
-            title=meta.title,
-            organization=organization or meta.organization,
-            summary_year=meta.summary_year,
-            plan_year=meta.plan_year,
-            overview="",
-            key_metrics=merge_metrics(key)[:12],
-            achievements=by_kind.get("achievement", []),
-            problems=by_kind.get("problem", []),
-            plans=by_kind.get("plan", []),
-            other=by_kind.get("other", []),
-            warnings=warnings,
-        )
         overview = None
         if settings.overview:
             overview, extra = await _overview(
-                backend, cache, limiter, settings, summary, mine, clean_text
+                backend, cache, limiter, settings, summary, mine, analysis.clean
             )
             usage = usage + extra
         summary.overview = overview or compose_overview(summary, settings.lang)
-        reports.append(summary)
     source = analysis.source
     return SummaryDocument(
         source=Source(
@@ -367,6 +332,76 @@ async def _overview(
     except _NoOverview:
         return None, Usage()
     return answer.overview, usage
+
+
+def assemble(
+    analysis: Analysis, outcomes: list[ChunkOutcome], *, strict: bool = False
+) -> tuple[list[str], list[ReportSummary]]:
+    """Ground every chunk's answer and merge them per report (no model, no I/O): the file's
+    warnings and one `ReportSummary` per report, its overview still empty."""
+    clean_text = analysis.clean
+    doc_warnings = list(analysis.warnings)
+    doc_warnings.extend(note for o in outcomes for note in o.notes)
+    reports: list[ReportSummary] = []
+    for report in analysis.reports:
+        mine = [o for o in outcomes if o.chunk.report == report.index]
+        grounded: list[GroundedFinding] = []
+        key: list[Metric] = []
+        warnings: list[str] = []
+        organization = None
+        for o in mine:
+            assert o.extraction is not None
+            for f in o.extraction.findings:
+                finding, notes = ground_finding(f, o.chunk, clean_text)
+                warnings.extend(notes)
+                if strict and not finding.verified:
+                    warnings.append(f"{finding.title}: dropped (--strict) as unverified")
+                    continue
+                grounded.append(GroundedFinding(f.kind, finding, o.chunk.index))
+            metrics, notes = ground_metrics(o.extraction.key_metrics, o.chunk)
+            key.extend(metrics)
+            warnings.extend(notes)
+            if organization is None and o.extraction.organization:
+                organization = ground_organization(o.extraction.organization, clean_text)
+        meta = report_meta(report, clean_text)
+        by_kind = merge_findings(grounded)
+        reports.append(
+            ReportSummary(
+                title=meta.title,
+                organization=organization or meta.organization,
+                summary_year=meta.summary_year,
+                plan_year=meta.plan_year,
+                overview="",
+                key_metrics=merge_metrics(key)[:12],
+                achievements=by_kind.get("achievement", []),
+                problems=by_kind.get("problem", []),
+                plans=by_kind.get("plan", []),
+                other=by_kind.get("other", []),
+                warnings=warnings,
+            )
+        )
+    return doc_warnings, reports
+
+
+#: A chunk with this much text of a substantive part should give at least one finding.
+SUBSTANTIVE_CHARS = 300
+
+
+def empty_part_warnings(outcomes: list[ChunkOutcome]) -> list[str]:
+    """One warning per substantive chunk a model answered with no finding: a model too small
+    for the task, a truncated prompt, or a server that dropped the instructions."""
+    out = []
+    for o in outcomes:
+        if o.extraction is None or o.extraction.findings or o.chunk.kind == "preamble":
+            continue
+        if len("".join(o.chunk.text.split())) >= SUBSTANTIVE_CHARS:
+            where = " > ".join(o.chunk.path) or o.chunk.kind
+            out.append(
+                f"chunk {o.chunk.index} ({where}, {len(o.chunk.text):,} characters of "
+                f"{o.chunk.kind}): the model returned no findings; check the model and its "
+                "server (chat template, context size)"
+            )
+    return out
 
 
 def _prompt_version(backend: Backend) -> str:

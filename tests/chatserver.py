@@ -383,6 +383,8 @@ class ChatServer:
         first_token_s: float = 0.0,
         tokens_per_s: float = 0.0,
         chars_per_token: int = 2,
+        token_counter: Callable[[str], int] | None = None,
+        props: dict[str, Any] | None = None,
         refuse_json_schema: bool = False,
         require_json_word: bool = False,
         max_tokens_limit: int | None = None,
@@ -406,6 +408,10 @@ class ChatServer:
         self.first_token_s = first_token_s
         self.tokens_per_s = tokens_per_s
         self.chars_per_token = chars_per_token
+        # With a counter, a streamed answer goes out in as many pieces as it has tokens.
+        self.token_counter = token_counter
+        # What GET /props answers (llama-server's slots and context); None: 404.
+        self.props = props
         self.refuse_json_schema = refuse_json_schema
         self.require_json_word = require_json_word
         self.max_tokens_limit = max_tokens_limit
@@ -565,7 +571,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self._record_and(None) is None:
             return
-        if self.path.rstrip("/").endswith("/models"):
+        if self.path.rstrip("/") == "/props" and self.chat.props is not None:
+            self._send_json(200, self.chat.props)
+        elif self.path.rstrip("/").endswith("/models"):
             self._send_json(
                 200, {"object": "list", "data": [{"id": "test-model", "object": "model"}]}
             )
@@ -709,6 +717,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         text = reply.content or ""
         step = max(1, chat.chars_per_token)
+        if chat.token_counter is not None and text:
+            step = max(1, round(len(text) / max(1, chat.token_counter(text))))
         pause = 1 / chat.tokens_per_s if chat.tokens_per_s else 0.0
         for i in range(0, len(text), step):
             if pause and chat._stopping.wait(pause):

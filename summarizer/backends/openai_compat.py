@@ -76,6 +76,8 @@ LANG_NAMES = {"zh": "中文 (Chinese)", "en": "English"}
 
 #: The slowest decode pace the derived deadline allows for (tokens per second).
 DEADLINE_MIN_TOKENS_PER_S = 8.0
+#: A server counting less than this share of the prompt tokens we estimate lost some of it.
+PROMPT_TOKENS_FLOOR = 0.5
 #: Waits at least this long are shown on the progress line.
 WAIT_SHOWN_S = 3.0
 #: The longest retry-after we honour; a server asking for more gets this.
@@ -192,6 +194,13 @@ class OpenAIBackend:
             else self.idle_s + caps.max_output_tokens / DEADLINE_MIN_TOKENS_PER_S
         )
         self.max_response_bytes = int(settings.max_response_mb * 1024 * 1024)
+        # A local server answers one request per slot: calls queue here, before the deadline
+        # starts, instead of timing out in the server's queue.
+        self._slots: asyncio.Semaphore | None = None
+        self._slots_checked = settings.provider != "llamacpp"
+        self._probe: asyncio.Future[None] | None = None
+        self.server_slots: int | None = None
+        self.server_context: int | None = None
 
     @property
     def client(self) -> AsyncOpenAI:
@@ -422,10 +431,69 @@ class OpenAIBackend:
             except _Fallback as e:
                 ACTIVITY.notice(e.notice)
                 continue
+            self._check_prompt_tokens(body, answer.usage)
             answer.usage = spent + answer.usage
             return answer
 
+    def _check_prompt_tokens(self, body: dict[str, Any], usage: Usage) -> None:
+        """Warn once when the server counted far fewer prompt tokens than were sent: a broken
+        chat template or a dropped system prompt (the model then never saw the rules)."""
+        if not usage.prompt_tokens:
+            return
+        from summarizer.tokens import estimate_tokens
+
+        sent = sum(estimate_tokens(str(m.get("content") or "")) for m in body["messages"])
+        if sent >= 400 and usage.prompt_tokens < PROMPT_TOKENS_FLOOR * sent:
+            ACTIVITY.notice(
+                f"warning: {self.base_url} counted {usage.prompt_tokens:,} prompt tokens for "
+                f"about {sent:,} sent: its chat template may be broken or drop the system "
+                "prompt (llama-server: try --jinja, or --chat-template NAME)"
+            )
+
     async def _attempt(self, body: dict[str, Any]) -> Answer:
+        """One call, queued for a server slot when the server has few."""
+        if not self._slots_checked:
+            # Every call of the first batch waits for the one probe.
+            if self._probe is None:
+                self._probe = asyncio.ensure_future(self._read_props())
+            await self._probe
+            self._slots_checked = True
+        if self._slots is None:
+            return await self._exchange(body)
+        async with self._slots:
+            return await self._exchange(body)
+
+    async def _read_props(self) -> None:
+        """llama-server's /props: its slots and context per slot (other servers: nothing)."""
+        import httpx2
+
+        root = self.base_url[: -len("/v1")] if self.base_url.endswith("/v1") else self.base_url
+        try:
+            if self._http_client is not None:
+                response = await self._http_client.get(f"{root}/props", timeout=5)
+            else:
+                async with httpx2.AsyncClient(timeout=5) as probe:
+                    response = await probe.get(f"{root}/props")
+            props = response.json() if response.status_code == 200 else {}
+        except (httpx2.HTTPError, ValueError):
+            return
+        if not isinstance(props, dict):
+            return
+        slots = props.get("total_slots")
+        settings = props.get("default_generation_settings")
+        n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
+        if isinstance(slots, int) and slots > 0:
+            self.server_slots = slots
+            self._slots = asyncio.Semaphore(slots)
+            if slots < self.settings.concurrency:
+                ACTIVITY.notice(
+                    f"{root} has {slots} slot(s): at most {slots} model call(s) at once "
+                    f"(--concurrency {self.settings.concurrency} waits for them)"
+                )
+        if isinstance(n_ctx, int) and n_ctx > 0:
+            self.server_context = n_ctx
+
+    async def _exchange(self, body: dict[str, Any]) -> Answer:
         """One HTTP exchange under the deadline; failures become _Retryable or our errors."""
         import httpx2
         import openai
@@ -609,8 +677,8 @@ class OpenAIBackend:
             )
         if _RESPONSE_FORMAT_WORDS.search(reason) and self.response_format == "json_schema":
             return "; if the server lacks structured outputs, try --json-mode"
-        if status in (400, 422) and self.response_format == "json_schema":
-            return "; if the server lacks structured outputs, try --json-mode"
+        if status == 413:
+            return "; the request is too large for the server: use a smaller --chunk-tokens"
         return ""
 
     def _timeout_hint(self) -> str:
