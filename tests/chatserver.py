@@ -71,6 +71,12 @@ FAULTS = (
     "not-json",
 )
 
+#: Faults served below the chat-completion level (the socket, or a malformed 200 body).
+SOCKET_FAULTS = frozenset(
+    {"reset", "hang", "truncated-body", "drip", "endless", "html", "json-list", "no-choices",
+     "null-choices"}
+)  # fmt: skip
+
 _DOCUMENT = re.compile(r'<document id="([0-9a-f]+)">\n?(.*?)\n?</document id="\1">', re.S)
 _PART_KIND = re.compile(r"Part kind:\s*(\w+)")
 _KIND_OF_PART = {
@@ -321,17 +327,7 @@ def fault_reply(fault: str, body: Mapping[str, Any]) -> Reply | str:
         return Reply(content="")
     if fault == "not-json":
         return Reply(content="Sure! Here is the summary you asked for: the zone grew.")
-    if fault in (
-        "reset",
-        "hang",
-        "truncated-body",
-        "drip",
-        "endless",
-        "html",
-        "json-list",
-        "no-choices",
-        "null-choices",
-    ):
+    if fault in SOCKET_FAULTS:
         return fault
     raise ValueError(f"unknown fault {fault!r}; choose one of {', '.join(FAULTS)}")
 

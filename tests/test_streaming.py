@@ -61,6 +61,18 @@ def extract(backend: OpenAIBackend) -> ExtractResult:
     return asyncio.run(go())
 
 
+def extract_twice(backend: OpenAIBackend) -> list[ExtractResult]:
+    """Two calls for the same chunk on one backend (what it learnt in the first stays)."""
+
+    async def go() -> list[ExtractResult]:
+        try:
+            return [await backend.extract(make_request()) for _ in range(2)]
+        finally:
+            await backend.aclose()
+
+    return asyncio.run(go())
+
+
 def long_answer(body: dict[str, Any]) -> Reply:
     """The default answer with twelve findings: about 300 streamed pieces."""
     reply = default_responder(body)
@@ -123,15 +135,7 @@ def test_a_server_that_ignores_stream_is_read_as_a_plain_answer() -> None:
 
 def test_a_server_that_refuses_streaming_gets_plain_requests(fresh_activity: list[str]) -> None:
     with ChatServer(refuse_stream=True) as srv:
-        backend = backend_for(srv)
-
-        async def twice() -> list[ExtractResult]:
-            try:
-                return [await backend.extract(make_request()) for _ in range(2)]
-            finally:
-                await backend.aclose()
-
-        results = asyncio.run(twice())
+        results = extract_twice(backend_for(srv))
         streamed = [bool(r.body.get("stream")) for r in srv.chat_requests()]
     assert streamed == [True, False, False]  # refused once, then plain for the run
     assert all(r.extraction.findings for r in results)
@@ -220,15 +224,7 @@ def test_a_refused_response_format_falls_back_to_json_mode_once(
         return default_responder(body)
 
     with ChatServer(responder) as srv:
-        backend = backend_for(srv)
-
-        async def twice() -> list[ExtractResult]:
-            try:
-                return [await backend.extract(make_request()) for _ in range(2)]
-            finally:
-                await backend.aclose()
-
-        results = asyncio.run(twice())
+        results = extract_twice(backend_for(srv))
         kinds = [r.body["response_format"]["type"] for r in srv.chat_requests()]
     assert kinds == ["json_schema", "json_object", "json_object"]
     assert sum("using JSON mode for the rest of the run" in x for x in fresh_activity) == 1
