@@ -232,3 +232,24 @@ def test_a_refused_response_format_falls_back_to_json_mode_once(
     assert results[0].request is not None
     assert results[0].request["response_format"] == {"type": "json_object"}
     assert '"findings"' in results[0].request["messages"][0]["content"]
+
+
+def test_the_progress_line_shows_tokens_arriving_then_waits() -> None:
+    from rich.console import Console
+
+    from summarizer.activity import Activity
+    from summarizer.progress import LiveColumn, announce_waits
+
+    now = [100.0]
+    activity = Activity(clock=lambda: now[0])
+    column = LiveColumn(activity)
+    activity.call_started()
+    now[0] = 102.0
+    activity.tokens(120)
+    assert column.render(None).plain == "120 tok out, 60 tok/s"  # type: ignore[arg-type]
+    console = Console(record=True, width=100)
+    undo = announce_waits(console, activity)
+    activity.waiting(30, "rate limited by the server")
+    undo()
+    assert column.render(None).plain == "waiting 30s (rate limited by the server)"  # type: ignore[arg-type]
+    assert "waiting 30s: rate limited by the server" in console.export_text()
