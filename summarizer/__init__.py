@@ -12,12 +12,14 @@ import-linter: the contracts in pyproject.toml, run by `make test` and tests/tes
     ground                      quotes and figures located in the source text
     backends/                   offline rules, OpenAI-compatible endpoints; call no stage
     extract                     the Backend protocol, registry, cached per-chunk calls
-    chunks | meta               chunk budget; titles, years, organisation
+    chunks | meta | answer      chunk budget; titles, years, organisation; the lean answer
+                                expanded against its chunk
     sections                    headings -> section tree with part kinds
     clean                       cruft masked with exact offsets kept
     read                        bytes -> SourceText (txt, docx, pdf, html, ...)
     cache, config, figures, topics, tokens, prompts, redact, pricing, progress, atomic,
     validation                  helpers, free to import one another and the foundations
+    capabilities, activity      the model capability table; live activity of model calls
     errors, schema, document    the foundations: import nothing of ours
 """
 
