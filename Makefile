@@ -10,10 +10,12 @@ $(BIN)/python:
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Set up and summarize a sample report (offline backend unless an API key is set).
+# Set up and summarize a sample report with the offline backend: no network, no cost, even
+# with an API key exported. `make demo BACKEND=openai` (or auto) asks for the model.
+BACKEND ?= offline
 demo: $(BIN)/python
 	$(BIN)/pip install -q .
-	$(BIN)/summarizer summarize $(SAMPLE)
+	$(BIN)/summarizer summarize $(SAMPLE) --backend $(BACKEND)
 
 # Set up and run every check: lint, types, layer contracts, then the test suite (no network needed).
 test: $(BIN)/python

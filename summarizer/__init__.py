@@ -20,7 +20,8 @@ import-linter: the contracts in pyproject.toml, run by `make test` and tests/tes
     cache, config, figures, topics, tokens, prompts, redact, pricing, progress, atomic,
     validation                  helpers, free to import one another and the foundations
     capabilities, activity      the model capability table; live activity of model calls
-    errors, schema, document    the foundations: import nothing of ours
+    errors, schema, document    the foundations: import nothing of ours but
+    vocabulary                  the words: finding kinds, parts, topics, labels, colours
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 import pydantic
 
 from summarizer.errors import InputError, ValidationError
-from summarizer.schema import KIND_FIELDS, Finding, Metric, SummaryDocument
+from summarizer.schema import Finding, Metric, SummaryDocument
+from summarizer.validation import json_path
+from summarizer.vocabulary import KIND_FIELDS
 
 if TYPE_CHECKING:
     from summarizer.document import Analysis
@@ -33,7 +35,7 @@ _SHOW = 40  # characters of a quote shown in a problem
 class Problem:
     """One thing wrong with an output file."""
 
-    where: str  # JSON path ("reports.0.achievements.2.evidence.0") or a finding label
+    where: str  # JSON path ("$.reports[0].achievements[2].evidence[0]", see json_path)
     what: str
     detail: str = ""
 
@@ -58,10 +60,6 @@ def _short(text: str, limit: int = _SHOW) -> str:
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
 
 
-def _json_path(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(root)"
-
-
 def load_output(output_path: str) -> SummaryDocument | list[Problem]:
     """Parse an output file: the document, or its schema problems (raises on non-JSON)."""
     try:
@@ -84,7 +82,7 @@ def load_output(output_path: str) -> SummaryDocument | list[Problem]:
         return SummaryDocument.model_validate(data)
     except pydantic.ValidationError as e:
         return [
-            Problem(_json_path(err["loc"]), f"schema: {err['msg']}", _short(repr(err["input"])))
+            Problem(json_path(*err["loc"]), f"schema: {err['msg']}", _short(repr(err["input"])))
             for err in e.errors(include_url=False)
         ]
 
@@ -202,17 +200,17 @@ def check_document(
 
     for r, rep in enumerate(doc.reports):
         for m_i, m in enumerate(rep.key_metrics):
-            problems.extend(_metric_problems(m, f"reports.{r}.key_metrics.{m_i}"))
+            problems.extend(_metric_problems(m, json_path("reports", r, "key_metrics", m_i)))
 
     for r, fld, i, f in _findings(doc):
         report.findings += 1
-        base = f"reports.{r}.{fld}.{i}"
+        base = json_path("reports", r, fld, i)
         label = f"「{_short(f.title, 20)}」"
         first_located: int | None = None
         # Mismatched offsets are reported on their own; this tracks quotes never located.
         all_located = bool(f.evidence)
         for k, ev in enumerate(f.evidence):
-            where = f"{base}.evidence.{k}"
+            where = f"{base}.evidence[{k}]"
             if ev.start is None and ev.end is None:
                 all_located = False
                 continue
@@ -250,7 +248,7 @@ def check_document(
             problems.append(Problem(base, f"{label}: verified=true but {why}"))
 
         for m_i, m in enumerate(f.metrics):
-            problems.extend(_metric_problems(m, f"{base}.metrics.{m_i}"))
+            problems.extend(_metric_problems(m, f"{base}.metrics[{m_i}]"))
 
         # Numbers are checked for verified findings only: verified=false already says the
         # tool could not ground them (and the file carries a warning for it).

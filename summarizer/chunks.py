@@ -17,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from summarizer.document import Chunk, CleanText, PartKind, Report, Section
+from summarizer.numbers import SENTENCE_CUT
 
 Counter = Callable[[str], int]
-
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』)）]*|\n+")
 
 
 def make_chunks(
@@ -172,7 +171,7 @@ def _split_text(
     text = clean.text
     spans: list[tuple[int, int]] = []
     for a, b in _cuts(text, start, end, re.compile(r"\n+")):
-        spans.extend([(a, b)] if budget.fits(clean, a, b) else _cuts(text, a, b, _SENTENCE_END))
+        spans.extend([(a, b)] if budget.fits(clean, a, b) else _cuts(text, a, b, SENTENCE_CUT))
     return [
         (spans[g[0]][0], spans[g[-1]][1], section.kind, path) for g in _greedy(clean, spans, budget)
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from summarizer.document import CleanText, Mask, SourceText
+from summarizer.numbers import LINE_FINISHED_CHARS
 
 # Whole lines that are site chrome, share-site banners or copyright footers.
 _CRUFT_LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -51,7 +52,6 @@ _PAGE_LINE = re.compile(
 
 # Docx-sharing sites restart every page with "N、" at a line start, mid-sentence.
 _PAGE_MARKER = re.compile(r"(?m)^(\d{1,3})、")
-_SENTENCE_END = set('。！？!?；;：:」』”"）)')
 
 
 def clean(source: SourceText) -> CleanText:
@@ -105,7 +105,7 @@ def _page_markers(text: str) -> list[Mask]:
         line_end = text.find("\n", start)
         line_lengths.append((line_end if line_end >= 0 else len(text)) - start)
         before = text[:start].rstrip("\n")
-        if before and before[-1] not in _SENTENCE_END:
+        if before and before[-1] not in LINE_FINISHED_CHARS:
             mid_sentence += 1
     line_lengths.sort()
     median = line_lengths[len(line_lengths) // 2]

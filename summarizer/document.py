@@ -1,25 +1,18 @@
 """Plain data that flows between the text stages (read → clean → sections → chunks).
 
 Every offset anywhere in the project is an index into `SourceText.text`, the decoded file
-text with line endings normalised to "\\n". This module imports nothing of ours.
+text with line endings normalised to "\\n". Of ours it imports only the vocabulary.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 
-PartKind = Literal["preamble", "achievements", "problems", "plans", "other"]
-
-#: The finding kind that the findings of each part kind take.
-PART_FINDING_KIND: dict[str, str] = {
-    "achievements": "achievement",
-    "problems": "problem",
-    "plans": "plan",
-    "other": "other",
-    "preamble": "achievement",
-}
+# The part kinds are vocabulary (vocabulary.py); re-exported for the stages typed with them.
+from summarizer.vocabulary import PART_FINDING_KIND as PART_FINDING_KIND
+from summarizer.vocabulary import PartKind as PartKind
 
 
 @dataclass(frozen=True)
@@ -57,7 +50,7 @@ class CleanText:
 
     @staticmethod
     def build(source: SourceText, masks: list[Mask]) -> CleanText:
-        merged = _merge_masks(masks)
+        merged = merge_masks(masks, len(source.text))
         chars = list(source.text)
         for m in merged:
             chars[m.start : m.end] = " " * (m.end - m.start)
@@ -97,17 +90,20 @@ class CleanText:
         return i >= 0 and self.masks[i].start <= pos < self.masks[i].end
 
 
-def _merge_masks(masks: list[Mask]) -> list[Mask]:
+def merge_masks(masks: Iterable[Mask], text_len: int) -> list[Mask]:
+    """The masks clipped to [0, text_len), empty ones dropped, overlapping or touching ones
+    joined (the first one's reason kept), in source order."""
     out: list[Mask] = []
     for m in sorted(masks, key=lambda m: (m.start, m.end)):
-        if m.end <= m.start:
+        start, end = max(m.start, 0), min(m.end, text_len)
+        if end <= start:
             continue
-        if out and m.start <= out[-1].end:
+        if out and start <= out[-1].end:
             last = out[-1]
-            if m.end > last.end:
-                out[-1] = Mask(last.start, m.end, last.why)
+            if end > last.end:
+                out[-1] = Mask(last.start, end, last.why)
             continue
-        out.append(m)
+        out.append(Mask(start, end, m.why) if (start, end) != (m.start, m.end) else m)
     return out
 
 

@@ -32,10 +32,9 @@ import pydantic
 from summarizer.document import SourceText
 from summarizer.errors import InputError, SummarizerError
 from summarizer.figures import is_redacted, numbers_in
-from summarizer.schema import KIND_FIELDS, Finding, Metric, SummaryDocument
-
-#: The finding kinds, in the order they are reported.
-KINDS: tuple[str, ...] = ("achievement", "problem", "plan", "other")
+from summarizer.schema import Finding, Metric, SummaryDocument
+from summarizer.validation import json_path
+from summarizer.vocabulary import KIND_FIELDS, KINDS
 
 FileStatus = Literal["ok", "missing", "error"]
 
@@ -308,14 +307,14 @@ def _findings(doc: SummaryDocument) -> Iterator[tuple[str, str, Finding]]:
         for kind in KINDS:
             field_name = KIND_FIELDS[kind]
             for fi, finding in enumerate(getattr(report, field_name)):
-                yield kind, f"reports[{ri}].{field_name}[{fi}]", finding
+                yield kind, json_path("reports", ri, field_name, fi), finding
 
 
 def _metrics(doc: SummaryDocument) -> Iterator[tuple[str, Metric]]:
     """(where, metric) for every key metric and every finding's metric."""
     for ri, report in enumerate(doc.reports):
         for mi, metric in enumerate(report.key_metrics):
-            yield f"reports[{ri}].key_metrics[{mi}]", metric
+            yield json_path("reports", ri, "key_metrics", mi), metric
     for _, where, finding in _findings(doc):
         for mi, metric in enumerate(finding.metrics):
             yield f"{where}.metrics[{mi}]", metric
@@ -386,7 +385,7 @@ def score_file(gold: GoldFile, doc: SummaryDocument, text: str) -> FileScore:
             check(metric.raw, f"{where}.metrics[{mi}].raw")
     for ri, summary in enumerate(doc.reports):
         for mi, metric in enumerate(summary.key_metrics):
-            check(metric.raw, f"reports[{ri}].key_metrics[{mi}].raw")
+            check(metric.raw, json_path("reports", ri, "key_metrics", mi, "raw"))
     scores.numbers_not_in_source = len(missing_numbers)
 
     redacted = [

@@ -13,131 +13,85 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
+from summarizer.numbers import (
+    ARABIC,
+    CHINESE,
+    CLAUSE_END,
+    PLACEHOLDER,
+    SENTENCE_END,
+    STRONG_TARGET_WORDS,
+    TARGET_WORDS,
+    UNIT_GUARD,
+    UNIT_PATTERN,
+    UNITS,
+    canonical_number,
+    cn_value,
+    normalize_width,
+    numbers_in,
+    parse_number,
+)
 from summarizer.schema import Metric
 
-# One character to one character, so offsets survive the normalisation.
-_WIDTH_MAP: dict[str, str] = {
-    **{chr(0xFF10 + i): str(i) for i in range(10)},
-    "．": ".",
-    "％": "%",
-    "－": "-",
-    "＊": "*",
-    "Ｘ": "X",
-    "ｘ": "x",
-    "﹪": "%",
-}
-_WIDTH_RE = re.compile("[" + "".join(_WIDTH_MAP) + "]")
+__all__ = [
+    "UNITS",
+    "Figure",
+    "FoundMetric",
+    "canonical_number",
+    "find_metrics",
+    "is_redacted",
+    "metric_name",
+    "normalize_width",
+    "numbers_in",
+    "parse_figure",
+]
 
-#: Units recognised after a number; alternation is ordered longest first.
-UNITS: tuple[str, ...] = (
-    "亿美元",
-    "万美元",
-    "美元",
-    "万欧元",
-    "亿元",
-    "万元",
-    "千元",
-    "元",
-    "个百分点",
-    "百分点",
-    "%",
-    "‰",
-    "万平方米",
-    "平方米",
-    "平方公里",
-    "平方千米",
-    "万亩",
-    "亩",
-    "公顷",
-    "公里",
-    "千米",
-    "米",
-    "万人次",
-    "人次",
-    "万人",
-    "人",
-    "家次",
-    "家",
-    "个",
-    "名",
-    "项",
-    "户",
-    "宗",
-    "件",
-    "起",
-    "批次",
-    "批",
-    "次",
-    "场",
-    "万吨",
-    "吨",
-    "套",
-    "栋",
-    "幢",
-    "座",
-    "条",
-    "只",
-    "台",
-    "辆",
-    "期",
-    "所",
-    "万千瓦",
-    "千瓦",
-    "兆瓦",
-    "万套",
-    "亿",
-    "万",
-)
-
-# Units that are also the first character of common words ("*项目" is a redacted project
-# name, "家居", "个人"): a figure needs its unit not to run on into such a word.
-_UNIT_GUARD = (
-    r"(?<=项)(?!目)|(?<=家)(?!居|具|电|庭|纺)|(?<=个)(?!人|体|性|税)|(?<=名)(?!单|称|义)"
-    r"|(?<=只)(?!有|要|是)|(?<=[万亿])(?:(?![\u4e00-\u9fff])|(?=以上|以下|左右|余|多))"
-    r"|(?<![项家个名只万亿])"
-)
-
-_UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
-# A real number: thousands separators only in their strict form, so "2家,350" stays apart.
-_NUM = r"\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
-# Redaction placeholders: X / xx / xx.x / * / *.*; a lower-case x run must not be part of a word.
-_RED = r"(?<![a-z])[Xx]+(?:\.[Xx]+)?(?![A-Za-z])|\*+(?:\.\*+)?"
 _QUAL = r"(?:余|多)?"
+_GAP = r"[ \t\u3000]?"  # PDF text often puts a space between a number and its unit
+_PCT_WORDS = rf"百分之(?:{ARABIC}|[〇零一二两三四五六七八九十百点]+)"
+_CN_FIRST = "〇零一二两三四五六七八九十"
+# A Chinese numeral that can be a reported figure: one with a magnitude (十二, 一百二十亿,
+# 一万) or a decimal, or a digit before 成. Lone digits (三个, 一批) are words of the text.
+_CN_FIGURE = (
+    r"[一二两三四五六七八九](?=成)"
+    r"|[〇零一二两三四五六七八九]*[十百千万亿][〇零一二两三四五六七八九十百千万亿]*"
+    r"(?:点[〇零一二三四五六七八九]+)?"
+    r"|[〇零一二两三四五六七八九]+点[〇零一二三四五六七八九]+"
+)
 
-# A figure: optional sign, number or placeholder, "余/多", unit. The look-behinds keep
-# ranges ("3-5亿元"), decimals and Latin-glued OCR slips ("L5万吨") out.
+# A figure: optional sign, number (Arabic, Chinese, 百分之…) or placeholder, "余/多", unit;
+# or a ranking 第13位. The look-behinds keep ranges ("3-5亿元"), decimals, ordinals and
+# Latin-glued OCR slips ("L5万吨") out.
 _FIGURE = re.compile(
     # The leading look-ahead lets the engine skip quickly to candidate characters.
-    rf"(?=[-0-9Xx*])(?<![0-9.~～/第])(?<![0-9]-)(?<![A-Za-z])"
-    rf"(?P<neg>-)?(?:(?P<num>{_NUM})|(?P<red>{_RED}))"
-    rf"(?P<qual>{_QUAL})(?P<unit>{_UNIT_RE})(?:{_UNIT_GUARD})"
+    rf"(?=[-0-9Xx*第百{_CN_FIRST}])"
+    rf"(?:(?P<rank>第)(?=[0-9{_CN_FIRST}])|(?<![0-9.~～/第])(?<![0-9]-)(?<![A-Za-z])(?P<neg>-)?)"
+    rf"(?:(?P<red>{PLACEHOLDER})|(?P<num>{ARABIC})|(?P<pct>{_PCT_WORDS})|(?P<cn>{_CN_FIGURE}))"
+    rf"{_GAP}(?P<qual>{_QUAL})(?P<unit>{UNIT_PATTERN}|(?<=[{_CN_FIRST}])成)(?:{UNIT_GUARD})"
+    rf"|(?<![0-9.~～/第])(?P<pct2>{_PCT_WORDS})"
 )
 _GROWTH = re.compile(
     r"\s*[，,]?\s*(?:其中)?(?:同比|环比|比上年|较上年|较去年同期|比去年同期|较去年|比去年)?"
     r"(?P<verb>增长|增加|提高|提升|上升|增速|增幅|下降|减少|回落|降低|下滑)了?"
     r"(?:达到|达|为)?\s*"
-    rf"(?P<neg>-)?(?:(?P<num>{_NUM})|(?P<red>{_RED}))%"
+    rf"(?:(?P<neg>-)?(?:(?P<red>{PLACEHOLDER})|(?P<num>{ARABIC}))%|(?P<pct>{_PCT_WORDS}))"
 )
-_NEGATIVE_VERBS = frozenset({"下降", "减少", "回落", "降低", "下滑"})
+#: Verbs that make a change negative (下降 5% is -5).
+NEGATIVE_VERBS = frozenset({"下降", "减少", "回落", "降低", "下滑"})
 
-_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?")
 _PARSE = re.compile(
-    rf"(?P<neg>-)?(?:(?P<num>{_NUM})|(?P<red>[Xx]+(?:\.[Xx]+)?|\*+(?:\.\*+)?))(?P<rest>.*)$",
+    rf"(?P<rank>第)?(?P<neg>-)?(?:(?P<red>{PLACEHOLDER})|(?P<num>{ARABIC})|(?P<pct>{_PCT_WORDS})"
+    rf"|(?P<cn>{CHINESE}))(?P<rest>.*)$",
     re.S,
 )
-_REDACTED = re.compile(
-    rf"(?<![A-Za-z])(?:[Xx]+(?:\.[Xx]+)?|\*+(?:\.\*+)?)(?![A-Za-z])"
-    rf"\s*{_QUAL}\s*(?:{_UNIT_RE}|年|月|日|$)"
-)
+_REDACTED = re.compile(rf"(?:{PLACEHOLDER})\s*{_QUAL}\s*(?:{UNIT_PATTERN}|年|月|日|$)")
 
 # Clause and sentence boundaries for metric names and target detection.
-_CLAUSE_END = re.compile(r"[，,；;。：:、！!？?()（）\[\]【】“”\"\n]")
-_SENTENCE_END = re.compile(r"[；;。！!？?\n]")
-_TARGET_WORDS = re.compile(r"计划|力争|目标|预计|争取|确保|将|预期|任务|有望|拟")
+_CLAUSE_END = CLAUSE_END
+_SENTENCE_END = SENTENCE_END
+_TARGET_WORDS = TARGET_WORDS
 # Enough on their own to make a whole sentence a plan ("目标任务" also appears in progress reports).
-_STRONG_TARGET = re.compile(r"计划|力争|预计|争取|预期|有望")
+_STRONG_TARGET = STRONG_TARGET_WORDS
 _ACTUAL_WORDS = re.compile(r"已|完成任务|完成考核|实际")
 # Leading words that are not part of a metric's name (time phrases, connectives, verbs).
 _LEAD = re.compile(
@@ -160,11 +114,19 @@ _NAME_MAX = 12
 
 @dataclass(frozen=True)
 class Figure:
-    """A parsed figure: its number (None if redacted or absent), unit as written, redaction."""
+    """A parsed figure: its number (None if redacted or absent), unit as written, redaction.
+
+    `change` is a change in percent written with it (同比增长16.2% → 16.2, 下降 → negative);
+    `high` the upper end of a range (3-5亿元: value 3, high 5); `qualifier` a word that
+    makes it approximate or a bound (约, 超, 左右, 以上, 余).
+    """
 
     value: float | None
     unit: str | None
     redacted: bool
+    change: float | None = None
+    high: float | None = None
+    qualifier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,63 +138,122 @@ class FoundMetric:
     end: int
 
 
-def normalize_width(text: str) -> str:
-    """Full-width digits and figure signs to ASCII, one character for one."""
-    # A substitution only where needed: most reports have no full-width digits at all.
-    if _WIDTH_RE.search(text) is None:
-        return text
-    return _WIDTH_RE.sub(lambda m: _WIDTH_MAP[m.group()], text)
-
-
 def _to_float(num: str) -> float:
     return float(num.replace(",", ""))
 
 
-def canonical_number(num: str) -> str:
-    """The canonical form of a written number: 1,200 → 1200, 16.20 → 16.2, 05 → 5."""
-    try:
-        d = Decimal(normalize_width(num).replace(",", ""))
-    except InvalidOperation:
-        return num
-    s = format(d.normalize(), "f")
-    return "0" if s in ("-0", "0") else s
+@dataclass(frozen=True)
+class _Parsed:
+    value: float | None
+    unit: str
+    redacted: bool
 
 
-_APPROX = re.compile(r"^(?:约|近|超过|超|达|共|累计|逾)")
+def _number_of(m: re.Match[str], unit: str, text: str) -> _Parsed | None:
+    """Value and unit of a figure match (None when the match is a word, not a figure)."""
+    neg = bool(m.groupdict().get("neg"))
+    if m.group("red") is not None:
+        return _Parsed(None, unit, True)
+    if m.group("num") is not None:
+        v = _to_float(m.group("num"))
+        return _Parsed(-v if neg else v, unit, False)
+    pct = m.group("pct") or (m.groupdict().get("pct2"))
+    if pct is not None:
+        d = parse_number(pct)
+        return None if d is None else _Parsed(float(d), "%", False)
+    cn = m.group("cn")
+    start = m.start("cn")
+    if start > 0 and text[start - 1] in "〇零一二两三四五六七八九十百千万亿":
+        return None  # the tail of a longer run
+    # A trailing 万/亿 is the unit's multiplier, as in Arabic ("一百二十亿元" = 120 亿元).
+    body = cn.rstrip("万亿")
+    if body and body != cn and "万" not in body and "亿" not in body and "点" not in cn:
+        unit = cn[len(body) :] + unit
+    else:
+        body = cn
+    d = cn_value(body)
+    if d is None:
+        return None
+    if unit == "成":
+        return None if d >= 10 else _Parsed(float(d) * 10, "%", False)
+    return _Parsed(-float(d) if neg else float(d), unit, False)
+
+
+_APPROX = re.compile(r"^(?:约|近|超过|超|达|共|累计|逾|高达|突破)")
 _MORE_LEAD = re.compile(r"^(?:余|多)")
-_MORE_TAIL = re.compile(r"(?:以上|左右|以内|余)$")
+_MORE_TAIL = re.compile(r"(?:以上|左右|以内|余|多)$")
+_RANGE = re.compile(rf"^\s*[-~～至到]\s*(?P<hi>{ARABIC}|{CHINESE})")
+_CHANGE_FIRST = re.compile(r"^(?:同比|环比|比上年|较上年)?(?P<verb>增长|提高|上升|下降|减少|回落)")
 
 
 def parse_figure(raw: str) -> Figure:
-    """Parse a figure as written (184.7亿元, X亿元, -*%, 1,200万元) into value, unit, redaction."""
+    """Parse a figure as written into value, unit, change and redaction.
+
+    184.7亿元 / X亿元 / -*% / 1,200万元 / 一百二十亿元 / 百分之十五 / 3-5亿元 / 5%左右 /
+    第13位 / 184.7亿元,同比增长16.2% (change 16.2) / 下降9.29% (a change only: -9.29).
+    Digits glued to a placeholder (**00万元, XX.27%) are redacted, never a value.
+    """
     text = normalize_width(raw).strip()
-    text = _APPROX.sub("", text).strip()
+    lead = _APPROX.match(text)
+    qualifier = lead.group() if lead else None
+    text = text[lead.end() :].strip() if lead else text
+    if _CHANGE_FIRST.match(text) is not None:
+        g = _GROWTH.match(text)
+        if g is not None:
+            # A change only ("下降9.29%"): the figure says how much something moved.
+            red = g.group("red") is not None
+            return Figure(None, None, red, _growth_value(g), None, qualifier)
     m = _PARSE.match(text)
     if m is None:
-        return Figure(None, None, False)
-    rest = m.group("rest").strip()
-    rest = _MORE_LEAD.sub("", rest)
-    rest = _MORE_TAIL.sub("", rest).strip()
-    unit = rest or None
+        return Figure(None, None, False, qualifier=qualifier)
+    rest = m.group("rest")
+    high: float | None = None
+    r = _RANGE.match(rest)
+    if r is not None:
+        hi = parse_number(r.group("hi"))
+        high = float(hi) if hi is not None else None
+        rest = rest[r.end() :]
+    change: float | None = None
+    g = _GROWTH.search(rest)
+    if g is not None:
+        change = _growth_value(g)
+        rest = rest[: g.start()]
+    rest = rest.strip().rstrip("，,；;。").strip()
+    more = _MORE_LEAD.match(rest) or _MORE_TAIL.search(rest)
+    if more is not None:
+        qualifier = qualifier or more.group()
+    rest = _MORE_TAIL.sub("", _MORE_LEAD.sub("", rest)).strip()
     if m.group("red") is not None:
         # "X新区" is a redacted name, not a figure: a placeholder must end the text or carry a unit.
-        if unit is not None and not _REDACTED.match(text[m.start("red") :]):
+        if rest and not _REDACTED.match(text[m.start("red") :]):
             return Figure(None, None, False)
-        return Figure(None, unit, True)
-    value = _to_float(m.group("num"))
-    if m.group("neg"):
-        value = -value
-    return Figure(value, unit, False)
+        return Figure(None, rest or None, True, change, None, qualifier)
+    parsed = _number_of(m, rest, text)
+    if parsed is None:
+        return Figure(None, None, False)
+    if m.group("rank") and parsed.unit not in ("位", "名"):
+        return Figure(None, None, False)
+    return Figure(parsed.value, parsed.unit or None, False, change, high, qualifier)
+
+
+def _growth_value(g: re.Match[str]) -> float | None:
+    """The signed change of a growth match (下降 5% → -5); None when redacted."""
+    if g.group("red") is not None:
+        return None
+    if g.group("num") is not None:
+        v = _to_float(g.group("num"))
+    else:
+        d = parse_number(g.group("pct"))
+        if d is None:
+            return None
+        v = float(d)
+    negative = bool(g.group("neg")) != (g.group("verb") in NEGATIVE_VERBS)
+    return -v if negative else v
 
 
 def is_redacted(raw: str) -> bool:
-    """True when the figure's number is a redaction placeholder (X, xx, xx.x, *)."""
+    """True when the figure's number is a redaction placeholder (X, xx, xx.x, *, **00, XX.27)."""
     return _REDACTED.search(normalize_width(raw)) is not None
-
-
-def numbers_in(text: str) -> list[str]:
-    """The numbers written in `text`, canonical, unsigned, in order (placeholders are not numbers)."""
-    return [canonical_number(m.group()) for m in _NUMBER.finditer(normalize_width(text))]
 
 
 def _starts_before(bounds: list[int], pos: int) -> int:
@@ -280,6 +301,43 @@ def _is_target(text: str, clause_start: int, sentence_start: int, pos: int) -> b
     return _STRONG_TARGET.search(sentence) is not None
 
 
+def _figure_match(norm: str, m: re.Match[str]) -> _Parsed | None:
+    """Value, unit and redaction of a `_FIGURE` match, or None when it is no figure."""
+    if m.group("pct2") is not None:
+        d = parse_number(m.group("pct2"))
+        return None if d is None else _Parsed(float(d), "%", False)
+    unit = m.group("unit")
+    if m.group("cn") is not None:
+        parsed = _number_of(m, unit, norm)
+        # Small Chinese counts (三个区块, 一批) are words of the text, not figures to report.
+        if parsed is None or (parsed.unit == unit and unit != "成" and (parsed.value or 0) < 10):
+            return None
+    else:
+        parsed = _number_of(m, unit, norm)
+    if parsed is not None and m.group("rank") and parsed.unit not in ("位", "名"):
+        return None
+    return parsed
+
+
+# A list of subjects before 分别 ("规上工业增加值、工业投资分别增长8.5%、9.5%").
+_PAIRED_SUBJECTS = re.compile(r"(?P<subjects>[^，,；;。：:]+?)分别[^，,；;。：:、]{0,8}$")
+_PAIR_SPLIT = re.compile(r"、|和|及|与")
+
+
+def _name_before_paren(norm: str, cstart: int, clause_bounds: list[int]) -> str:
+    """A figure right after a parenthesis is named by the clause before the parenthesis."""
+    i = cstart - 1
+    if i < 0 or norm[i] not in "(（)）":
+        return ""
+    if norm[i] in ")）":
+        opening = max(norm.rfind("(", 0, i), norm.rfind("（", 0, i))
+        if opening < 0 or i - opening > 30:
+            return ""
+        i = opening
+    start = _starts_before(clause_bounds, i)
+    return metric_name(norm[start:i])
+
+
 def find_metrics(text: str, offset: int = 0, limit: int | None = None) -> list[FoundMetric]:
     """Every value+unit figure of `text` (redacted ones too), with offsets `offset + index`.
 
@@ -291,42 +349,50 @@ def find_metrics(text: str, offset: int = 0, limit: int | None = None) -> list[F
     clause_bounds = [m.start() for m in _CLAUSE_END.finditer(norm)]
     sentence_bounds = [m.start() for m in _SENTENCE_END.finditer(norm)]
     pos = 0
+    # Names of a 分别 list still to hand out to the figures that follow it.
+    paired: list[str] = []
     while True:
         m = _FIGURE.search(norm, pos)
         if m is None:
             break
         start, end = m.start(), m.end()
         pos = end
-        redacted = m.group("red") is not None
-        value: float | None = None
-        if not redacted:
-            value = _to_float(m.group("num"))
-            if m.group("neg"):
-                value = -value
+        parsed = _figure_match(norm, m)
+        if parsed is None:
+            pos = start + 1
+            continue
         change: float | None = None
         g = _GROWTH.match(norm, end)
-        if g is not None and m.group("unit") not in ("%", "个百分点", "百分点"):
-            if g.group("num") is not None:
-                change = _to_float(g.group("num"))
-                negative = bool(g.group("neg")) != (g.group("verb") in _NEGATIVE_VERBS)
-                change = -change if negative else change
+        if g is not None and parsed.unit not in ("%", "个百分点", "百分点"):
+            change = _growth_value(g)
             # The growth figure belongs to this metric, so it is not reported on its own.
             pos = g.end()
         cstart = _starts_before(clause_bounds, start)
         sstart = _starts_before(sentence_bounds, cstart)
         after = norm[end : _clause_end(norm, end)]
-        name = metric_name(norm[cstart:start], after)
+        prefix = norm[cstart:start]
+        pair = _PAIRED_SUBJECTS.search(norm[sstart:start]) if "分别" in prefix else None
+        if pair is not None:
+            subjects = [t for t in _PAIR_SPLIT.split(pair.group("subjects")) if t.strip()]
+            paired = [metric_name(t) for t in subjects[1:]]
+            name = metric_name(subjects[0]) if subjects else ""
+        elif paired and not prefix.strip() and cstart > 0 and norm[cstart - 1] == "、":
+            # The next value of a 分别 list: "分别增长8.5%、9.5%".
+            name = paired.pop(0)
+        else:
+            paired = []
+            name = metric_name(prefix, after) or _name_before_paren(norm, cstart, clause_bounds)
         if not name:
             # A bare figure with no words in its clause measures nothing we could name.
             continue
         metric = Metric(
             name=name,
             raw=text[start:end],
-            value=value,
-            unit=m.group("unit"),
+            value=parsed.value,
+            unit=parsed.unit,
             change_pct=change,
             kind="target" if _is_target(norm, cstart, sstart, start) else "actual",
-            redacted=redacted,
+            redacted=parsed.redacted,
         )
         found.append(FoundMetric(metric, offset + start, offset + end))
         if limit is not None and len(found) >= limit:

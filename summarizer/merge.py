@@ -13,14 +13,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from summarizer.schema import (
-    KIND_FIELDS,
-    Evidence,
-    Finding,
-    FindingKind,
-    Metric,
-    ReportSummary,
-)
+from summarizer.schema import Evidence, Finding, Metric, ReportSummary
+from summarizer.vocabulary import KIND_FIELDS, TOPIC_LABELS_EN, WORDS, FindingKind
 
 #: Findings whose evidence lies at most this many characters apart count as adjacent.
 ADJACENT_CHARS = 200
@@ -28,23 +22,6 @@ ADJACENT_CHARS = 200
 TITLE_SIMILARITY = 80.0
 
 _NO_POS = 1 << 62
-
-TOPIC_LABELS_EN: dict[str, str] = {
-    "investment_promotion": "investment promotion",
-    "projects": "project construction",
-    "enterprise_services": "enterprise services",
-    "industrial_economy": "the industrial economy",
-    "infrastructure": "platforms and infrastructure",
-    "innovation_talent": "innovation and talent",
-    "land_resources": "land and resources",
-    "environment_safety": "safety and environment",
-    "governance": "governance and business environment",
-    "party_building": "Party building",
-    "people_livelihood": "livelihood and social services",
-    "other": "other work",
-}
-
-_KIND_LABELS_ZH = {"achievement": "成绩", "problem": "问题", "plan": "计划", "other": "其他"}
 
 
 @dataclass
@@ -195,7 +172,7 @@ def overview_digest(summary: ReportSummary, budget_tokens: int = 700) -> str:
             items = [_digest_item(f, figures, said) for f in shown]
             if len(shown) < len(findings):
                 items.append(f"另{len(findings) - len(shown)}项")
-            lines.append(f"[{_KIND_LABELS_ZH[kind]}] " + "；".join(items))
+            lines.append(f"[{WORDS[kind].zh}] " + "；".join(items))
         return lines
 
     def cost(lines: list[str]) -> int:

@@ -1,6 +1,6 @@
 """The output contract (schema_version "1") and the smaller per-chunk model the LLM fills.
 
-In: nothing. Out: pydantic models. No I/O here; this module imports nothing of ours.
+In: nothing. Out: pydantic models. No I/O here; of ours it imports only the vocabulary.
 
 Two families:
 - `SummaryDocument` → `ReportSummary` → `Finding` / `Metric` / `Evidence`: what the tool
@@ -21,50 +21,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The kinds and topics are the project's vocabulary (vocabulary.py); re-exported because the
+# fields below are typed with them and callers have long imported them from here.
+from summarizer.vocabulary import KIND_FIELDS as KIND_FIELDS
+from summarizer.vocabulary import TOPIC_LABELS as TOPIC_LABELS
+from summarizer.vocabulary import FindingKind as FindingKind
+from summarizer.vocabulary import Topic as Topic
+
 SCHEMA_VERSION: Literal["1"] = "1"
 
 _SCHEMA_CACHE: dict[Any, dict[str, Any]] = {}
-
-Topic = Literal[
-    "investment_promotion",
-    "projects",
-    "enterprise_services",
-    "industrial_economy",
-    "infrastructure",
-    "innovation_talent",
-    "land_resources",
-    "environment_safety",
-    "governance",
-    "party_building",
-    "people_livelihood",
-    "other",
-]
-
-#: Chinese label of each topic, for rendering.
-TOPIC_LABELS: dict[str, str] = {
-    "investment_promotion": "招商引资",
-    "projects": "项目建设",
-    "enterprise_services": "企业服务",
-    "industrial_economy": "经济运行",
-    "infrastructure": "平台与基础设施",
-    "innovation_talent": "科技创新与人才",
-    "land_resources": "土地与要素保障",
-    "environment_safety": "安全环保",
-    "governance": "体制机制与营商环境",
-    "party_building": "党建",
-    "people_livelihood": "民生与社会事业",
-    "other": "其他",
-}
-
-FindingKind = Literal["achievement", "problem", "plan", "other"]
-
-#: Which ReportSummary list holds findings of each kind.
-KIND_FIELDS: dict[str, str] = {
-    "achievement": "achievements",
-    "problem": "problems",
-    "plan": "plans",
-    "other": "other",
-}
 
 MetricKind = Literal["actual", "target"]
 

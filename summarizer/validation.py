@@ -1,6 +1,7 @@
 """Validate JSON files against the output schema, with readable errors.
 
-In: a path. Out: a list of "json.path: message" strings (empty when valid).
+In: a path. Out: a list of "json.path: message" strings (empty when valid). `json_path` is
+the one style of path every message of validate, check and eval uses: `$.reports[0].plans[2]`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from pathlib import Path
 import pydantic
 
 from summarizer.schema import SummaryDocument
+
+
+def json_path(*parts: int | str) -> str:
+    """The JSONPath of a place in a document: `$`, `$.source.path`, `$.reports[0].plans[2]`."""
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
 
 
 def validate_file(path: str | Path) -> list[str]:
@@ -36,7 +42,6 @@ def validate_data(data: object) -> list[str]:
     except pydantic.ValidationError as e:
         out = []
         for err in e.errors():
-            where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
-            out.append(f"{where}: {err['msg']}")
+            out.append(f"{json_path(*err['loc'])}: {err['msg']}")
         return out
     return []

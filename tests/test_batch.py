@@ -264,7 +264,7 @@ def test_batch_dry_run_calls_nothing_and_writes_nothing(tmp_path: Path) -> None:
     make_tree(src)
     result = run_cli("batch", src, "-o", src / "out", "--dry-run", cwd=tmp_path)
     assert result.returncode == 1  # the empty file cannot be analysed
-    assert "3 file(s)" in result.stdout and "Estimated cost" in result.stdout
+    assert "3 files" in result.stdout and "Estimated cost" in result.stdout
     assert "failed: a/empty.txt: the file is empty\n" in result.stderr
     assert sorted(p.name for p in (src / "out").iterdir()) == ["stray.txt"]
 

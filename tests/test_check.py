@@ -153,7 +153,7 @@ def test_edited_quote_fails(case: tuple[Path, Path, dict[str, Any]]) -> None:
     ev["quote"] = ev["quote"].replace("12.8", "13.8")
     _write(out, doc)
     [p] = check_output(str(out)).problems
-    assert p.where == "reports.0.achievements.0.evidence.0"
+    assert p.where == "$.reports[0].achievements[0].evidence[0]"
     assert p.what == f"「财政收入」: quote differs from the source at [{ev['start']}:{ev['end']}]"
     assert "13.8亿元" in p.detail and "12.8亿元" in p.detail
     result = _run(str(out))
@@ -169,7 +169,7 @@ def test_verified_finding_with_unlocated_evidence_fails(
     ev["start"] = ev["end"] = None
     _write(out, doc)
     [p] = check_output(str(out)).problems
-    assert p.where == "reports.0.problems.0"
+    assert p.where == "$.reports[0].problems[0]"
     assert "verified=true but has evidence not located" in p.what
     # Marked unverified, the same finding is honest and passes.
     doc["reports"][0]["problems"][0]["verified"] = False
@@ -187,7 +187,7 @@ def test_changed_number_in_summary_fails(
     doc["reports"][0]["achievements"][0]["summary"] = "全年财政总收入12.9亿元，同比增长9.29%。"
     _write(out, doc)
     [p] = check_output(str(out)).problems
-    assert p.where == "reports.0.achievements.0"
+    assert p.where == "$.reports[0].achievements[0]"
     assert p.what == "「财政收入」: number not in its source part"
     assert p.detail.startswith("12.9 not found in [")
     result = _run(str(out), "--json")
@@ -205,7 +205,7 @@ def test_number_from_another_part_fails(case: tuple[Path, Path, dict[str, Any]])
     doc["reports"][0]["plans"][0]["summary"] = "实施数字领航工程，财政总收入12.8亿元。"
     _write(out, doc)
     [p] = check_output(str(out)).problems
-    assert (p.where, p.detail.split(" ")[0]) == ("reports.0.plans.0", "12.8")
+    assert (p.where, p.detail.split(" ")[0]) == ("$.reports[0].plans[0]", "12.8")
 
 
 def test_value_given_to_redacted_figure_fails(case: tuple[Path, Path, dict[str, Any]]) -> None:
@@ -214,7 +214,7 @@ def test_value_given_to_redacted_figure_fails(case: tuple[Path, Path, dict[str, 
     m["value"] = 5.0
     _write(out, doc)
     [p] = check_output(str(out)).problems
-    assert p.where == "reports.0.plans.0.metrics.0"
+    assert p.where == "$.reports[0].plans[0].metrics[0]"
     assert p.what == "redacted metric carries a value"
     assert p.detail == "raw 'X亿元' value 5"
     # The same value on a figure whose raw is redacted but which is not flagged.
@@ -274,10 +274,10 @@ def test_wrong_schema_lists_json_paths(case: tuple[Path, Path, dict[str, Any]]) 
     report = check_output(str(out))
     assert not report.ok
     wheres = {p.where for p in report.problems}
-    assert wheres == {"reports.0.achievements.0.evidence.0.start", "provenance.backend"}
+    assert wheres == {"$.reports[0].achievements[0].evidence[0].start", "$.provenance.backend"}
     result = _run(str(out))
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "reports.0.achievements.0.evidence.0.start" in result.output
+    assert "$.reports[0].achievements[0].evidence[0].start" in result.output
     assert "2 problem(s)" in result.output
 
 
@@ -285,4 +285,4 @@ def test_not_an_object_is_a_schema_problem(tmp_path: Path) -> None:
     f = tmp_path / "list.json"
     f.write_text("[1, 2]", encoding="utf-8")
     [p] = check_output(str(f)).problems
-    assert p.where == "(root)" and p.what.startswith("schema: ")
+    assert p.where == "$" and p.what.startswith("schema: ")

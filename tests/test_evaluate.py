@@ -272,7 +272,7 @@ def test_scores_exact(setup: dict[str, Path]) -> None:
     assert str(s.metric_recall) == "3/4"
     assert s.numbers_not_in_source == 2
     assert [n for n, _ in zone.numbers_not_in_source] == ["20", "99"]
-    assert zone.numbers_not_in_source[0][1] == "reports[0].achievements[1].summary"
+    assert zone.numbers_not_in_source[0][1] == "$.reports[0].achievements[1].summary"
     assert s.redacted_with_value == 2
     assert [r for r, _ in zone.redacted_with_value] == ["X亿元", "15个"]
 

@@ -21,6 +21,7 @@ from summarizer.config import Settings
 from summarizer.document import PART_FINDING_KIND, CleanText, Section
 from summarizer.extract import ExtractRequest, ExtractResult, OverviewRequest
 from summarizer.figures import find_metrics
+from summarizer.numbers import TARGET_WORDS
 from summarizer.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
 from summarizer.topics import topic_for
 
@@ -30,7 +31,6 @@ _ENTITY_SUFFIX = re.compile(
     r"集团|公司|股份|科技|电子|电器|新材料|新材|实业|药业|生物|智能|工业城|产业园|科创中心|小镇"
 )
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}$")
-_TARGET_WORDS = re.compile(r"目标|力争|计划|预计|确保|争取|任务")
 MAX_SUMMARY = 90
 MAX_METRICS = 6  # per finding: the figures of its opening sentences, not every figure
 
@@ -145,7 +145,7 @@ def _target_lead(part: Section, items: list[_Item], clean: CleanText) -> _Item |
     text = clean.text
     for m in _SENTENCE.finditer(text, part.heading_end, lead_end):
         sentence = m.group(0)
-        if len(sentence) < 6 or not _TARGET_WORDS.search(sentence):
+        if len(sentence) < 6 or not TARGET_WORDS.search(sentence):
             continue
         if find_metrics(sentence):
             a = m.start() + (len(sentence) - len(sentence.lstrip()))

@@ -42,6 +42,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "models",
         "List model capabilities and prices (limits, response format).",
     ),
+    # The panel over JSON outputs (summarizer/panel/).
+    "indicators": ("summarizer.cli.panel_cmd", "indicators", "List the standard indicators."),
+    "export": ("summarizer.cli.panel_cmd", "export", "Export outputs to csv/xlsx/parquet/sqlite."),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,14 @@ from summarizer.cli._options import build_settings, model_options, run_options
 @click.option(
     "-f",
     "--format",
-    "fmt",
+    "fmts",
     type=click.Choice(["json", "markdown", "html"]),
-    default="json",
-    show_default=True,
+    multiple=True,
     help="JSON is always written; markdown adds .md files and README.md, html adds .html "
-    "files and index.html.",
+    "files and index.html. Repeatable: -f markdown -f html writes both.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the final summary (or the estimate) as JSON."
 )
 @model_options
 @run_options
@@ -49,7 +52,8 @@ def batch(
     directory: str,
     out_dir: str | None,
     patterns: tuple[str, ...],
-    fmt: str,
+    fmts: tuple[str, ...],
+    as_json: bool,
     dry_run: bool,
     price_in: float | None,
     price_out: float | None,
@@ -61,8 +65,9 @@ def batch(
     input (status ok|failed|skipped, findings, tokens, cost, error). Hidden files and
     folders and OUTDIR itself are skipped. Re-running the same command resumes: inputs
     whose JSON exists for the same file content are skipped (--refresh redoes them).
-    Exit 0 when every input succeeded, 1 when any failed, 3 on an authentication or
-    configuration error (the batch stops at the first), 130 on Ctrl-C.
+    Exit 0 when every input succeeded, 1 when any failed, 2 when no input matched,
+    3 on an authentication or configuration error (the batch stops at the first), 130 on
+    Ctrl-C.
     """
     from rich.console import Console
 
@@ -71,24 +76,41 @@ def batch(
 
     settings = build_settings(ctx, **flags)
     quiet = bool(obj(ctx)["quiet"])
-    err = Console(stderr=True)
+    err = Console(stderr=True, quiet=quiet)
     out = Console()
     root = Path(directory)
     target = Path(out_dir) if out_dir else default_out_dir(root)
     inputs = walk_inputs(root, patterns=patterns, exclude=[target, settings.cache_dir])
     if not inputs:
-        wanted = " ".join(patterns) if patterns else "supported files"
-        err.print(f"No inputs ({wanted}) under {directory}.", markup=False, highlight=False)
-        return
+        from summarizer.errors import InputError
+
+        wanted = "matching " + " ".join(patterns) if patterns else "of a supported type"
+        # Nothing to do is worth saying in the exit code: a typo in --glob is not success.
+        raise InputError(f"no input files {wanted} under {directory}")
+    json_format = "json" in fmts and dry_run
     if dry_run:
-        sys.exit(_dry_run(root, inputs, settings, price_in, price_out, out, err))
+        sys.exit(_dry_run(root, inputs, settings, price_in, price_out, out, as_json or json_format))
     backend_name = resolve_backend_name(settings)
     if settings.backend == "auto" and backend_name == "offline":
         err.print(
             f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based backend "
             "(set the key or pass --backend openai to use a model).[/dim]"
         )
-    sys.exit(_run(root, target, inputs, settings, backend_name, fmt, price_in, price_out, quiet))
+    formats = tuple(dict.fromkeys(f for f in fmts if f != "json"))
+    sys.exit(
+        _run(
+            root,
+            target,
+            inputs,
+            settings,
+            backend_name,
+            formats,
+            price_in,
+            price_out,
+            quiet,
+            as_json,
+        )
+    )
 
 
 def _run(
@@ -97,10 +119,11 @@ def _run(
     inputs: list[str],
     settings: Any,
     backend_name: str,
-    fmt: str,
+    formats: tuple[str, ...],
     price_in: float | None,
     price_out: float | None,
     quiet: bool,
+    as_json: bool,
 ) -> int:
     from rich.console import Console
 
@@ -113,7 +136,7 @@ def _run(
         out_dir=target,
         inputs=inputs,
         settings=settings,
-        formats=tuple(f for f in (fmt,) if f != "json"),
+        formats=formats,
         price_in=price_in,
         price_out=price_out,
     )
@@ -127,7 +150,12 @@ def _run(
     finally:
         if undo is not None:
             undo()
-    print_summary(result, target, Console(), price_in=price_in, price_out=price_out)
+    if as_json:
+        click.echo(json.dumps(summary_json(result, target), ensure_ascii=False, indent=2))
+    else:
+        print_summary(result, target, Console(), price_in=price_in, price_out=price_out)
+    if not quiet:
+        _print_warnings(result, target, err)
     if result.interrupted:
         err.print(
             f"Interrupted: {len(result.this_run)} of {len(inputs)} input(s) finished; "
@@ -141,6 +169,66 @@ def _run(
         # Re-raised so the CLI's one error mapping prints it (redacted) and exits 3.
         raise result.fatal
     return 1 if result.any_failed else 0
+
+
+def summary_json(result: Any, target: Path) -> dict[str, Any]:
+    """The end-of-run summary as JSON: the table's totals and one entry per failed input."""
+    from summarizer.batch import INDEX_NAME, totals_of
+
+    t = totals_of(result.this_run)
+    u = t.usage
+    return {
+        "output": str(target),
+        "index": str(target / INDEX_NAME),
+        "files": {"ok": t.ok, "failed": t.failed, "skipped": t.skipped},
+        "findings": dict(t.findings),
+        "verified_share": t.verified_share,
+        "usage": {
+            "calls": u.calls,
+            "prompt_tokens": u.prompt_tokens,
+            "completion_tokens": u.completion_tokens,
+            "cached_tokens": u.cached_tokens,
+        },
+        "model": result.model,
+        "cost_usd": t.cost_usd,
+        "elapsed_s": round(result.elapsed_s, 3),
+        "interrupted": result.interrupted,
+        "failed": [
+            {"path": r.path, "error": r.error} for r in result.this_run if r.status == "failed"
+        ],
+    }
+
+
+def _print_warnings(result: Any, target: Path, err: Any) -> None:
+    """One line tallying the warnings of the outputs this run wrote, by kind."""
+    from collections import Counter
+
+    from summarizer.batch import output_path
+    from summarizer.render.format import plural, warning_counts, warnings_line
+
+    counts: Counter[tuple[str, str]] = Counter()
+    files = 0
+    for r in result.this_run:
+        if r.status != "ok":
+            continue
+        try:
+            data = json.loads(output_path(target, r.path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        found = [
+            *data.get("warnings", []),
+            *(w for rep in data.get("reports", []) for w in rep.get("warnings", [])),
+        ]
+        files += bool(found)
+        counts.update(warning_counts(found))
+    line = warnings_line(counts)
+    if line:
+        err.print(
+            f"{line} (in {plural(files, 'file')}; see \"warnings\" in their JSON)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def print_summary(
@@ -194,26 +282,18 @@ def _dry_run(
     price_in: float | None,
     price_out: float | None,
     out: Any,
-    err: Any,
+    as_json: bool,
 ) -> int:
     """Analyse every input (no model call) and print the estimate; 1 if any input failed."""
-    from dataclasses import dataclass
+    from rich.console import Console
 
     from summarizer.batch import one_line
-    from summarizer.cli.dry_run import print_estimate
+    from summarizer.cli.dry_run import Sizes, print_estimate, sizes_of
     from summarizer.pipeline import analyse
 
-    @dataclass(frozen=True)
-    class _Tokens:
-        tokens: int
-
-    @dataclass(frozen=True)
-    class _Sizes:
-        # Only what the estimate reads, so a huge tree is not held in memory as analyses.
-        chunks: list[_Tokens]
-        reports: list[None]
-
-    sizes: list[_Sizes] = []
+    err = Console(stderr=True)
+    # Only what the estimate reads, so a huge tree is not held in memory as analyses.
+    sizes: list[Sizes] = []
     failed = 0
     for rel in inputs:
         try:
@@ -227,6 +307,6 @@ def _dry_run(
                 soft_wrap=True,
             )
             continue
-        sizes.append(_Sizes([_Tokens(c.tokens) for c in a.chunks], [None] * len(a.reports)))
-    print_estimate(sizes, settings, price_in, price_out, out)
+        sizes.append(sizes_of(a))
+    print_estimate(sizes, settings, price_in, price_out, out, as_json=as_json, failed=failed)
     return 1 if failed else 0

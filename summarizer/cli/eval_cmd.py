@@ -16,10 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from summarizer.evaluate import KINDS, EvalReport, FileScore, Ratio, Scores, evaluate
-
-# Short headers keep the ten columns inside an 80-column terminal; the caption explains them.
-_KIND_HEADERS = {"achievement": "ach.", "problem": "prob.", "plan": "plan", "other": "other"}
+from summarizer.evaluate import EvalReport, FileScore, Ratio, Scores, evaluate
+from summarizer.vocabulary import KINDS, WORDS
 
 _DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -66,7 +64,8 @@ def eval_table(report: EvalReport) -> Table:
     table.add_column("file", overflow="fold", min_width=10)
     table.add_column("reps\nok", justify="right")
     for kind in KINDS:
-        table.add_column(_KIND_HEADERS[kind], justify="right")
+        # Short headers keep the ten columns inside an 80-column terminal; the caption explains them.
+        table.add_column(WORDS[kind].short, justify="right")
     table.add_column("kind\nprec.", justify="right")
     table.add_column("metric\nrecall", justify="right")
     table.add_column("nums\nnot in\nsource", justify="right")

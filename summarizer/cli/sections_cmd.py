@@ -59,18 +59,13 @@ def sections(
     **flags: Any,
 ) -> None:
     """Show reports, section tree, masked cruft, chunks and the cost estimate of FILE."""
+    from summarizer.cli.dry_run import estimate_for, sizes_of
     from summarizer.pipeline import analyse
-    from summarizer.pricing import estimate
 
     settings = build_settings(ctx, **flags)
     analysis = analyse(file, settings)
-    cost = estimate(
-        [c.tokens for c in analysis.chunks],
-        len(analysis.reports),
-        settings.resolved_model,
-        overview=settings.overview,
-        price_in=price_in,
-        price_out=price_out,
+    cost = estimate_for(
+        [sizes_of(analysis)], settings, settings.resolved_model, price_in, price_out
     )
     if as_json:
         data = analysis_json(analysis)
@@ -91,6 +86,8 @@ def _print(analysis: Any, cost: Any) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.tree import Tree
+
+    from summarizer.render.format import plural
 
     console = Console()
     text = analysis.clean.text
@@ -154,7 +151,8 @@ def _print(analysis: Any, cost: Any) -> None:
         f"${cost.usd:.4f}" if cost.usd is not None else "unknown price (use --price-in/--price-out)"
     )
     console.print(
-        f"Estimate for [bold]{cost.model}[/]: {cost.calls} calls, {cost.prompt_tokens:,} prompt + "
+        f"Estimate for [bold]{cost.model}[/]: {plural(cost.calls, 'call')}, "
+        f"{cost.prompt_tokens:,} prompt + "
         f"{cost.completion_tokens:,} completion tokens, {usd}"
     )
     for w in analysis.warnings:

@@ -1,33 +1,62 @@
-"""`summarizer summarize FILE`: one file, rendered as rich, JSON, Markdown or HTML."""
+"""`summarizer summarize FILE...`: one or more files, rendered as rich, JSON, Markdown or HTML.
+
+`-` as a FILE reads standard input; `-o -` (or no `-o`) writes to standard output. Several
+files go one after another: to stdout (JSON as JSON Lines, one document a line) or, with
+`-o DIR/`, one output file each in DIR. Notes, warnings and progress go to stderr; `-q`
+silences them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from summarizer.cli import obj
 from summarizer.cli._options import build_settings, model_options, run_options
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from summarizer.config import Settings
+    from summarizer.document import Analysis
+    from summarizer.schema import SummaryDocument
+
 FORMATS = ["rich", "json", "markdown", "html"]
+SUFFIXES = {"json": ".json", "markdown": ".md", "html": ".html", "rich": ".txt"}
+STDIN_NAME = "<stdin>"
+
+
+def one_format(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> str | None:
+    """-f given once; a second -f is a mistake, not a silent override."""
+    if len(value) > 1:
+        raise click.BadParameter(
+            f"given {len(value)} times ({', '.join(value)}); give one format", ctx, param
+        )
+    return value[0] if value else None
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=True))
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path())
 @click.option(
     "-f",
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    default=None,
-    help="Output format (default: rich on a terminal, json with -o *.json).",
+    multiple=True,
+    callback=one_format,
+    help="Output format (default: rich on stdout, else from the -o suffix, json otherwise).",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     default=None,
-    help="Write to this file instead of stdout.",
+    help="Write to this file ('-': stdout); with several FILEs a folder (made if missing).",
 )
 @model_options
 @run_options
@@ -35,7 +64,7 @@ FORMATS = ["rich", "json", "markdown", "html"]
 def summarize(
     ctx: click.Context,
     /,
-    file: str,
+    files: tuple[str, ...],
     fmt: str | None,
     output: str | None,
     dry_run: bool,
@@ -43,47 +72,175 @@ def summarize(
     price_out: float | None,
     **flags: Any,
 ) -> None:
-    """Summarize one report file (achievements, problems, plans with evidence)."""
+    """Summarize report FILEs (achievements, problems, plans with evidence).
+
+    FILE '-' reads the report from standard input. Exit 0 when every file was summarized,
+    1 when some failed (several FILEs), 2 for an unreadable single FILE, 3 for a
+    configuration or backend error.
+    """
     from rich.console import Console
 
-    from summarizer.pipeline import analyse, resolve_backend_name, run_quietly, token_mode_for
+    from summarizer.pipeline import resolve_backend_name, token_mode_for
 
     settings = build_settings(ctx, **flags)
-    err = Console(stderr=True)
-    fmt = fmt or _format_for(output)
+    quiet = bool(obj(ctx)["quiet"])
+    err = Console(stderr=True, quiet=quiet)
+    if output == "-":
+        output = None
+    several = len(files) > 1
+    if several and output is not None and Path(output).is_file():
+        raise click.UsageError(f"-o {output}: with several files -o names a folder")
+    fmt = fmt or _format_for(output, several)
     backend_name = resolve_backend_name(settings)
-    analysis = analyse(file, settings, tokens="exact" if dry_run else token_mode_for(backend_name))
+    mode = "exact" if dry_run else token_mode_for(backend_name)
     if dry_run:
         from summarizer.cli.dry_run import print_estimate
 
-        print_estimate([analysis], settings, price_in, price_out, Console())
+        analyses = [_analyse(f, settings, mode) for f in files]
+        print_estimate(analyses, settings, price_in, price_out, Console(), as_json=fmt == "json")
         return
-    if settings.backend == "auto" and backend_name == "offline":
-        err.print(
-            f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based backend "
-            "(set the key or pass --backend openai to use a model).[/dim]"
+    noted: list[bool] = []
+
+    def note() -> None:
+        # Once, after the first file was read: an unreadable file is then the only line.
+        if not noted and settings.backend == "auto" and backend_name == "offline":
+            err.print(
+                f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based "
+                "backend (set the key or pass --backend openai to use a model).[/dim]",
+                soft_wrap=True,
+            )
+        noted.append(True)
+
+    if not several:
+        # One file: its error is the command's (exit 2 for unreadable input, 3 for config).
+        _summarize_one(files[0], None, settings, backend_name, fmt, output, err, note)
+        return
+    failed = 0
+    for i, file in enumerate(files):
+        target = None if output is None else str(Path(output) / _output_name(file, i, fmt))
+        try:
+            _summarize_one(file, i, settings, backend_name, fmt, target, err, note)
+        except Exception as e:
+            from summarizer.errors import BackendError, ConfigError
+
+            if isinstance(e, BackendError | ConfigError):
+                raise  # the endpoint or the settings fail for every file alike
+            from summarizer.batch import one_line
+
+            failed += 1
+            Console(stderr=True).print(
+                f"failed: {file}: {one_line(e, file)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    if failed:
+        err.print(f"{failed} of {len(files)} file(s) failed", markup=False, highlight=False)
+        sys.exit(1)
+
+
+def _analyse(file: str, settings: Settings, mode: Any) -> Analysis:
+    from summarizer.pipeline import analyse, analyse_source
+
+    if file != "-":
+        return analyse(file, settings, tokens=mode)
+    return analyse_source(read_stdin(settings), settings, tokens=mode)
+
+
+def read_stdin(settings: Settings) -> Any:
+    """Standard input as a `SourceText`, read like a file of the format its bytes show."""
+    import os
+    import tempfile
+
+    from summarizer.errors import InputError
+    from summarizer.read import read_source
+
+    limit = int(settings.max_file_mb * 1024 * 1024)
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(
+            f"{STDIN_NAME}: more than {settings.max_file_mb:g} MB; raise --max-file-mb"
         )
+    if data.startswith(b"%PDF"):
+        suffix = ".pdf"
+    elif data.startswith(b"PK\x03\x04"):
+        suffix = ".docx"
+    elif data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        suffix = ".html"
+    else:
+        suffix = ".txt"
+    # The readers take a path: a private temporary file, removed at once.
+    fd, tmp = tempfile.mkstemp(prefix="summarizer-stdin-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            source = read_source(tmp, max_bytes=limit)
+        except InputError as e:
+            raise InputError(str(e).replace(tmp, STDIN_NAME)) from None
+    finally:
+        os.unlink(tmp)
+    return dataclasses.replace(source, path=STDIN_NAME)
+
+
+def _summarize_one(
+    file: str,
+    index: int | None,
+    settings: Settings,
+    backend_name: str,
+    fmt: str,
+    output: str | None,
+    err: Console,
+    note: Callable[[], None],
+) -> None:
+    from summarizer.pipeline import run_quietly, token_mode_for
+
+    analysis = _analyse(file, settings, token_mode_for(backend_name))
+    note()
     doc = run_quietly(_run(analysis, backend_name, settings, err))
     for w in doc.warnings:
-        err.print(f"[yellow]warning:[/] {w}")
-    write_document(doc, analysis, fmt, output)
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    write_document(doc, analysis, fmt, output, jsonl=index is not None)
+    summary = warnings_summary(doc)
+    if summary:
+        where = f' (see "warnings" in {output})' if output and fmt == "json" else ""
+        err.print(
+            f"{_label(file, index)}{summary}{where}", markup=False, highlight=False, soft_wrap=True
+        )
 
 
-async def _run(analysis: Any, backend_name: str, settings: Any, err: Any) -> Any:
+def _label(file: str, index: int | None) -> str:
+    return "" if index is None else f"{file}: "
+
+
+def warnings_summary(doc: SummaryDocument) -> str:
+    """'12 warnings: 9 numbers not found, 3 quotes not found', or '' when there are none."""
+    from summarizer.render.format import document_warnings, warning_counts, warnings_line
+
+    return warnings_line(warning_counts(document_warnings(doc)))
+
+
+async def _run(
+    analysis: Analysis, backend_name: str, settings: Settings, err: Console
+) -> SummaryDocument:
     from summarizer.progress import announce_waits
 
-    undo = announce_waits(err)
+    # Waits before retries and one-line notices (a response-format fallback) go to stderr.
+    undo = None if err.quiet else announce_waits(err)
     try:
         return await _run_with(analysis, backend_name, settings, err)
     finally:
-        undo()
+        if undo is not None:
+            undo()
 
 
-async def _run_with(analysis: Any, backend_name: str, settings: Any, err: Any) -> Any:
+async def _run_with(
+    analysis: Analysis, backend_name: str, settings: Settings, err: Console
+) -> SummaryDocument:
     from summarizer.pipeline import backend_session, summarize_analysis
 
     async with backend_session(backend_name, settings) as (backend, cache):
-        if backend_name == "offline" or not err.is_terminal:
+        if backend_name == "offline" or not err.is_terminal or err.quiet:
             return await summarize_analysis(analysis, backend, settings=settings, cache=cache)
         # Model calls take seconds each: show them on a terminal, and leave no trace after.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -108,14 +265,21 @@ async def _run_with(analysis: Any, backend_name: str, settings: Any, err: Any) -
             )
 
 
-def _format_for(output: str | None) -> str:
+def _format_for(output: str | None, several: bool) -> str:
     if output is None:
         return "rich"
+    if several:
+        return "json"
     suffix = Path(output).suffix.lower()
     return {".json": "json", ".md": "markdown", ".html": "html", ".htm": "html"}.get(suffix, "json")
 
 
-def render_document(doc: Any, analysis: Any, fmt: str) -> str:
+def _output_name(file: str, index: int, fmt: str) -> str:
+    stem = "stdin" if file == "-" else Path(file).name
+    return f"{index + 1:03d}-{stem}{SUFFIXES[fmt]}" if file == "-" else stem + SUFFIXES[fmt]
+
+
+def render_document(doc: SummaryDocument, analysis: Analysis, fmt: str) -> str:
     """The document as text in one of the file formats (json, markdown, html)."""
     if fmt == "json":
         return str(doc.model_dump_json(indent=2)) + "\n"
@@ -130,19 +294,35 @@ def render_document(doc: Any, analysis: Any, fmt: str) -> str:
     raise click.UsageError(f"format {fmt!r} cannot be written to a file")
 
 
-def write_document(doc: Any, analysis: Any, fmt: str, output: str | None) -> None:
+def write_document(
+    doc: SummaryDocument,
+    analysis: Analysis,
+    fmt: str,
+    output: str | None,
+    *,
+    jsonl: bool = False,
+) -> None:
+    """Write the document to `output` (None: stdout); `jsonl`: JSON on one line."""
     if fmt == "rich":
         from rich.console import Console
 
         from summarizer.render.rich_view import render_rich
 
         if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                render_rich(doc, Console(file=fh, width=100, color_system=None))
+            import io
+
+            from summarizer.atomic import write_text_atomic
+
+            buffer = io.StringIO()
+            render_rich(doc, Console(file=buffer, width=100, color_system=None))
+            write_text_atomic(output, buffer.getvalue())
         else:
             render_rich(doc, Console())
         return
-    text = render_document(doc, analysis, fmt)
+    if fmt == "json" and jsonl and output is None:
+        text = doc.model_dump_json() + "\n"
+    else:
+        text = render_document(doc, analysis, fmt)
     if output:
         from summarizer.atomic import write_text_atomic
 

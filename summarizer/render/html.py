@@ -17,18 +17,11 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from summarizer.document import Mask
-from summarizer.schema import KIND_FIELDS, TOPIC_LABELS, Finding, Metric, SummaryDocument
+from summarizer.document import Mask, merge_masks
+from summarizer.schema import Finding, Metric, SummaryDocument
+from summarizer.vocabulary import FINDING_KINDS, KIND_FIELDS, TOPIC_LABELS, WORDS
 
 __all__ = ["IndexEntry", "render_html", "render_html_index", "finding_id"]
-
-#: Display label of each finding kind (Chinese first: the reports are Chinese).
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    "achievement": ("成绩", "Achievements"),
-    "problem": ("问题", "Problems"),
-    "plan": ("计划", "Plans"),
-    "other": ("其他", "Other"),
-}
 
 
 @dataclass(frozen=True)
@@ -90,27 +83,13 @@ def _collect_spans(doc: SummaryDocument, text_len: int) -> list[_Span]:
                             fid,
                             f"{fid}-e{k}",
                             kind,
-                            f"{KIND_LABELS[kind][0]} · {finding.title}",
+                            f"{WORDS[kind].zh} · {finding.title}",
                         )
                     )
     return spans
 
 
-def _merged_masks(masks: Sequence[Mask], text_len: int) -> list[tuple[int, int, str]]:
-    out: list[tuple[int, int, str]] = []
-    for m in sorted(masks, key=lambda m: (m.start, m.end)):
-        start, end = max(m.start, 0), min(m.end, text_len)
-        if end <= start:
-            continue
-        if out and start <= out[-1][1]:
-            last = out[-1]
-            out[-1] = (last[0], max(last[1], end), last[2])
-            continue
-        out.append((start, end, m.why))
-    return out
-
-
-def _source_html(text: str, spans: list[_Span], masks: list[tuple[int, int, str]]) -> str:
+def _source_html(text: str, spans: list[_Span], masks: list[Mask]) -> str:
     """The source text cut at every span and mask boundary, each piece wrapped once.
 
     Overlapping evidence cannot nest as HTML elements, so the text is split at every
@@ -120,17 +99,17 @@ def _source_html(text: str, spans: list[_Span], masks: list[tuple[int, int, str]
     bounds = {0, len(text)}
     for s in spans:
         bounds.update((s.start, s.end))
-    for a, b, _ in masks:
-        bounds.update((a, b))
+    for m in masks:
+        bounds.update((m.start, m.end))
     points = sorted(bounds)
     out: list[str] = []
     mi = 0
     for a, b in zip(points, points[1:], strict=False):
         if a == b:
             continue
-        while mi < len(masks) and masks[mi][1] <= a:
+        while mi < len(masks) and masks[mi].end <= a:
             mi += 1
-        mask_why = masks[mi][2] if mi < len(masks) and masks[mi][0] <= a else None
+        mask_why = masks[mi].why if mi < len(masks) and masks[mi].start <= a else None
         piece = _e(text[a:b])
         covering = [s for s in spans if s.start <= a and b <= s.end]
         if covering:
@@ -272,7 +251,7 @@ def _findings_html(doc: SummaryDocument) -> str:
             findings: list[Finding] = getattr(report, field)
             if not findings:
                 continue
-            zh, en = KIND_LABELS[kind]
+            zh, en = WORDS[kind].zh, WORDS[kind].en
             cards = "".join(
                 _finding_html(f, finding_id(r, kind, i), kind, i + 1)
                 for i, f in enumerate(findings)
@@ -302,8 +281,8 @@ def _all_findings(doc: SummaryDocument) -> Iterable[Finding]:
 
 def _legend() -> str:
     items = [
-        f'<span class="lg k-{kind}"><span class="sw"></span>{zh} {en.lower()}</span>'
-        for kind, (zh, en) in KIND_LABELS.items()
+        f'<span class="lg k-{w.kind}"><span class="sw"></span>{w.zh} {w.en.lower()}</span>'
+        for w in FINDING_KINDS
     ]
     items.append('<span class="lg lg-masked"><span class="sw"></span>已屏蔽 masked</span>')
     items.append(
@@ -316,7 +295,7 @@ def _legend() -> str:
 def render_html(doc: SummaryDocument, source_text: str, masks: Sequence[Mask]) -> str:
     """One self-contained HTML page showing the findings of `doc` over its source text."""
     spans = _collect_spans(doc, len(source_text))
-    source = _source_html(source_text, spans, _merged_masks(masks, len(source_text)))
+    source = _source_html(source_text, spans, merge_masks(masks, len(source_text)))
     findings = list(_all_findings(doc))
     verified = sum(f.verified for f in findings)
     share = f"{verified / len(findings):.0%}" if findings else "—"
@@ -392,6 +371,7 @@ def render_html_index(entries: list[IndexEntry]) -> str:
             f'<td class="err">{_e(e.error or "")}</td></tr>'
         )
     failed = sum(1 for e in entries if e.status != "ok")
+    kind_headers = "".join(f'<th class="num k-{w.kind}">{w.zh}</th>' for w in FINDING_KINDS)
     total_cells = "".join(f'<td class="num">{t}</td>' for t in totals)
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
@@ -401,8 +381,7 @@ def render_html_index(entries: list[IndexEntry]) -> str:
         f'<div class="meta">{len(entries)} 个文件 files · {failed} 个失败 failed</div></div>'
         "</header><main class='index-main'><table class='index-table'><thead><tr>"
         '<th>文件 file</th><th>状态 status</th><th class="num">报告 reports</th>'
-        '<th class="num k-achievement">成绩</th><th class="num k-problem">问题</th>'
-        '<th class="num k-plan">计划</th><th class="num k-other">其他</th>'
+        f"{kind_headers}"
         "<th>已核验 verified</th><th>错误 error</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody><tfoot><tr><td>合计 total</td><td></td>{total_cells}"
         "<td></td><td></td></tr></tfoot></table></main></body></html>\n"
@@ -411,22 +390,23 @@ def render_html_index(entries: list[IndexEntry]) -> str:
 
 # --------------------------------------------------------------------------- assets
 
-_CSS = """
-:root{--bg:#f6f7f9;--panel:#fff;--ink:#1d2433;--muted:#667085;--line:#e4e7ec;
---ach:#12b76a;--ach-bg:#d3f8df;--ach-strong:#a6efc0;
---pro:#e5484d;--pro-bg:#ffe1e1;--pro-strong:#ffc2c2;
---pla:#2e78e6;--pla-bg:#dbeafe;--pla-strong:#b7d4fd;
---oth:#8e5cf0;--oth-bg:#ece4ff;--oth-strong:#d6c6ff;
+# Each kind's colours (vocabulary.py) as CSS variables, and the class that selects them.
+_KIND_CSS = "".join(
+    f":root{{--{w.css}:{w.colour};--{w.css}-bg:{w.colour_bg};--{w.css}-strong:{w.colour_strong}}}\n"
+    f".k-{w.kind}{{--k:var(--{w.css});--k-bg:var(--{w.css}-bg);--k-strong:var(--{w.css}-strong)}}\n"
+    for w in FINDING_KINDS
+)
+
+_CSS = (
+    "\n"
+    + _KIND_CSS
+    + """:root{--bg:#f6f7f9;--panel:#fff;--ink:#1d2433;--muted:#667085;--line:#e4e7ec;
 --mask:#98a2b3;--warn:#b54708;--warn-bg:#fef0c7}
 *{box-sizing:border-box}
 html,body{margin:0;height:100%}
 body{background:var(--bg);color:var(--ink);font:14px/1.6 system-ui,-apple-system,"Segoe UI",
 "PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC",
 "Source Han Sans SC","WenQuanYi Micro Hei",sans-serif;display:flex;flex-direction:column}
-.k-achievement{--k:var(--ach);--k-bg:var(--ach-bg);--k-strong:var(--ach-strong)}
-.k-problem{--k:var(--pro);--k-bg:var(--pro-bg);--k-strong:var(--pro-strong)}
-.k-plan{--k:var(--pla);--k-bg:var(--pla-bg);--k-strong:var(--pla-strong)}
-.k-other{--k:var(--oth);--k-bg:var(--oth-bg);--k-strong:var(--oth-strong)}
 header.top{display:flex;justify-content:space-between;align-items:flex-end;gap:16px;
 flex-wrap:wrap;padding:12px 20px;background:var(--panel);border-bottom:1px solid var(--line)}
 header h1{margin:0;font-size:18px;font-weight:650;letter-spacing:.01em}
@@ -532,6 +512,7 @@ margin-right:6px;vertical-align:middle;overflow:hidden}
 @media (max-width:900px){body{height:auto;display:block}.cols{display:block}
 .pane{overflow:visible}.source-pane{border-right:0;border-bottom:1px solid var(--line)}}
 """
+)
 
 _JS = """
 (function(){

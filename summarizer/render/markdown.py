@@ -18,14 +18,8 @@ from summarizer.render.rich_view import (
     format_change,
     metric_inline,
 )
-from summarizer.schema import (
-    TOPIC_LABELS,
-    Evidence,
-    Finding,
-    Metric,
-    ReportSummary,
-    SummaryDocument,
-)
+from summarizer.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
+from summarizer.vocabulary import TOPIC_LABELS
 
 # Characters that mean something to Markdown inside a line.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")

@@ -17,15 +17,12 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from summarizer.schema import TOPIC_LABELS, Finding, Metric, ReportSummary, SummaryDocument
+from summarizer.schema import Finding, Metric, ReportSummary, SummaryDocument
+from summarizer.vocabulary import FINDING_KINDS, TOPIC_LABELS
 
 #: Heading of each finding list, in the order they are shown.
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("achievements", "Achievements 成绩"),
-    ("problems", "Problems 问题"),
-    ("plans", "Plans 计划"),
-    ("other", "Other 其他"),
-)
+#: (ReportSummary list, heading) of each finding kind, in order.
+SECTIONS: tuple[tuple[str, str], ...] = tuple((w.field, f"{w.en} {w.zh}") for w in FINDING_KINDS)
 
 VERIFIED_MARK = "✓"
 UNVERIFIED_MARK = "✗"
