@@ -156,7 +156,7 @@ class BackendSettings(_Group):
     max_output_tokens: int | None = Field(
         default=None,
         ge=16,
-        le=1_000_000,
+        le=200_000,
         description="Completion tokens per call; default: the model's limit (summarizer models).",
     )
     max_response_mb: float = Field(
