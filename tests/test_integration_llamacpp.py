@@ -161,6 +161,8 @@ class _Proxy:
         self.httpd.server_close()
 
 
+# A CPU model on two shared cores: minutes, not the suite's two-minute default.
+@pytest.mark.timeout(1800)
 def test_summarize_against_llama_server(llama: str, tmp_path: Path) -> None:
     source = tmp_path / "report.txt"
     source.write_text(REPORT, encoding="utf-8")
