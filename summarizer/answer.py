@@ -28,6 +28,9 @@ from summarizer.schema import (
     MetricKind,
 )
 
+#: Bump when the expansion changes what an answer becomes: cached extractions are expanded
+#: answers, so the version is part of the cache key.
+EXPANSION_VERSION = 1
 #: The longest passage an abbreviated quote may stand for.
 MAX_QUOTE_SPAN = 300
 _ELLIPSIS = re.compile(r"\s*(?:…+|\.{3,})\s*")

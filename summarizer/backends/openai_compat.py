@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import pydantic
 
 from summarizer.activity import ACTIVITY
-from summarizer.answer import expand_answer
+from summarizer.answer import EXPANSION_VERSION, expand_answer
 from summarizer.capabilities import Capabilities, capabilities_for
 from summarizer.errors import BackendError, ConfigError, ExtractionError
 from summarizer.extract import (
@@ -221,8 +221,9 @@ class OpenAIBackend:
     # ------------------------------------------------------------------ protocol
 
     def cache_identity(self) -> dict[str, Any] | None:
-        """Where the request goes (never the key); the request itself is hashed per call."""
-        return {"backend": "openai", "base_url": self.base_url}
+        """Where the request goes (never the key) and how answers are expanded; the request
+        itself is hashed per call."""
+        return {"backend": "openai", "base_url": self.base_url, "expansion": EXPANSION_VERSION}
 
     async def extract(self, request: ExtractRequest) -> ExtractResult:
         """One chunk → one validated ChunkExtraction, with at most one repair retry."""
