@@ -19,7 +19,7 @@ demo: $(BIN)/python
 
 # Set up and run every check: lint, types, layer contracts, then the test suite (no network needed).
 test: $(BIN)/python
-	$(BIN)/pip install -q '.[test]'
+	$(BIN)/pip install -q '.[test,ocr]'
 	$(BIN)/ruff check summarizer tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports

@@ -1,16 +1,21 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one.
 
 In: a path and text. Out: the file, written through a temporary file and os.replace.
+The temporary file's name carries the writer's process id, so a later run can tell the
+leftover of a killed writer (`sweep_stale_temps`) from a file another live process is
+still writing.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 import threading
 from pathlib import Path
 
+_TEMP_NAME = re.compile(r"^\..+\.p(\d+)\.[^.]+\.tmp$")
 _umask_lock = threading.Lock()
 
 
@@ -38,7 +43,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` (UTF-8) to `path` atomically, creating parent folders."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.p{os.getpid()}.", suffix=".tmp", dir=target.parent
+    )
     try:
         os.fchmod(fd, new_file_mode(target))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -52,3 +59,31 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def sweep_stale_temps(folder: str | os.PathLike[str]) -> int:
+    """Delete the temporary files under `folder` whose writer is dead; returns how many."""
+    removed = 0
+    for current, _dirs, files in os.walk(folder):
+        for name in files:
+            m = _TEMP_NAME.match(name)
+            if m is None or _alive(int(m.group(1))):
+                continue
+            try:
+                os.unlink(os.path.join(current, name))
+                removed += 1
+            except OSError:
+                pass
+    return removed

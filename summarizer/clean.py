@@ -55,9 +55,13 @@ _PAGE_MARKER = re.compile(r"(?m)^(\d{1,3})、")
 
 
 def clean(source: SourceText) -> CleanText:
-    """Mask cruft lines, inline share-site phrases and page numbers of `source`."""
-    text = source.text
-    masks: list[Mask] = []
+    """Mask cruft lines, inline share-site phrases and page numbers of `source`.
+
+    The masks the reader found (format syntax, page breaks, page chrome) come first; the
+    patterns read the simplified copy of a traditional-character source.
+    """
+    text = source.analysis_text
+    masks: list[Mask] = list(source.masks)
     pos = 0
     for line in text.split("\n"):
         end = pos + len(line)

@@ -16,17 +16,6 @@ from summarizer.vocabulary import PartKind as PartKind
 
 
 @dataclass(frozen=True)
-class SourceText:
-    """A decoded input file."""
-
-    path: str
-    text: str
-    encoding: str
-    format: str  # txt, md, docx, html, pdf
-    sha256: str  # of the file's bytes
-
-
-@dataclass(frozen=True)
 class Mask:
     """A span of the source left out of the analysis (web cruft, page numbers)."""
 
@@ -36,11 +25,40 @@ class Mask:
 
 
 @dataclass(frozen=True)
+class SourceText:
+    """A decoded input file.
+
+    `text` is what every offset indexes (the BOM rule and the rest: see `summarizer.read`).
+    The reader may also hand on what it learnt from the format: `masks` over format syntax
+    (Markdown markup, PDF page breaks, HTML page chrome), a `simplified` copy of `text` in
+    simplified characters (same length, so offsets carry over) when the file is written in
+    traditional characters, the PDF pages whose text was recognised by OCR, and warnings.
+    """
+
+    path: str
+    text: str
+    encoding: str
+    format: str  # txt, md, docx, doc, html, pdf
+    sha256: str  # of the file's bytes
+    masks: tuple[Mask, ...] = ()
+    simplified: str | None = None
+    ocr_pages: tuple[int, ...] = ()  # 1-based PDF page numbers
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def analysis_text(self) -> str:
+        """The text the rule stages read: `simplified` when there is one, else `text`."""
+        return self.text if self.simplified is None else self.simplified
+
+
+@dataclass(frozen=True)
 class CleanText:
     """The source with its masks.
 
     `view` has the same length as `source.text`; every masked character is a space there,
-    so regexes run on `view` and their offsets are source offsets.
+    so regexes run on `view` and their offsets are source offsets. `view`, `analysis_text`
+    and `analysed` read the source's simplified copy when it has one (a traditional-character
+    file); `text` and every quote stay as written.
     """
 
     source: SourceText
@@ -51,7 +69,7 @@ class CleanText:
     @staticmethod
     def build(source: SourceText, masks: list[Mask]) -> CleanText:
         merged = merge_masks(masks, len(source.text))
-        chars = list(source.text)
+        chars = list(source.analysis_text)
         for m in merged:
             chars[m.start : m.end] = " " * (m.end - m.start)
         return CleanText(
@@ -64,6 +82,11 @@ class CleanText:
     @property
     def text(self) -> str:
         return self.source.text
+
+    @property
+    def analysis_text(self) -> str:
+        """The unmasked text the rule stages read (simplified characters where written traditional)."""
+        return self.source.analysis_text
 
     def segments(self, start: int, end: int) -> list[tuple[int, int]]:
         """The unmasked spans inside [start, end), in order."""
@@ -83,7 +106,8 @@ class CleanText:
 
     def analysed(self, start: int, end: int) -> str:
         """The unmasked text of [start, end), masked spans removed."""
-        return "".join(self.source.text[a:b] for a, b in self.segments(start, end))
+        text = self.source.analysis_text
+        return "".join(text[a:b] for a, b in self.segments(start, end))
 
     def is_masked(self, pos: int) -> bool:
         i = bisect.bisect_right(self._mask_starts, pos) - 1

@@ -20,7 +20,6 @@ hits against the gold totals, so skipping a hard file never raises a score.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -421,26 +420,12 @@ def find_prediction(pred_dir: Path, source_name: str) -> Path | None:
     return plain if plain.is_file() else None
 
 
-def _read_utf8(path: Path) -> SourceText:
-    data = path.read_bytes()
-    text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    return SourceText(
-        path=str(path),
-        text=text,
-        encoding="utf-8",
-        format=path.suffix.lstrip(".") or "txt",
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-
-
 def _read_source(path: Path) -> SourceText:
-    # summarizer.read is written concurrently; until it lands, plain UTF-8 covers the seeds.
-    try:
-        from summarizer.read import read_source
-    except ImportError:
-        return _read_utf8(path)
-    source: SourceText = read_source(path)
-    return source
+    # The reader's offset rule (no BOM, "\n" line endings, extracted text for .docx/.pdf)
+    # is the one the outputs were made with.
+    from summarizer.read import read_source
+
+    return read_source(path)
 
 
 def _source_path(doc: SummaryDocument, source_name: str, sources_dir: Path | None) -> Path:

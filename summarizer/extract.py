@@ -96,10 +96,6 @@ class OverviewRequest:
 class AnswerTooLong(ExtractionError):
     """The answer was cut at the output limit (finish_reason=length); `usage` was spent."""
 
-    def __init__(self, message: str, usage: Usage) -> None:
-        super().__init__(message)
-        self.usage = usage
-
 
 class Backend(Protocol):
     name: str
@@ -186,7 +182,11 @@ async def extract_chunks(
                 cache, backend, chunk_request(backend, context), ChunkExtraction, call, refresh
             )
         except SummarizerError as e:
-            return ChunkOutcome(chunk, None, Usage(), cached=False, error=str(e), exception=e)
+            # What the failed calls spent still counts towards the file's usage.
+            spent = e.usage if isinstance(e.usage, Usage) else Usage()
+            if e.chunk is None:
+                e.chunk = chunk.index
+            return ChunkOutcome(chunk, None, spent, cached=False, error=str(e), exception=e)
         return ChunkOutcome(chunk, extraction, usage, cached=cached, notes=notes)
 
     async def tracked(chunk: Chunk) -> ChunkOutcome:
@@ -275,13 +275,16 @@ async def extract_fitting(
         return await backend.extract(context)
     except AnswerTooLong as e:
         halves = split_chunk(context.chunk, context.report) if depth < MAX_SPLIT_DEPTH else None
+        spent = e.usage if isinstance(e.usage, Usage) else Usage()
         if halves is None:
-            raise ExtractionError(f"{e}; the chunk cannot be split further") from e
+            raise ExtractionError(
+                f"{e.message}; the chunk cannot be split further", usage=spent
+            ) from e
         notes.append(
             f"chunk {context.chunk.index}: the answer hit the output limit; split at "
             f"offset {halves[1].start} and asked again"
         )
-        usage = e.usage
+        usage = spent
         parts: list[ChunkExtraction] = []
         for half in halves:
             sub = ChunkContext(
@@ -364,9 +367,17 @@ def raise_first_error(outcomes: list[ChunkOutcome], path: str) -> None:
     first = failed[0]
     where = " > ".join(first.chunk.path) or first.chunk.kind
     message = (
-        f"{path}: {len(failed)} of {len(outcomes)} chunks failed; "
+        f"{len(failed)} of {len(outcomes)} chunks failed; "
         f"chunk {first.chunk.index} ({where}): {first.error}"
     )
-    if isinstance(first.exception, ConfigError | BackendError):
-        raise type(first.exception)(message) from first.exception
-    raise ExtractionError(message) from first.exception
+    cause = first.exception
+    kind = type(cause) if isinstance(cause, ConfigError | BackendError) else ExtractionError
+    usage = sum((o.usage for o in outcomes), Usage())
+    raise kind(
+        message,
+        path=path,
+        chunk=first.chunk.index,
+        status=cause.status if cause is not None else None,
+        retryable=cause.retryable if cause is not None else False,
+        usage=usage,
+    ) from cause

@@ -110,7 +110,8 @@ def analyse_source(
     chunks = make_chunks(
         cleaned, reports, budget=chunk_tokens_for(settings), count=counter.count, exact=exact_check
     )
-    warnings = []
+    # What the reader noticed (OCR'd pages, a garbled text layer, traditional characters).
+    warnings = list(source.warnings)
     # Parts inferred from the wording alone (no heading, no lead-in) are no sections either.
     if all(
         all(p.kind == "preamble" or not (p.number or p.title) for p in r.parts) for r in reports

@@ -1,32 +1,51 @@
-"""The read stage: a file path in, a `SourceText` out (decoded text with "\\n" line endings).
+"""The read stage: a file path in, a `SourceText` out.
 
 Plain text (.txt/.text/.md) is decoded from any of the encodings Chinese reports come in
-(UTF-8 with or without BOM, UTF-16/32, GBK/GB18030, Big5); .docx, .html and .pdf are
-converted to plain text. Every failure is an `InputError` with one line naming the file.
+(UTF-8 with or without BOM, UTF-16/32, GBK/GB18030, Big5); .docx, .doc, .html and .pdf are
+converted to plain text (see `summarizer.ingest`). Every failure is an `InputError` with one
+line naming the file.
+
+The offset rule, the one every command follows (summarize, check, eval, the viewer): offsets
+index `SourceText.text`, which is the decoded text **without a byte-order mark** and with
+"\r\n" and lone "\r" turned into "\n"; for .docx/.doc/.html/.pdf it is the extracted text.
+A BOM is never part of the text: its length is not counted, so offset 0 is the first
+character after it. Anything read from a source file for its offsets goes through
+`read_source` so the rule holds everywhere.
+
+What the reader learns from the format travels on: masks over format syntax (Markdown
+markup, PDF page breaks, HTML page chrome), the PDF pages read by OCR, and a simplified copy
+of a traditional-character text for the rule stages.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-import io
 import os
 import re
 import stat
-from collections.abc import Iterator
-from typing import Any
 
-from summarizer.document import SourceText
+from summarizer.document import Mask, SourceText
 from summarizer.errors import InputError
 
 #: Extensions `read_source` accepts (lower case, with the dot), for the batch command's walk.
-SUPPORTED_EXTENSIONS: tuple[str, ...] = (".txt", ".text", ".md", ".docx", ".html", ".htm", ".pdf")
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (
+    ".txt",
+    ".text",
+    ".md",
+    ".docx",
+    ".doc",
+    ".html",
+    ".htm",
+    ".pdf",
+)
 
 _FORMAT_BY_EXTENSION: dict[str, str] = {
     ".txt": "txt",
     ".text": "txt",
     ".md": "md",
     ".docx": "docx",
+    ".doc": "doc",
     ".html": "html",
     ".htm": "html",
     ".pdf": "pdf",
@@ -104,17 +123,6 @@ _PLAUSIBLE_RE = re.compile(
     "[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
 )
 
-_BLOCK_TAGS = frozenset(
-    "address article aside blockquote caption center dd details dialog dir div dl dt fieldset "
-    "figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr legend li main "
-    "menu nav ol p pre section summary table tbody td tfoot th thead title tr ul option".split()
-)
-# Not <head> as a whole: html.parser does not repair an unclosed <head>, which would then
-# swallow the whole page.
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "title"})
-_WS_RE = re.compile(r"[ \t\n\r\f\v]+")
-_BLANK_LINES_RE = re.compile(r"\n{3,}")
-
 
 def read_source(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> SourceText:
     """Read and decode one input file; raise `InputError` (one line naming it) if it can't."""
@@ -123,20 +131,69 @@ def read_source(path: str | os.PathLike[str], *, max_bytes: int | None = None) -
     ext = os.path.splitext(name)[1].lower()
     fmt = _FORMAT_BY_EXTENSION[ext]
     sha = hashlib.sha256(data).hexdigest()
+    masks: list[Mask] = []
+    warnings: list[str] = []
+    ocr_pages: tuple[int, ...] = ()
+    encoding = "utf-8"
     if fmt in ("txt", "md"):
         text, encoding = decode_bytes(data, name)
+        text = normalize_newlines(text)
+        if fmt == "md":
+            from summarizer.ingest.markdown import markdown_markup
+
+            masks.extend(Mask(a, b, "Markdown markup") for a, b in markdown_markup(text))
     elif fmt == "html":
+        from summarizer.ingest.html import chrome_spans, html_to_text
+
         raw, encoding = decode_bytes(data, name)
+        raw = normalize_newlines(raw)
         text = html_to_text(raw)
+        if text.strip():
+            masks.extend(Mask(a, b, "page chrome") for a, b in chrome_spans(raw, text))
     elif fmt == "docx":
-        text, encoding = _docx_text(data, name), "utf-8"
+        from summarizer.ingest.office import docx_text
+
+        text = normalize_newlines(docx_text(data, name))
+    elif fmt == "doc":
+        from summarizer.ingest.office import doc_text
+
+        text = normalize_newlines(doc_text(data, name))
     else:
-        text, encoding = _pdf_text(data, name), "utf-8"
-    text = normalize_newlines(text)
+        from summarizer.ingest.pdf import read_pdf
+
+        pdf = read_pdf(data, name)
+        text, ocr_pages = pdf.text, pdf.ocr_pages
+        masks.extend(Mask(a, b, why) for a, b, why in pdf.masks)
+        warnings.extend(pdf.warnings)
     if not text.strip():
         what = "contains only whitespace" if fmt in ("txt", "md") else "has no text"
         raise InputError(f"{name}: the file {what}; nothing to summarize")
-    return SourceText(path=name, text=text, encoding=encoding, format=fmt, sha256=sha)
+    from summarizer.ingest.script import simplified_view
+
+    simplified = simplified_view(text)
+    if simplified is not None:
+        warnings.append(
+            "written in traditional characters: analysed through a simplified copy; "
+            "quotes and offsets stay in the original text"
+        )
+    return SourceText(
+        path=name,
+        text=text,
+        encoding=encoding,
+        format=fmt,
+        sha256=sha,
+        masks=tuple(masks),
+        simplified=simplified,
+        ocr_pages=ocr_pages,
+        warnings=tuple(warnings),
+    )
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page (see `summarizer.ingest.html`)."""
+    from summarizer.ingest.html import html_to_text as visible_text
+
+    return visible_text(html)
 
 
 def normalize_newlines(text: str) -> str:
@@ -293,114 +350,3 @@ def _checked(text: str, encoding: str, name: str) -> tuple[str, str]:
     if sample and controls / len(sample) > _MAX_CONTROL_SHARE:
         raise InputError(f"{name}: binary file (many control characters), not text")
     return text, encoding
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page: block elements and <br> break lines, scripts dropped."""
-    from bs4 import BeautifulSoup
-    from bs4.element import NavigableString, Tag
-
-    soup = BeautifulSoup(html, "html.parser")
-    out: list[str] = []
-
-    def newline() -> None:
-        if out and not out[-1].endswith("\n"):
-            out.append("\n")
-
-    # An explicit stack, not recursion: scraped pages can nest thousands of levels deep.
-    stack: list[tuple[Any, bool, bool]] = [(soup, False, False)]  # node, leaving, in_pre
-    while stack:
-        node, leaving, in_pre = stack.pop()
-        if leaving:
-            newline()
-            continue
-        if isinstance(node, Tag):
-            tag = (node.name or "").lower()
-            if tag in _SKIP_TAGS:
-                continue
-            if tag == "br":
-                out.append("\n")
-                continue
-            block = tag in _BLOCK_TAGS
-            if block:
-                newline()
-                stack.append((node, True, in_pre))
-            child_pre = in_pre or tag == "pre"
-            stack.extend((c, False, child_pre) for c in reversed(node.contents))
-        elif type(node) is NavigableString:
-            # Subclasses (Comment, Doctype, CData, ProcessingInstruction) are not visible.
-            s = str(node)
-            if not in_pre:
-                s = _WS_RE.sub(" ", s)
-                if out and out[-1].endswith("\n"):
-                    s = s.lstrip(" ")
-            if s:
-                out.append(s)
-    lines = [line.strip(" ") for line in "".join(out).split("\n")]
-    return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip("\n")
-
-
-def _docx_text(data: bytes, name: str) -> str:
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-        return "\n".join(_docx_paragraphs(document.element.body, document))
-    except Exception as e:
-        raise InputError(
-            f"{name}: not a valid .docx file (corrupt, or an old .doc renamed): {type(e).__name__}"
-        ) from None
-
-
-def _docx_paragraphs(parent: Any, document: Any) -> Iterator[str]:
-    """Paragraph texts of a body or table cell, tables included, in document order."""
-    from docx.oxml.ns import qn
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    for child in parent.iterchildren():
-        if child.tag == qn("w:p"):
-            yield Paragraph(child, document).text
-        elif child.tag == qn("w:tbl"):
-            table = Table(child, document)
-            for row in table.rows:
-                seen: set[int] = set()
-                for cell in row.cells:
-                    # Merged cells come back once per grid column they span.
-                    if id(cell._tc) in seen:
-                        continue
-                    seen.add(id(cell._tc))
-                    yield from _docx_paragraphs(cell._tc, document)
-        elif child.tag == qn("w:sdt"):
-            content = child.find(qn("w:sdtContent"))
-            if content is not None:
-                yield from _docx_paragraphs(content, document)
-
-
-def _pdf_text(data: bytes, name: str) -> str:
-    from pypdf import PdfReader
-
-    # pypdf raises many exception types for broken files; all of them mean "corrupt".
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(f"{name}: the PDF is encrypted; save an unencrypted copy")
-        pages = list(reader.pages)
-    except InputError:
-        raise
-    except Exception as e:
-        raise InputError(f"{name}: not a valid PDF file (corrupt): {type(e).__name__}") from None
-    texts: list[str] = []
-    for number, page in enumerate(pages, start=1):
-        try:
-            texts.append(page.extract_text() or "")
-        except Exception as e:
-            raise InputError(
-                f"{name}: cannot read the text of PDF page {number} (corrupt): {type(e).__name__}"
-            ) from None
-    text = "\n".join(texts)
-    if not text.strip():
-        raise InputError(
-            f"{name}: the PDF has no text layer (scanned images?); run OCR on it first"
-        )
-    return text

@@ -55,12 +55,14 @@ class _Compact:
     @staticmethod
     def of(clean: CleanText) -> _Compact:
         segs = clean.segments(0, len(clean.text))
+        # The simplified copy of a traditional-character source, so the tables read it.
+        analysis_text = clean.analysis_text
         parts, cstarts, sstarts = [], [], []
         pos = 0
         for a, b in segs:
             cstarts.append(pos)
             sstarts.append(a)
-            parts.append(clean.text[a:b])
+            parts.append(analysis_text[a:b])
             pos += b - a
         text = "".join(parts)
         # One character for one, so the offset map stays valid: Markdown marks read as
@@ -437,7 +439,7 @@ def build_sections(clean: CleanText) -> list[Report]:
 def _banner_title(clean: CleanText) -> str | None:
     """The title a share site names in its masked banner ("小编为大家整理的…,供大家参考")."""
     for m in clean.masks:
-        found = rules.BANNER_TITLE.search(clean.text[m.start : m.end])
+        found = rules.BANNER_TITLE.search(clean.analysis_text[m.start : m.end])
         if found:
             return found.group("t").strip()
     return None

@@ -414,3 +414,25 @@ def test_ctrl_c_stops_cleanly_with_130_and_a_rerun_completes(tmp_path: Path) -> 
     records = index_lines(out)
     assert len(records) == 15
     assert sum(r["status"] == "skipped" for r in records) == len(done)
+
+
+def test_temp_files_of_dead_writers_are_swept_and_live_ones_kept(tmp_path: Path) -> None:
+    from summarizer.atomic import sweep_stale_temps, write_text_atomic
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(dead.stdout)
+    (tmp_path / "a").mkdir()
+    stale = tmp_path / "a" / f".x.txt.json.p{pid}.abc123.tmp"
+    live = tmp_path / f".y.txt.json.p{os.getpid()}.def456.tmp"
+    other = tmp_path / "notes.tmp"
+    for p in (stale, live, other):
+        p.write_text("partial", encoding="utf-8")
+    write_text_atomic(tmp_path / "done.json", "{}")
+    assert sweep_stale_temps(tmp_path) == 1
+    assert not stale.exists() and live.exists() and other.exists()
+    assert (tmp_path / "done.json").read_text(encoding="utf-8") == "{}"

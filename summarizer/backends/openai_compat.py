@@ -112,9 +112,11 @@ class _Retryable(Exception):
         retry_after: float | None = None,
         usage: Usage | None = None,
         hint: str = "",
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status
         self.retry_after = retry_after
         self.usage = usage or Usage()
         self.hint = hint
@@ -254,13 +256,14 @@ class OpenAIBackend:
                     self._clean(
                         f"{self.model}: answer still invalid after one repair retry: "
                         f"{_short(second.error, 300)}"
-                    )
+                    ),
+                    usage=usage,
                 ) from None
             except AnswerTooLong as e:
-                raise AnswerTooLong(str(e), usage) from None
+                raise AnswerTooLong(e.message, usage=usage) from None
             return ExtractResult(extraction, usage, request=sent)
         except AnswerTooLong as e:
-            raise AnswerTooLong(str(e), usage) from None
+            raise AnswerTooLong(e.message, usage=usage) from None
 
     async def overview(self, request: OverviewRequest) -> tuple[str, Usage] | None:
         """Two or three sentences from the digest in one small call; None if unusable."""
@@ -385,7 +388,7 @@ class OpenAIBackend:
             raise AnswerTooLong(
                 f"{self.model}: the answer was cut at the output limit of "
                 f"{self.caps.max_output_tokens} tokens (finish_reason=length)",
-                answer.usage,
+                usage=answer.usage,
             )
         if answer.finish_reason == "content_filter":
             raise ExtractionError(
@@ -420,7 +423,10 @@ class OpenAIBackend:
                 spent = spent + e.usage
                 if attempt >= self.retries:
                     raise ExtractionError(
-                        self._clean(f"{e.message} ({self.retries} retries){e.hint}")
+                        self._clean(f"{e.message} ({self.retries} retries){e.hint}"),
+                        status=e.status,
+                        retryable=True,
+                        usage=spent,
                     ) from None
                 wait = _backoff(attempt) if e.retry_after is None else e.retry_after
                 wait = min(MAX_WAIT_S, max(0.0, wait))
@@ -523,20 +529,23 @@ class OpenAIBackend:
                 self._clean(
                     f"authentication failed for {self.base_url} (HTTP {e.status_code}): "
                     f"check {self._key_env}"
-                )
+                ),
+                status=e.status_code,
             ) from e
         except openai.NotFoundError as e:
             raise BackendError(
                 self._clean(
                     f"model {self.model!r} not found at {self.base_url} (HTTP 404): "
                     "check --model and --base-url"
-                )
+                ),
+                status=404,
             ) from e
         except openai.RateLimitError as e:
             raise _Retryable(
                 f"rate limited by {self.base_url} (HTTP 429): {_status_reason(e)}",
                 retry_after=_retry_after(e),
                 hint="; lower --concurrency or try again later",
+                status=429,
             ) from None
         except openai.APITimeoutError:
             raise _Retryable(
@@ -666,8 +675,8 @@ class OpenAIBackend:
         hint = self._status_hint(status, reason)
         message = self._clean(f"HTTP {status} from {self.base_url}: {reason}")
         if status in (408, 409) or status >= 500:
-            return _Retryable(message, retry_after=_retry_after(e), hint=hint)
-        return ExtractionError(message + hint)
+            return _Retryable(message, retry_after=_retry_after(e), hint=hint, status=status)
+        return ExtractionError(message + hint, status=status)
 
     def _status_hint(self, status: int, reason: str) -> str:
         if _CONTEXT_WORDS.search(reason):

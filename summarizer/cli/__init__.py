@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from summarizer import __version__
+from summarizer.errors import SummarizerError
 
 # name -> (module, attribute, one-line help). Help is here so `--help` imports nothing.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -170,8 +171,13 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def error_line(e: SummarizerError) -> str:
+    """One line from the error's fields: the file it concerns, then its message."""
+    message = " ".join(e.message.split())
+    return f"{e.path}: {message}" if e.path else message
+
+
 def _report_error(e: Exception, verbose: bool) -> int:
-    from summarizer.errors import SummarizerError
     from summarizer.redact import redact_secrets
 
     if verbose:
@@ -179,7 +185,7 @@ def _report_error(e: Exception, verbose: bool) -> int:
 
         click.echo(redact_secrets("".join(traceback.format_exception(e))), err=True)
     if isinstance(e, SummarizerError):
-        click.echo(f"Error: {redact_secrets(str(e))}", err=True)
+        click.echo(f"Error: {redact_secrets(error_line(e))}", err=True)
         return e.exit_code
     if isinstance(e, OSError):
         click.echo(f"Error: {redact_secrets(str(e))}", err=True)

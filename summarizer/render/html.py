@@ -18,26 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from summarizer.document import Mask, merge_masks
+from summarizer.render.overview import IndexEntry
 from summarizer.schema import Finding, Metric, SummaryDocument
 from summarizer.vocabulary import FINDING_KINDS, KIND_FIELDS, TOPIC_LABELS, WORDS
 
 __all__ = ["IndexEntry", "render_html", "render_html_index", "finding_id"]
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    """One input file of a batch, as a row of the HTML index."""
-
-    path: str
-    href: str | None
-    status: str
-    reports: int = 0
-    achievements: int = 0
-    problems: int = 0
-    plans: int = 0
-    other: int = 0
-    verified_share: float | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ figure or a `|` in a name cannot break emphasis or the table.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from summarizer.render.overview import IndexEntry
 from summarizer.render.rich_view import (
     SECTIONS,
     UNVERIFIED_MARK,
@@ -117,3 +119,26 @@ def render_markdown(doc: SummaryDocument) -> str:
         f"{u.prompt_tokens + u.completion_tokens:,} tokens · {p.elapsed_s:.1f} s*",
     ]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown_index(entries: Sequence[IndexEntry]) -> str:
+    """A Markdown table of a batch: one row per input, linking its page when it has one."""
+    lines = [
+        "# Batch summary",
+        "",
+        "| file | status | reports | 成绩 | 问题 | 计划 | 其他 | verified | error |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for e in entries:
+        name = _cell(e.path)
+        link = f"[{name}](<{e.href}>)" if e.href else name
+        share = f"{e.verified_share:.0%}" if e.verified_share is not None else "—"
+        lines.append(
+            f"| {link} | {e.status} | {e.reports} | {e.achievements} | {e.problems} | "
+            f"{e.plans} | {e.other} | {share} | {_cell(e.error or '')} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,208 @@
+"""The index of a batch: one `IndexRecord` per input in OUTDIR/index.jsonl, and their totals.
+
+In: finished documents or errors per input. Out: records appended one whole line at a time
+while the run goes (`IndexLog`), the index rewritten compact at the end (`write_index`), and
+`BatchTotals` for the end-of-run table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TextIO
+
+import pydantic
+
+from summarizer.atomic import write_text_atomic
+from summarizer.pricing import usd_for
+from summarizer.schema import KIND_FIELDS, SummaryDocument, Usage
+
+INDEX_NAME = "index.jsonl"
+KINDS: tuple[str, ...] = tuple(KIND_FIELDS)
+
+Status = Literal["ok", "failed", "skipped"]
+
+
+def _zero_findings() -> dict[str, int]:
+    return dict.fromkeys(KINDS, 0)
+
+
+def _zero_tokens() -> dict[str, int]:
+    return {"prompt": 0, "completion": 0, "cached": 0}
+
+
+class IndexRecord(pydantic.BaseModel):
+    """One line of index.jsonl: what happened to one input."""
+
+    # Lines written by other versions may carry fields this one does not know.
+    model_config = pydantic.ConfigDict(extra="ignore")
+
+    path: str  # relative to the input folder, POSIX separators
+    status: Status
+    reports: int = 0
+    findings: dict[str, int] = pydantic.Field(default_factory=_zero_findings)
+    verified: int = 0
+    verified_share: float | None = None
+    calls: int = 0
+    tokens: dict[str, int] = pydantic.Field(default_factory=_zero_tokens)
+    cost_usd: float | None = 0.0
+    elapsed_s: float = 0.0
+    error: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(), ensure_ascii=False, sort_keys=False)
+
+    @property
+    def usage(self) -> Usage:
+        return Usage(
+            calls=self.calls,
+            prompt_tokens=self.tokens.get("prompt", 0),
+            completion_tokens=self.tokens.get("completion", 0),
+            cached_tokens=self.tokens.get("cached", 0),
+        )
+
+
+def record_from_document(
+    rel: str,
+    doc: SummaryDocument,
+    status: Status,
+    *,
+    elapsed_s: float,
+    price_in: float | None = None,
+    price_out: float | None = None,
+) -> IndexRecord:
+    """The index record of a finished (or skipped) input, from its document."""
+    counts = _zero_findings()
+    verified = 0
+    for report in doc.reports:
+        for kind, attr in KIND_FIELDS.items():
+            findings = getattr(report, attr)
+            counts[kind] += len(findings)
+            verified += sum(1 for f in findings if f.verified)
+    total = sum(counts.values())
+    usage = doc.provenance.usage
+    return IndexRecord(
+        path=rel,
+        status=status,
+        reports=len(doc.reports),
+        findings=counts,
+        verified=verified,
+        verified_share=round(verified / total, 4) if total else None,
+        calls=usage.calls,
+        tokens={
+            "prompt": usage.prompt_tokens,
+            "completion": usage.completion_tokens,
+            "cached": usage.cached_tokens,
+        },
+        cost_usd=cost_of(doc.provenance.model, usage, price_in, price_out),
+        elapsed_s=round(elapsed_s, 3),
+    )
+
+
+def cost_of(
+    model: str | None, usage: Usage, price_in: float | None = None, price_out: float | None = None
+) -> float | None:
+    """Estimated dollars of a usage; 0 without calls, None when the model has no price."""
+    if usage.calls == 0:
+        return 0.0
+    return usd_for(model, usage.prompt_tokens, usage.completion_tokens, price_in, price_out)
+
+
+class IndexLog:
+    """index.jsonl opened for appending: each record is one write of a whole line, then flush.
+
+    The lock keeps lines whole even if a caller appends from worker threads.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._fh: TextIO | None = open(path, "a", encoding="utf-8")
+
+    def append(self, record: IndexRecord) -> None:
+        line = record.to_json() + "\n"
+        with self._lock:
+            if self._fh is not None:
+                self._fh.write(line)
+                self._fh.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+
+
+def read_index(path: str | os.PathLike[str]) -> list[IndexRecord]:
+    """The records of an index.jsonl; unreadable lines (a crash mid-write) are ignored."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    records = []
+    for line in text.splitlines():
+        try:
+            records.append(IndexRecord.model_validate_json(line))
+        except (ValueError, TypeError):
+            continue
+    return records
+
+
+def merge_records(
+    records: Iterable[IndexRecord], keep: Iterable[str] | None = None
+) -> list[IndexRecord]:
+    """The last record per path, sorted by path; only paths in `keep` when given."""
+    latest: dict[str, IndexRecord] = {}
+    for r in records:
+        latest[r.path] = r
+    wanted = set(keep) if keep is not None else None
+    return [latest[p] for p in sorted(latest) if wanted is None or p in wanted]
+
+
+def write_index(path: str | os.PathLike[str], records: Sequence[IndexRecord]) -> None:
+    """Rewrite index.jsonl atomically with these records."""
+    write_text_atomic(path, "".join(r.to_json() + "\n" for r in records))
+
+
+@dataclass
+class BatchTotals:
+    """What the end-of-run table shows."""
+
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    findings: dict[str, int] = field(default_factory=_zero_findings)
+    verified: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+
+    @property
+    def verified_share(self) -> float | None:
+        total = sum(self.findings.values())
+        return self.verified / total if total else None
+
+
+def totals_of(records: Iterable[IndexRecord]) -> BatchTotals:
+    """Sum the records: statuses, findings per kind, verified, usage and cost."""
+    t = BatchTotals()
+    for r in records:
+        if r.status == "ok":
+            t.ok += 1
+        elif r.status == "skipped":
+            t.skipped += 1
+        else:
+            t.failed += 1
+        for kind, n in r.findings.items():
+            t.findings[kind] = t.findings.get(kind, 0) + n
+        t.verified += r.verified
+        # Usage and cost of skipped inputs were spent by an earlier run, not this one.
+        if r.status == "ok":
+            t.usage = t.usage + r.usage
+            if t.cost_usd is not None:
+                t.cost_usd = None if r.cost_usd is None else t.cost_usd + r.cost_usd
+    return t
