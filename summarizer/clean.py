@@ -15,7 +15,20 @@ from summarizer.numbers import LINE_FINISHED_CHARS
 _CRUFT_LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("site navigation", re.compile(r"^\s*(当前位置|您的位置|所在位置|首页\s*[>›»])")),
     ("site navigation", re.compile(r"^[^。\n]{0,40}(\s*[>›»]\s*[^>\n]{1,20}){2,}\s*[>›»]?\s*$")),
-    ("share-site banner", re.compile(r"下面是小编为大家(整理|收集|精心整理)的")),
+    ("share-site banner", re.compile(r"下面是小编(?:为大家)?(整理|收集|精心整理)的")),
+    ("template intro", re.compile(r"^\s*总结是(?:对|把)|^\s*总结就是把一个时[段间]的")),
+    (
+        "site chrome",
+        re.compile(r"^\s*添加.{1,16}\s*[|｜]|^\s*安装后可以在桌面快捷访问|^\s*电脑桌面\s*$"),
+    ),
+    (
+        "site chrome",
+        re.compile(
+            r"^\s*(?:温馨提示\s*[:：]|网站客服\s*[:：]|下载文档\s*$|收藏\s*分享|ID\s*[:：]\s*\d+\s*$"
+            r"|大小\s*[:：]\s*[\d.]+\s*[KM]B|页数\s*[:：]\s*\d+页|格式\s*[:：]\s*(?:DOCX?|PDF|WPS)"
+            r"|\d\.\s*(?:部分包含数学公式|本文档由用户上传|下载前请仔细阅读|下载文档时可能))"
+        ),
+    ),
     ("share-site banner", re.compile(r"由会员分享[,，].{0,40}可在线阅读")),
     ("share-site banner", re.compile(r"》?由互联网用户整理提供")),
     ("share-site banner", re.compile(r"^\s*(来源|文章来源)\s*[:：].{0,20}(免责声明|网络整理)")),
@@ -43,6 +56,31 @@ _CRUFT_LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _CRUFT_INLINE = re.compile(
     r"\s*(当前隐藏内容免费查看|以上内容仅为本文档的试下载部分.{0,30}?。?)\s*"
 )
+# Inline cruft with its reason: truncation notes, paywall markers (which also stand between
+# two reports of one page), file-name suffixes of page titles, and a template's report
+# number glued to the year ("工作总结1" + "20xx年以来").
+_CRUFT_INLINE_TABLE: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "site truncation note",
+        re.compile(
+            r"[(（]\s*未完\s*[,，、]?\s*(?:全文共\s*\d+\s*字)?[,，]?\s*(?:当前显示\s*\d+\s*字)?\s*[)）]"
+        ),
+    ),
+    (
+        "paywall marker",
+        re.compile(r"(?:…{1,3}|\.{3,6})\s*此处隐藏\s*[\d,]+\s*个?字\s*(?:…{1,3}|\.{3,6})?"),
+    ),
+    (
+        "page title suffix",
+        re.compile(
+            r"\.(?:docx?|pdf|wps|pptx?)(?:\s*(?:VIP专享|VIP免费|免费优质|VIP|优质|专享))*", re.I
+        ),
+    ),
+    (
+        "report number",
+        re.compile(r"(?<=工作总结)\d{1,2}(?=(?:19|20)\d{2}年|20[xX]{2}年|[xX]{4}年|[ \t]*$)", re.M),
+    ),
+]
 
 # A line that is only a page number: "- 3 -", "— 12 —", "第3页", "第 3 页 共 9 页".
 _PAGE_LINE = re.compile(
@@ -74,6 +112,8 @@ def clean(source: SourceText) -> CleanText:
         pos = end + 1
     for m in _CRUFT_INLINE.finditer(text):
         masks.append(Mask(m.start(), m.end(), "share-site banner"))
+    for why, pattern in _CRUFT_INLINE_TABLE:
+        masks.extend(Mask(m.start(), m.end(), why) for m in pattern.finditer(text))
     for m in _PAGE_LINE.finditer(text):
         masks.append(Mask(m.start(), m.end(), "page number"))
     masks.extend(_page_markers(text))

@@ -217,12 +217,15 @@ def chunk_request(backend: Backend, context: ChunkContext) -> dict[str, Any]:
     }
 
 
-def request_key(cache: Cache, backend: Backend, request: dict[str, Any]) -> str | None:
-    """The cache key of a request: SHA-256 of its canonical JSON plus the backend identity."""
+def request_key(backend: Backend, request: dict[str, Any]) -> str | None:
+    """The cache key of a request: SHA-256 of its canonical JSON plus the backend identity
+    (None for a backend that is never cached)."""
+    from summarizer.cache import Cache
+
     identity = backend.cache_identity()
     if identity is None:
         return None
-    return cache.key(identity={**identity, "request": request}, lang="", text="")
+    return Cache.key(identity={**identity, "request": request}, lang="", text="")
 
 
 A = TypeVar("A", ChunkExtraction, OverviewText)
@@ -238,7 +241,7 @@ async def cached_call(
 ) -> tuple[A, Usage, bool]:
     """The answer to `request` from the cache, else from `call()` (then stored under the
     request that was actually answered). Returns (answer, usage, cached)."""
-    key = request_key(cache, backend, request) if cache is not None else None
+    key = request_key(backend, request) if cache is not None else None
     if key is not None and not refresh:
         assert cache is not None
         hit = cache.get(key, answer_type)
@@ -250,7 +253,7 @@ async def cached_call(
         usage = result.usage
         if result.request is not None and key is not None:
             assert cache is not None
-            key = request_key(cache, backend, result.request)
+            key = request_key(backend, result.request)
     else:
         answer, usage = result
     if key is not None:

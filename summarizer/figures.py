@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from summarizer.numbers import (
     ARABIC,
     CHINESE,
-    CLAUSE_END,
     PLACEHOLDER,
     SENTENCE_END,
     STRONG_TARGET_WORDS,
@@ -87,7 +86,8 @@ _PARSE = re.compile(
 _REDACTED = re.compile(rf"(?:{PLACEHOLDER})\s*{_QUAL}\s*(?:{UNIT_PATTERN}|年|月|日|$)")
 
 # Clause and sentence boundaries for metric names and target detection.
-_CLAUSE_END = CLAUSE_END
+# Quotation marks are not clause ends for naming: "新增“小巨人”企业12家" names one figure.
+_CLAUSE_END = re.compile(r"[，,；;。：:、！!？?()（）\[\]【】\n]")
 _SENTENCE_END = SENTENCE_END
 _TARGET_WORDS = TARGET_WORDS
 # Enough on their own to make a whole sentence a plan ("目标任务" also appears in progress reports).
@@ -102,14 +102,16 @@ _LEAD = re.compile(
 )
 _STRONG_VERB = re.compile(r"实现|完成|达到|累计")
 _TRAIL = re.compile(
-    r"(?:的|为|达|达到|约|近|超|超过|突破|是|有|有望|可|已|在|共|将|预计|同比增长|增长|增速|等)+$"
+    r"(?:的|为|达|达到|约|近|超|超过|突破|是|有|有望|可|已|在|共|将|预计|同比增长|增长|增速|等"
+    # A name cut before a paired value or a level reached ("分别", "提高到", "降至").
+    r"|分别|分别为|分别达|至|提高到|提升到|提高至|提升至|增加到|增至|降至|降到|下降到|下降至|减少到)+$"
 )
 # A counted noun after the figure ("13家有色金属加工企业完成…") ends at a verb or connective.
 _NOUN_AFTER = re.compile(
     r"(?:以上|以下|左右)?(?:的)?(?P<noun>.+?)(?=完成|实现|入选|发布|参加|开展|获得|签约|进行|正在|已|在|累计"
     r"|共|和|及|与|的|[0-9Xx*]|$)"
 )
-_NAME_MAX = 12
+_NAME_MAX = 16  # "社会消费品零售总额" with its qualifier still fits
 
 
 @dataclass(frozen=True)

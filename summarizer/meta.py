@@ -45,19 +45,44 @@ def report_meta(report: Report, clean: CleanText) -> ReportMeta:
     summary_year = _heading_year(achievements.title if achievements else None)
     if summary_year is None and not _is_redacted(achievements.title if achievements else None):
         summary_year = _title_year(title, plan=False)
+    if summary_year is None and achievements is not None and not _is_redacted(title):
+        # "xxxx年工作总结" over a body that opens "2023年，园区……": the body says the year.
+        summary_year = _opening_year(clean, achievements.start, achievements.end)
     plan_year = _heading_year(plans.title if plans else None)
+    half_year = bool(title and _HALF_YEAR.search(title)) or bool(
+        achievements and _HALF_YEAR.search(achievements.title)
+    )
     if plan_year is None and plans is not None and _NEXT_YEAR.search(plans.title):
         plan_year = summary_year + 1 if summary_year is not None else None
     elif plan_year is None and not _is_redacted(plans.title if plans else None):
         plan_year = _title_year(title, plan=True)
         if plan_year is None and title and _NEXT_YEAR.search(title) and summary_year is not None:
             plan_year = summary_year + 1
+    if plan_year is None and plans is not None and summary_year is not None:
+        redacted = _is_redacted(plans.title) or _is_redacted(title)
+        if not redacted:
+            # A half-year report plans the second half of the same year; a year-end one
+            # ("下一步，我们将……") the next year.
+            plan_year = summary_year if half_year else summary_year + 1
     return ReportMeta(
         title=title,
         organization=_organization(report, clean),
         summary_year=summary_year,
         plan_year=plan_year,
     )
+
+
+_HALF_YEAR = re.compile(r"上半年|1[-—~至]6月|前三季度|下半年工作")
+
+
+def _opening_year(clean: CleanText, start: int, end: int) -> int | None:
+    """The year a review part's opening sentence names ("2023年，园区……")."""
+    opening = clean.analysed(start, min(end, start + 120))
+    m = re.search(
+        r"(?:^|[。\n])\s*(?:[一二三四五六七八九十]+、)?[^。\n]{0,20}?((?:19|20)\d{2})\s*年(?:度)?[,，以是]",
+        opening,
+    )
+    return int(m.group(1)) if m else None
 
 
 def _is_redacted(heading: str | None) -> bool:
@@ -87,7 +112,11 @@ def _title_year(title: str | None, *, plan: bool) -> int | None:
 
 
 def _organization(report: Report, clean: CleanText) -> str | None:
-    """The zone named in the title or the opening text; None when only redacted or generic."""
+    """The zone named in the title, a publisher header or the opening text; None when only
+    redacted or generic."""
+    publisher = _publisher(clean)
+    if publisher is not None:
+        return publisher
     candidates: list[str] = []
     if report.title:
         head = re.split(r"(?:19|20)\d{2}|[xX]{4}", report.title)[0]
@@ -102,6 +131,7 @@ def _organization(report: Report, clean: CleanText) -> str | None:
         if m.start() == 0 or opening[m.start() - 1] in "，,。；;：:\n 　"
     )
     for name in candidates:
+        name = name.strip()
         name = _GENERIC_PREFIX.sub("", name)
         if _VERB.search(name):
             continue  # "紧紧围绕开发区" is a clause, not a name
@@ -109,4 +139,21 @@ def _organization(report: Report, clean: CleanText) -> str | None:
             return None  # the report hides its name: never guess it
         if len(name) >= 4 and not name.startswith(("开发区", "园区", "经开区")):
             return name
+    return None
+
+
+# A government site's metadata table: "发布机构: | 开发区(浦口街道) |".
+_PUBLISHER = re.compile(
+    r"发布机构\s*[:：]\s*[|｜]?\s*(?P<name>[^|｜\n]{2,30}?)\s*(?:[|｜]|$)", re.M
+)
+
+
+def _publisher(clean: CleanText) -> str | None:
+    """The organization a site's metadata header names (it is masked as cruft)."""
+    for mask in clean.masks[:8]:
+        m = _PUBLISHER.search(clean.text, mask.start, mask.end)
+        if m is not None:
+            name = m.group("name").strip()
+            if not re.search(r"[*＊xX]{2}", name):
+                return name
     return None

@@ -19,7 +19,7 @@ from summarizer import __version__
 from summarizer.chunks import make_chunks
 from summarizer.clean import clean
 from summarizer.config import Settings
-from summarizer.document import Analysis, CleanText, SourceText
+from summarizer.document import Analysis, SourceText
 from summarizer.errors import ConfigError
 from summarizer.extract import (
     Backend,
@@ -30,8 +30,13 @@ from summarizer.extract import (
     extract_chunks,
     raise_first_error,
 )
-from summarizer.figures import numbers_in
-from summarizer.ground import chunk_numbers, ground_finding, ground_metrics, ground_organization
+from summarizer.ground import (
+    ground_finding,
+    ground_metrics,
+    ground_organization,
+    overview_problems,
+    report_text,
+)
 from summarizer.merge import (
     GroundedFinding,
     compose_overview,
@@ -255,7 +260,13 @@ async def summarize_analysis(
         overview = None
         if settings.overview:
             overview, extra = await _overview(
-                backend, cache, limiter, settings, summary, mine, analysis.clean
+                backend,
+                cache,
+                limiter,
+                settings,
+                summary,
+                mine,
+                report_text(analysis.clean, analysis.reports, report.index),
             )
             usage = usage + extra
         summary.overview = overview or compose_overview(summary, settings.lang)
@@ -288,25 +299,18 @@ async def _overview(
     settings: Settings,
     summary: ReportSummary,
     outcomes: list[ChunkOutcome],
-    clean_text: CleanText,
+    report: str,
 ) -> tuple[str | None, Usage]:
     """The report's overview: from its only chunk's answer, else one small call (cached).
 
-    A chunk that holds the whole report was asked for the overview in the same call; its
-    numbers must occur in the report like any finding's, or the overview is not used.
+    A chunk that holds the whole report was asked for the overview in the same call. Either
+    way its figures are grounded in the report's text like a finding's (ground.py's rule),
+    or the overview is not used.
     """
     if len(outcomes) == 1 and outcomes[0].extraction is not None:
         text = (outcomes[0].extraction.overview or "").strip()
-        chunk = outcomes[0].chunk
         if text:
-            known = chunk_numbers(chunk)
-            invented = [n for n in numbers_in(text) if n not in known]
-            if not invented:
-                return text, Usage()
-            summary.warnings.append(
-                f"overview: numbers {', '.join(invented)} not found in the source; composed instead"
-            )
-            return None, Usage()
+            return (text if _overview_grounded(text, report, summary) else None), Usage()
     request = OverviewRequest(summary.title, overview_digest(summary), settings.lang)
     build = getattr(backend, "overview_request", None)
     body: dict[str, Any] = (
@@ -332,7 +336,9 @@ async def _overview(
         )
     except _NoOverview:
         return None, Usage()
-    return answer.overview, usage
+    return (
+        answer.overview if _overview_grounded(answer.overview, report, summary) else None
+    ), usage
 
 
 def assemble(
@@ -353,13 +359,15 @@ def assemble(
         for o in mine:
             assert o.extraction is not None
             for f in o.extraction.findings:
-                finding, notes = ground_finding(f, o.chunk, clean_text)
+                finding, notes = ground_finding(f, o.chunk, clean_text, analysis.reports)
                 warnings.extend(notes)
                 if strict and not finding.verified:
                     warnings.append(f"{finding.title}: dropped (--strict) as unverified")
                     continue
                 grounded.append(GroundedFinding(f.kind, finding, o.chunk.index))
-            metrics, notes = ground_metrics(o.extraction.key_metrics, o.chunk)
+            metrics, notes = ground_metrics(
+                o.extraction.key_metrics, o.chunk, clean_text, analysis.reports
+            )
             key.extend(metrics)
             warnings.extend(notes)
             if organization is None and o.extraction.organization:
@@ -403,6 +411,14 @@ def empty_part_warnings(outcomes: list[ChunkOutcome]) -> list[str]:
                 "server (chat template, context size)"
             )
     return out
+
+
+def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
+    counts = [len(summary.achievements), len(summary.problems), len(summary.plans)]
+    problems = overview_problems(text, report, [*counts, len(summary.other)])
+    if problems:
+        summary.warnings.append(f"overview: {'; '.join(problems)}; composed instead")
+    return not problems
 
 
 def _prompt_version(backend: Backend) -> str:

@@ -14,6 +14,9 @@ from summarizer.capabilities import prices as capability_prices
 #: model -> (input $/1M tokens, output $/1M tokens), from the capability table.
 PRICES: dict[str, tuple[float, float]] = capability_prices()
 
+#: Batch APIs (OpenAI, DashScope) bill this share of the live price.
+BATCH_PRICE_SHARE = 0.5
+
 #: Tokens of instructions and schema sent with every chunk (measured on prompts/).
 PROMPT_OVERHEAD_TOKENS = 1400
 #: Completion tokens per token of document text of the lean answer: 0.71 over the recorded

@@ -76,7 +76,9 @@ NUMBERED_HEADINGS: tuple[HeadingShape, ...] = (
 )
 
 #: A dash bullet at a line start ("——坚持创新驱动……"): one item of an unnumbered run.
-DASH_BULLET = re.compile(r"(?m)^[ \t　]*(?:——|--|—(?!—))(?=[\u4e00-\u9fff“\"《])")
+DASH_BULLET = re.compile(
+    r"(?:^|(?<=[。；;！？!?]))[ \t　]*(?:——|--|—(?!—))(?=[\u4e00-\u9fff“\"《])", re.M
+)
 
 #: Markdown heading marks at a line start; the analysed view blanks them.
 MARKDOWN_MARK = re.compile(r"(?m)^[ \t　]*(#{1,6})(?=[ \t　]*\S)")
@@ -103,7 +105,7 @@ PART_LINE = re.compile(
 REPORT_TITLE = re.compile(
     r"(?:[\u4e00-\u9fffA-Za-z*（）()]{0,24}?)(?:\d{4}|[xX*]{2,4})年度?[\u4e00-\u9fff]{0,14}?"
     r"工作总结(?:(?:[及和与暨、]|和明年|及明年)[\u4e00-\u9fff\d]{0,14}?"
-    r"(?:思路|计划|安排|打算|要点|重点|计戈)[\u4e00-\u9fffA-Z]{0,6}?(?=[\u4e00-\u9fff\d]|$|[\s(（]))?"
+    r"(?:思路|计划|安排|打算|要点|重点|计戈)[\u4e00-\u9fffA-Z]{0,6}?(?=[\u4e00-\u9fff\d.]|$|[\s(（]))?"
 )
 #: A line that is numbered like a heading (used to tell a title line from a heading line).
 NUMBERED_LINE = re.compile(
@@ -195,7 +197,8 @@ BODY_KIND_CUES: tuple[WordingCue, ...] = (
         "problem words (短板 不强 偏少 制约)",
         "problems",
         re.compile(
-            r"问题|不足|短板|不强|不高|不够|偏少|偏小|偏弱|较弱|乏力|滞后|制约|瓶颈|薄弱|困难|压力|差距|欠缺|缺乏|有待"
+            r"问题|不足|短板|不强|不高|不够|不长|不优|不多|偏少|偏小|偏弱|偏低|较弱|乏力|滞后|制约|瓶颈|"
+            r"薄弱|困难|压力|差距|欠缺|缺乏|有限|有待|趋紧|突出"
         ),
         1.0,
     ),

@@ -51,6 +51,7 @@ class _Compact:
     seg_compact: list[int]  # compact start of each unmasked segment
     seg_source: list[int]  # source start of each unmasked segment
     source_len: int
+    original: str = ""  # the same text before the traditional → simplified map (for titles)
 
     @staticmethod
     def of(clean: CleanText) -> _Compact:
@@ -64,12 +65,18 @@ class _Compact:
             sstarts.append(a)
             parts.append(analysis_text[a:b])
             pos += b - a
-        text = "".join(parts)
+        original = "".join(parts)
+        text = original
         # One character for one, so the offset map stays valid: Markdown marks read as
         # spaces ("## 一、…" is a line-start heading) and traditional part words as simplified.
         text = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), text)
         text = text.translate(rules.TRADITIONAL)
-        return _Compact(text, cstarts, sstarts, len(clean.text))
+        original = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), original)
+        return _Compact(text, cstarts, sstarts, len(clean.text), original)
+
+    def verbatim(self, a: int, b: int, strip: str = " \t　\n") -> str:
+        """The text of compact [a, b) as written (traditional characters kept)."""
+        return self.original[a:b].strip(strip)
 
     def src(self, i: int) -> int:
         """Source offset of compact offset `i` (the end maps to the end of the source)."""
@@ -517,7 +524,7 @@ def _build_report(
         sec = Section(
             level=level,
             number=h.number,
-            title=h.title,
+            title=comp.verbatim(h.title_start, h.title_end, _TITLE_STRIP) if h.title else "",
             start=comp.src(h.start),
             heading_end=comp.src_end(h.title_end) if h.title_end > h.start else comp.src(h.start),
             end=comp.src_end(r_end),
@@ -545,7 +552,7 @@ def _build_report(
     parts.extend(roots)
     title = None
     if title_span is not None:
-        title = text[title_span[0] : title_span[1]].strip()
+        title = comp.verbatim(title_span[0], title_span[1])
     return Report(
         index=index,
         title=title,
@@ -671,8 +678,9 @@ def _inferred_parts(
 
 
 _PLAN_OPENING = re.compile(
-    r"^\s*(?:下一步|下步|明年|来年|新的一年|今后|下半年|今年(?!以来|上半年|前)|(?:19|20)\d{2}年(?:是|[,，]|我们|全区|园区|开发区))"
-    r"[^。]{0,30}?(?:将|要|重点|计划|力争|目标)"
+    r"^\s*(?:下一步|下步|明年|来年|新的一年|今后|下半年|今年(?!以来|上半年|前))[^。]{0,20}?"
+    r"(?:将|(?<![主重需只必纲])要|重点|计划|力争|目标)"
+    r"|^\s*(?:19|20)\d{2}年[,，]?\s*(?:我们|全区|全市|全县|园区|开发区|经开区|高新区)?(?:将|要|力争|计划)"
     r"|^\s*(?:我们将|我们要|要|将)(?:着力|重点|全力|继续|进一步|坚持|加快|围绕|聚焦|抓好)"
 )
 
@@ -698,6 +706,9 @@ def _is_bare_heading(line: str) -> bool:
         and not stripped.endswith(("，", ",", "、"))
         and not any(c.isdigit() for c in stripped[:1])
     )
+
+
+_TITLE_STRIP = " \t　\n:：,，;；"
 
 
 def _has_text(text: str, a: int, b: int) -> bool:

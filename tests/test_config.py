@@ -126,4 +126,4 @@ def test_bash_completion_script_and_completions(tmp_path: Path) -> None:
         },
     )
     assert words.returncode == 0
-    assert words.stdout.split() == ["plain,batch"]
+    assert words.stdout.split() == ["plain,batch", "plain,batch-api"]

@@ -262,7 +262,7 @@ def test_a_whole_report_chunk_brings_its_overview_in_the_same_call(tmp_path: Pat
 def test_an_overview_with_an_invented_number_is_not_used(tmp_path: Path) -> None:
     report, _ = summarize_004(overview_in_answer("开发区全年产值达到999.9亿元。"), tmp_path)
     assert "999.9" not in report["overview"]
-    assert any("overview: numbers 999.9" in w for w in report["warnings"])
+    assert any('overview: number "999.9" in overview not found' in w for w in report["warnings"])
 
 
 def test_overview_answers_are_cached_too(server: ChatServer, tmp_path: Path) -> None:

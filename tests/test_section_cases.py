@@ -151,3 +151,73 @@ def test_children_carry_their_part_confidence() -> None:
     [report] = _report(CASES[0].text)
     for part in report.parts:
         assert all(c.confidence == part.confidence for c in part.walk())
+
+
+# ----------------------------------------------------------------------------- cruft
+
+
+@dataclass(frozen=True)
+class CruftCase:
+    name: str
+    text: str
+    why: str  # the mask's reason
+    masked: str  # the text the mask covers (stripped)
+
+
+CRUFT_CASES: list[CruftCase] = [
+    CruftCase(
+        "site truncation note",
+        "新签约项目12个。(未完,全文共2270字,当前显示592字)\n",
+        "site truncation note",
+        "(未完,全文共2270字,当前显示592字)",
+    ),
+    CruftCase(
+        "paywall marker between two reports",
+        "力争签约15个。\n……此处隐藏28337个字……\n高新区2022年工作总结\n",
+        "paywall marker",
+        "……此处隐藏28337个字……",
+    ),
+    CruftCase(
+        "page-title line with a file suffix",
+        "经开区工作总结及2023年工作安排.docxVIP专享VIP免费优质\n一、2022年以来工作开展情况\n",
+        "page title suffix",
+        ".docxVIP专享VIP免费优质",
+    ),
+    CruftCase(
+        "share-site banner line (添加……网 | ……)",
+        "添加文秘家园网 | 公文写作素材范文网站到电脑桌面\n一、工作总结\n",
+        "site chrome",
+        "添加文秘家园网 | 公文写作素材范文网站到电脑桌面",
+    ),
+    CruftCase(
+        "template intro (总结就是把一个时段的……)",
+        "总结就是把一个时段的学习、工作或其完成情况进行一次全面系统的总结。\n20xx年，园区实现产值10亿元。\n",
+        "template intro",
+        "总结就是把一个时段的学习、工作或其完成情况进行一次全面系统的总结。",
+    ),
+    CruftCase(
+        "a report number glued to the year (工作总结120xx年以来)",
+        "工业园区工作总结120xx年以来，园区实现产值10亿元。\n",
+        "report number",
+        "1",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CRUFT_CASES, ids=lambda c: c.name)
+def test_cruft_case(case: CruftCase) -> None:
+    cleaned = clean(SourceText("t.txt", case.text, "utf-8", "txt", "0"))
+    spans = [(m.why, case.text[m.start : m.end].strip()) for m in cleaned.masks]
+    assert (case.why, case.masked) in spans, spans
+
+
+def test_paywall_marker_separates_two_reports() -> None:
+    text = (
+        "二、存在的问题\n1.用地紧张。\n2.人才不足。\n三、下一步工作打算\n1.抓招商。\n2.抓服务。\n"
+        "……此处隐藏2831个字……\n工业集中区2022年工作总结及2023年工作计划\n"
+        "一、2022年工作完成情况\n(一)指标增长\n产值增长13%。\n二、2023年工作计划\n(一)抓项目\n力争开工9个。\n"
+    )
+    reports = _report(text)
+    assert len(reports) == 2
+    assert reports[1].title == "工业集中区2022年工作总结及2023年工作计划"
+    assert [p.kind for p in reports[1].parts] == ["achievements", "plans"]

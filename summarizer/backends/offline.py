@@ -88,10 +88,10 @@ def extract_offline(request: ExtractRequest) -> ChunkExtraction:
         if part.kind == "plans":
             lead = _target_lead(part, items, clean)
             if lead is not None and chunk.start <= lead.start < chunk.end:
-                findings.append(_finding(lead, kind, clean))
+                findings.append(_finding(lead, kind, clean, part.kind))
         for item in items:
             if chunk.start <= item.start < chunk.end:
-                findings.append(_finding(item, kind, clean))
+                findings.append(_finding(item, kind, clean, part.kind))
     return ChunkExtraction(organization=None, key_metrics=key_metrics[:10], findings=findings)
 
 
@@ -111,7 +111,56 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
     enumerated = [c for c in part.children if c.level == 5]
     if len(enumerated) >= 2:
         return [_from_section(c) for c in enumerated]
+    if part.kind == "problems":
+        clauses = _clause_items(part, clean)
+        if clauses:
+            return clauses
     return _paragraph_items(part, clean)
+
+
+_PROBLEM_INTRO = re.compile(r"存在|问题|不足|困难|挑战|短板|差距")
+
+
+def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
+    """Problems listed in one sentence: its ；-clauses, or its comma clauses when there are
+    four or more ("经济总量偏小，产业链条不长，配套能力偏弱，……"), an intro clause left out."""
+    text = clean.text
+    start = part.heading_end
+    while start < part.end and text[start] in " \t\n　":
+        start += 1
+    stop = text.find("。", start, part.end)
+    stop = part.end if stop < 0 else stop + 1
+    sentence = text[start:stop]
+    pieces = _split_keep(sentence, "；;")
+    if len(pieces) < 2:
+        pieces = _split_keep(sentence, "，,")
+        if len(pieces) < 4:
+            return []
+        first = pieces[0][1]
+        if _PROBLEM_INTRO.search(first) and len(first) <= 24:
+            pieces = pieces[1:]
+    out = []
+    for offset, clause in pieces:
+        body = clause.strip(" \t\n　，,；;。")
+        if len(body) < 4:
+            continue
+        a = start + offset + (len(clause) - len(clause.lstrip(" \t\n　")))
+        title = _CLAUSE_CUT.split(body, maxsplit=1)[0][:24]
+        out.append(_Item(a, a, a, a, start + offset + len(clause), title))
+    return out if len(out) >= 2 else []
+
+
+def _split_keep(sentence: str, marks: str) -> list[tuple[int, str]]:
+    """`sentence` cut after each of `marks`, as (offset, piece) pairs."""
+    out = []
+    pos = 0
+    for i, c in enumerate(sentence):
+        if c in marks:
+            out.append((pos, sentence[pos : i + 1]))
+            pos = i + 1
+    if sentence[pos:].strip():
+        out.append((pos, sentence[pos:]))
+    return out
 
 
 def _from_section(s: Section) -> _Item:
@@ -189,29 +238,23 @@ def _trim(sentence: str) -> str:
     return sentence[: cut if cut > 10 else MAX_SUMMARY]
 
 
-def _finding(item: _Item, kind: str, clean: CleanText) -> ExtractedFinding:
+def _finding(
+    item: _Item, kind: str, clean: CleanText, part_kind: str = "achievements"
+) -> ExtractedFinding:
     quotes: list[str] = []
     heading = clean.analysed(item.title_start, item.title_end).strip(" \t:：,，;；")
     if heading and item.title_end > item.title_start:
         quotes.append(heading)
-    first = _first_sentence(clean, item.body_start, item.end)
-    summary = ""
-    if first is not None:
-        sentence = first[1]
-        # "通过努力,招商取得的以下主要成绩:一是…": the intro before a colon says little.
-        head, colon, rest = (
-            sentence.partition("：") if "：" in sentence else sentence.partition(":")
-        )
-        if colon and len(rest) >= 6 and len(head) < 30:
-            sentence = rest
-        sentence = re.sub(r"^[一二三四五六七八九十]{1,2}(?:是|要|抓)", "", sentence.strip())
-        summary = _trim(sentence)
-        if summary and summary not in quotes:
-            quotes.append(summary)
-    title = _clean_title(item.title) or (summary[:16] if summary else "")
+    title = _clean_title(item.title)
+    summary = _best_sentence(clean, item, title)
+    if summary and summary not in quotes:
+        quotes.append(summary)
+    if _GENERIC_TITLE.match(title) or not title:
+        # "这五年", "各位代表！", "下半年": the opening words say nothing; the summary does.
+        title = _title_from(summary) or title
     if not summary:
         summary = title
-    metrics = _metrics(clean, item.body_start, item.end, headline=False)
+    metrics = _metrics(clean, item.body_start, item.end, headline=False, part_kind=part_kind)
     body = clean.analysed(item.start, item.end)
     entities = _entities(body)
     return ExtractedFinding(
@@ -223,6 +266,69 @@ def _finding(item: _Item, kind: str, clean: CleanText) -> ExtractedFinding:
         entities=entities,
         quotes=quotes or [title],
     )
+
+
+# Opening words that name no subject: time phrases, salutations, truncation notes.
+_GENERIC_TITLE = re.compile(
+    r"^(?:[（(]?未完|这[一五十]年|[一五十]年来|过去[一五]年|一年来|今年以来|今年|去年|上半年|下半年|"
+    r"前三季度|全年|目前|截至目前|同时|此外|另外|下一步|明年|新的一年|各位代表|同志们|"
+    r"(?:19|20)\d{2}年(?:度|以来)?|[0-9]{1,2}[-—~至][0-9]{1,2}月(?:份)?)[！!，,。:：]?$"
+)
+_SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
+_FIGURE_HINT = re.compile(
+    r"[0-9０-９]+(?:\.[0-9]+)?\s*(?:%|％|个百分点|[万亿]?[元美欧]|[万亿]|[个家项人户亩])"
+)
+
+
+def _best_sentence(clean: CleanText, item: _Item, title: str) -> str:
+    """The item's most informative sentence among its first few: the one with the most
+    figures (the first on a tie), never one that only repeats the title."""
+    best = ""
+    best_score = -1
+    pos = item.body_start
+    for _ in range(4):
+        found = _first_sentence(clean, pos, item.end)
+        if found is None:
+            break
+        start, sentence = found
+        stop = _SENTENCE_STOP.search(clean.text, start, item.end)
+        pos = stop.end() if stop else item.end
+        sentence = _tidy(sentence)
+        if len(sentence) < 6 or _same(sentence, title):
+            continue
+        score = len(_FIGURE_HINT.findall(sentence))
+        if score > best_score:
+            best, best_score = sentence, score
+        if best_score >= 2:
+            break
+    return _trim(best) if best else ""
+
+
+def _tidy(sentence: str) -> str:
+    """A sentence without a leading comma fragment, an intro before a colon or a 一是 mark."""
+    sentence = sentence.strip().lstrip("，,、；;：:")
+    # "通过努力,招商取得的以下主要成绩:一是…": the intro before a colon says little.
+    head, colon, rest = sentence.partition("：") if "：" in sentence else sentence.partition(":")
+    if colon and len(rest) >= 6 and len(head) < 30:
+        sentence = rest
+    sentence = re.sub(r"^(?:[一二三四五六七八九十]{1,2}(?:是|要|抓)|——)", "", sentence.strip())
+    return sentence.rstrip("，,、 ")
+
+
+def _same(sentence: str, title: str) -> bool:
+    return sentence.strip("。！!；; ") == title.strip("。！!；; ")
+
+
+_PLAN_LEAD = re.compile(r"^(?:我们将|我们要|我们|要|将)(?=[\u4e00-\u9fff]{3})")
+
+
+def _title_from(summary: str) -> str:
+    """A short title from a summary: its first clause that is not a time phrase."""
+    for clause in _CLAUSE_CUT.split(summary):
+        clause = _PLAN_LEAD.sub("", clause.strip(" 。；;"))
+        if len(clause) >= 4 and not _GENERIC_TITLE.match(clause):
+            return clause[:24]
+    return summary[:16]
 
 
 def _entities(body: str, limit: int = 8) -> list[str]:
@@ -250,22 +356,58 @@ def _clean_title(title: str) -> str:
     return title[:30]
 
 
+_MONEY_OR_RATE = re.compile(r"元|美元|%|百分点|‰")
+_PLAN_PARTS = frozenset({"plans"})
+_ACTUAL_IN_PLAN = re.compile(r"已|去年|上年|上一年|过去")
+_PLAN_WORDS = re.compile(r"计划|力争|目标|争取|确保|将")
+
+
 def _metrics(
-    clean: CleanText, start: int, end: int, *, headline: bool, limit: int = MAX_METRICS
+    clean: CleanText,
+    start: int,
+    end: int,
+    *,
+    headline: bool,
+    limit: int = MAX_METRICS,
+    part_kind: str = "achievements",
 ) -> list[ExtractedMetric]:
-    """The first `limit` figures of [start, end) as the model would write them."""
-    out: list[ExtractedMetric] = []
+    """Up to `limit` figures of [start, end) as the model would write them: amounts and rates
+    before counts (the headline figures first), kept in source order.
+
+    In a plans part a figure is a target unless its clause says it was reached (已, 去年); in
+    a review "预计全年……" is an expected result, not a plan target.
+    """
+    found_all = []
     for a, b in clean.segments(start, end):
-        for found in find_metrics(clean.text[a:b], a, limit=limit - len(out)):
-            m: Metric = found.metric
-            if headline and m.unit in (None, ""):
-                continue
-            out.append(
-                ExtractedMetric(name=m.name, raw=m.raw, change_pct=m.change_pct, kind=m.kind)
-            )
-        if len(out) >= limit:
+        found_all.extend(find_metrics(clean.text[a:b], a, limit=4 * limit))
+        if len(found_all) >= 4 * limit:
             break
-    return out
+    ranked: list[tuple[int, int, Metric]] = []
+    for position, found in enumerate(found_all):
+        m: Metric = found.metric
+        if headline and m.unit in (None, ""):
+            continue
+        weight = 2 if (_MONEY_OR_RATE.search(m.unit or "") or m.change_pct is not None) else 1
+        ranked.append((weight, position, _kind_in_part(clean, found.start, m, part_kind)))
+    chosen = sorted(ranked, key=lambda r: (-r[0], r[1]))[:limit]
+    chosen.sort(key=lambda r: r[1])
+    return [
+        ExtractedMetric(name=m.name, raw=m.raw, change_pct=m.change_pct, kind=m.kind)
+        for _, _, m in chosen
+    ]
+
+
+def _kind_in_part(clean: CleanText, start: int, m: Metric, part_kind: str) -> Metric:
+    """The metric with the kind its part implies."""
+    lead = clean.text[max(0, start - 40) : start]
+    lead = re.split(r"[。；;！!？?\n]", lead)[-1]
+    if part_kind in _PLAN_PARTS:
+        kind = "actual" if _ACTUAL_IN_PLAN.search(lead) else "target"
+    elif m.kind == "target" and not _PLAN_WORDS.search(lead):
+        kind = "actual"  # "预计全年完成产值50亿元" in a year-end review
+    else:
+        kind = m.kind
+    return m if kind == m.kind else m.model_copy(update={"kind": kind})
 
 
 __all__ = ["OfflineBackend", "create", "extract_offline", "part_items"]

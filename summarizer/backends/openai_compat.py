@@ -830,6 +830,28 @@ def _usage_from_dict(body: dict[str, Any]) -> Usage:
     )
 
 
+_DOCUMENT_BLOCK = re.compile(r'<document id="([0-9a-f]{16})">\n(.*?)\n</document id="\1">', re.S)
+_ESCAPED_TAG = re.compile(r"＜(\s*/?\s*(?:document|context))", re.IGNORECASE)
+
+
+def parse_chunk_body(content: str, body: dict[str, Any]) -> ChunkExtraction:
+    """`OpenAIBackend.parse_chunk` for an answer whose context is only the request body that
+    asked for it (a deferred batch): the chunk text is read back from its document block."""
+    answer = ChunkAnswer.model_validate_json(_strip_fence(content))
+    return expand_answer(answer, chunk_text_of(body))
+
+
+def chunk_text_of(body: dict[str, Any]) -> str:
+    """The chunk text a request body carries between its document tags (escape undone)."""
+    for message in reversed(body.get("messages") or []):
+        content = message.get("content") if isinstance(message, dict) else None
+        if message.get("role") == "user" and isinstance(content, str):
+            match = _DOCUMENT_BLOCK.search(content)
+            if match:
+                return _ESCAPED_TAG.sub(lambda m: "<" + m.group(1), match.group(2))
+    raise ValueError("the request holds no document block")
+
+
 def _from_report(text: str, limit: int = 80) -> str:
     """A title or heading taken from the report, made safe to stand in the context block:
     one line, bounded, its tags neutralised (a hostile heading cannot close the block)."""

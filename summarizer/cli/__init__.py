@@ -43,6 +43,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "models",
         "List model capabilities and prices (limits, response format).",
     ),
+    "batch-api": (
+        "summarizer.cli.offload_cmd",
+        "batch_api",
+        "A batch job through the provider's Batch API: submit, status, collect.",
+    ),
     # The panel over JSON outputs (summarizer/panel/).
     "indicators": ("summarizer.cli.panel_cmd", "indicators", "List the standard indicators."),
     "export": ("summarizer.cli.panel_cmd", "export", "Export outputs to csv/xlsx/parquet/sqlite."),
