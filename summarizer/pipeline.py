@@ -160,16 +160,38 @@ def summarize_file(
     settings: Settings | None = None,
     backend: Backend | None = None,
 ) -> SummaryDocument:
-    """Summarize one file (synchronous wrapper for library users)."""
+    """Summarize one file: read, analyse, extract, ground and merge.
+
+    Works with or without a running event loop: inside one (a notebook, an async web
+    handler) the work runs on a worker thread with a loop of its own; async code should
+    rather await `summarize_file_async`.
+    """
+    coro = summarize_file_async(path, settings=settings, backend=backend)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run_quietly(coro)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarizer") as pool:
+        return pool.submit(run_quietly, coro).result()
+
+
+async def summarize_file_async(
+    path: str | os.PathLike[str],
+    *,
+    settings: Settings | None = None,
+    backend: Backend | None = None,
+) -> SummaryDocument:
+    """The async twin of `summarize_file`: the same document, awaited in the caller's loop.
+
+    Reading and the text stages run on a worker thread, so the loop stays responsive.
+    """
     settings = settings or Settings()
     name = backend.name if backend is not None else resolve_backend_name(settings)
-    analysis = analyse(path, settings, tokens=token_mode_for(name))
-
-    async def run() -> SummaryDocument:
-        async with backend_session(backend or name, settings) as (b, cache):
-            return await summarize_analysis(analysis, b, settings=settings, cache=cache)
-
-    return run_quietly(run())
+    analysis = await asyncio.to_thread(analyse, path, settings, tokens=token_mode_for(name))
+    async with backend_session(backend or name, settings) as (b, cache):
+        return await summarize_analysis(analysis, b, settings=settings, cache=cache)
 
 
 T = TypeVar("T")

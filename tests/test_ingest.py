@@ -371,6 +371,7 @@ def test_password_protected_docx(tmp_path: Path, name: str) -> None:
     assert message == f"{path}: the document is password-protected; save a copy without a password"
 
 
+@pytest.mark.slow
 def test_password_protected_docx_exits_2_with_one_line(tmp_path: Path) -> None:
     from helpers import run_cli
 
