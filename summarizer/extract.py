@@ -15,12 +15,15 @@ parameters) is a miss. A backend whose `cache_identity()` is None (offline) is n
 An answer cut at the output limit (`AnswerTooLong`) splits its chunk at the section or
 paragraph boundary nearest the middle and asks for the halves (`extract_fitting`, bounded).
 
-The seam for deferred execution (a provider's Batch API, an offline batch file): without
-calling anything, a model backend builds the exact body of a chunk's request with
-`chunk_request(context)` and of an overview with `overview_request(OverviewRequest)`
-(`chunk_context(chunk, analysis, lang)` makes the context; `request_key` its cache key), and
-turns an answer's content into the validated extraction, exactly as for a live answer, with
-`parse_chunk(content)` (`parse_overview(content)` for an overview). Storing such an answer
+The seam for deferred execution (a provider's Batch API, an offline batch file; used by
+summarizer/offload): without calling anything, a model backend builds the exact body of a
+chunk's request with `chunk_request(backend, context)` (the backend's own `chunk_request`)
+and of an overview with `backend.overview_request(OverviewRequest)`; `chunk_context(chunk,
+analysis, lang)` makes the context and `request_key(backend, body)` the cache key the live
+path looks the answer up by. Back, `backend.parse_chunk(content, context)` turns an answer's
+content into the validated extraction exactly as for a live answer (the lean answer expanded
+against the chunk), `openai_compat.parse_chunk_body(content, body)` does the same from the
+request body alone, and `parse_overview(content)` reads an overview. Storing such an answer
 under `request_key(...)` makes the next live run take it from the cache.
 """
 
