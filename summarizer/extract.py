@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from summarizer.document import Analysis, Chunk, CleanText, Report
 from summarizer.errors import BackendError, ConfigError, ExtractionError, SummarizerError
+from summarizer.redact import redact_model
 from summarizer.schema import ChunkExtraction, OverviewText, Usage
 
 if TYPE_CHECKING:
@@ -247,22 +248,56 @@ async def cached_call(
     key = request_key(backend, request) if cache is not None else None
     if key is not None and not refresh:
         assert cache is not None
-        hit = cache.get(key, answer_type)
+        hit = await shared_answer(cache, key, answer_type)
         if hit is not None:
             return hit, Usage(), True
+        try:
+            return await _buy(cache, key, backend, call)
+        finally:
+            cache.release(key)
+    return await _buy(cache, key, backend, call)
+
+
+async def _buy(
+    cache: Cache | None, key: str | None, backend: Backend, call: Callable[[], Awaitable[Any]]
+) -> tuple[Any, Usage, bool]:
     result = await call()
     if isinstance(result, ExtractResult):
         answer: Any = result.extraction
         usage = result.usage
         if result.request is not None and key is not None:
-            assert cache is not None
             key = request_key(backend, result.request)
     else:
         answer, usage = result
+    # A key the model echoed (asked to by the document, say) never reaches the cache or
+    # an output.
+    answer = redact_model(answer)
     if key is not None:
         assert cache is not None
         cache.put(key, answer)
     return answer, usage, False
+
+
+#: How often a task waiting for another's answer looks again (seconds).
+CLAIM_POLL_S = 0.2
+
+
+async def shared_answer(cache: Cache, key: str, answer_type: type[A]) -> A | None:
+    """The cached answer of `key`, waiting while another process or task is buying it.
+
+    Returns None once this caller holds the claim (it buys the answer, then releases).
+    """
+    while True:
+        hit = cache.get(key, answer_type)
+        if hit is not None:
+            return hit
+        if cache.claim(key):
+            # Answered between the look and the claim: use it, do not buy it again.
+            hit = cache.get(key, answer_type)
+            if hit is not None:
+                cache.release(key)
+            return hit
+        await asyncio.sleep(CLAIM_POLL_S)
 
 
 #: How often an answer cut at the output limit may split its chunk (2^3 = 8 pieces at most).

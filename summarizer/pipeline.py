@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarizer import __version__
+from summarizer.bounded import read_input
 from summarizer.chunks import make_chunks
 from summarizer.clean import clean
 from summarizer.config import Settings
@@ -45,7 +46,6 @@ from summarizer.merge import (
     overview_digest,
 )
 from summarizer.meta import report_meta
-from summarizer.read import read_source
 from summarizer.schema import (
     Metric,
     OverviewText,
@@ -83,7 +83,7 @@ def analyse(
 ) -> Analysis:
     """Read and analyse one file: reports, section tree, masked cruft and chunks."""
     settings = settings or Settings()
-    source = read_source(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    source = read_input(path, settings)
     return analyse_source(source, settings, tokens=tokens)
 
 
@@ -306,7 +306,7 @@ async def summarize_analysis(
         provenance=Provenance(
             backend=backend.name,
             model=backend.model,
-            prompt_version=_prompt_version(backend),
+            prompt_version=prompt_version_for(backend),
             tool_version=__version__,
             usage=usage,
             elapsed_s=round(time.perf_counter() - started, 4),
@@ -443,7 +443,7 @@ def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
     return not problems
 
 
-def _prompt_version(backend: Backend) -> str:
+def prompt_version_for(backend: Backend) -> str:
     if not backend.calls_model:
         return "rules-1"
     from summarizer.prompts import prompt_version
