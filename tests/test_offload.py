@@ -2,7 +2,7 @@
 
 The fake answers each request line with the chat server's default responder, so a live run
 against tests/chatserver.py and a batch job get the same answers and must write the same
-outputs (but for usage and timing in provenance).
+outputs (but for the run time in provenance).
 """
 
 from __future__ import annotations
@@ -56,11 +56,11 @@ def settings_for(base_url: str, cache: Path, **changes: Any) -> Settings:
 
 
 def comparable(out: Path) -> dict[str, Any]:
-    """Every output JSON, without what differs between two runs of the same answers."""
+    """Every output JSON, without the one field that differs between two runs of the same
+    answers (usage is the same: the batch's answers carry the usage the live ones did)."""
     docs = {}
     for path in sorted(out.glob("*.json")):
         doc = json.loads(path.read_text("utf-8"))
-        doc["provenance"].pop("usage")
         doc["provenance"].pop("elapsed_s")
         docs[path.name] = doc
     return docs
@@ -190,9 +190,36 @@ def test_an_invalid_answer_without_live_calls_fails_only_its_file(tmp_path: Path
     status = {r.path: r.status for r in result.this_run}
     assert status == {inputs[0]: "failed", inputs[1]: "ok"}
     failed = next(r for r in result.this_run if r.status == "failed")
+    # The live path validated the replayed answer, asked for its repair, and was refused.
     assert "no usable answer" in (failed.error or "")
-    with JobState.open(tmp_path / "out") as state:
-        assert state.counts().get("invalid") == 1
+    assert not any("/chat/completions" in c for c in fake.calls)
+
+
+def test_an_invalid_answer_is_repaired_by_the_live_path(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    inputs = make_inputs(root, 2)
+    text = (root / inputs[0]).read_text("utf-8")
+    marker = text[len(text) // 2 : len(text) // 2 + 12]
+    broken = '{"findings": [{"kind": "nonsense"}]}'
+
+    def responder(body: dict[str, Any]) -> Reply:
+        asked_to_repair = any(m.get("content") == broken for m in body.get("messages", []))
+        if marker in (document_text(body) or "") and not asked_to_repair:
+            return Reply(content=broken)
+        return default_responder(body)
+
+    with BatchServer(responder=responder) as fake:
+        settings = settings_for(fake.base_url, tmp_path / "cache", chunk_tokens=6000)
+        result = run(jobs.wait_job(BatchJob(root, tmp_path / "out", inputs, settings), poll_s=0))
+        live = fake.live_requests
+    assert [r.status for r in result.this_run] == ["ok", "ok"]
+    # The live path's own repair retry: the batch's invalid answer shown back to the model.
+    assert any(
+        m.get("role") == "assistant" and m.get("content") == broken for m in live[0]["messages"]
+    )
+    # The report's overview, which the repaired answer left out, follows live too.
+    assert [is_overview(r) for r in live[1:]] == [True] * (len(live) - 1)
+    assert len(live) <= 2
 
 
 def vllm_answers(request_file: Path) -> str:
