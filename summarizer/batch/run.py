@@ -139,7 +139,9 @@ def run_settings(settings: Settings, backend: Backend) -> dict[str, str | int | 
 
 def redo_reason(before: IndexRecord | None, now: dict[str, str | int | bool | None]) -> str | None:
     """Why an existing output for the same content is not reused; None when it is."""
-    if before is None or before.settings is None or before.status == "failed":
+    if before is not None and before.status == "failed":
+        return "last attempt failed"
+    if before is None or before.settings is None:
         return "settings not recorded"
     changed = [k for k in now if before.settings.get(k) != now[k]]
     return f"changed {', '.join(changed)}" if changed else None
