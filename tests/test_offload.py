@@ -78,6 +78,7 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+@pytest.mark.slow
 def test_batch_api_writes_the_outputs_of_a_live_run_in_two_rounds(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root)
@@ -113,6 +114,7 @@ def _lines_by_batch(fake: BatchServer) -> list[list[dict[str, Any]]]:
     return groups
 
 
+@pytest.mark.slow
 def test_a_restart_between_submit_and_collect_resumes_from_the_state(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -140,6 +142,7 @@ def test_a_restart_between_submit_and_collect_resumes_from_the_state(tmp_path: P
         assert state.counts() == {"answered": lines_sent}
 
 
+@pytest.mark.slow
 def test_only_failed_lines_are_resubmitted(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -157,6 +160,7 @@ def test_only_failed_lines_are_resubmitted(tmp_path: Path) -> None:
     assert comparable(tmp_path / "out") == expected
 
 
+@pytest.mark.slow
 def test_an_expired_batch_resubmits_what_it_did_not_answer(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -171,6 +175,7 @@ def test_an_expired_batch_resubmits_what_it_did_not_answer(tmp_path: Path) -> No
     assert not result.any_failed
 
 
+@pytest.mark.slow
 def test_an_invalid_answer_without_live_calls_fails_only_its_file(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -321,6 +326,7 @@ def _model_flags(base_url: str, cache: Path) -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_cli_batch_via_batch_api_waits_and_writes_the_outputs(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -336,6 +342,7 @@ def test_cli_batch_via_batch_api_waits_and_writes_the_outputs(tmp_path: Path) ->
     assert comparable(tmp_path / "out") == expected
 
 
+@pytest.mark.slow
 def test_cli_steps_submit_status_collect(tmp_path: Path) -> None:
     root = tmp_path / "in"
     make_inputs(root, 1)
@@ -361,6 +368,7 @@ def test_cli_steps_submit_status_collect(tmp_path: Path) -> None:
     assert len(list(out.glob("*.json"))) == 1
 
 
+@pytest.mark.slow
 def test_cli_dry_run_quotes_live_and_batch_prices(tmp_path: Path) -> None:
     root = tmp_path / "in"
     make_inputs(root, 1)
