@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -90,10 +91,12 @@ class _Normalized:
     """A normalised text and, for each of its characters, the source offset it came from."""
 
     text: str
-    index: tuple[int, ...]
+    index: array[int]  # an array, not a tuple: 8 bytes an entry instead of about 36
 
 
+@lru_cache(maxsize=8192)
 def _norm_char(ch: str) -> str:
+    # Cached: a long text repeats the same few hundred punctuation marks and symbols.
     if ch.isspace():
         return ""
     out = unicodedata.normalize("NFKC", ch).translate(_PUNCT).lower()
@@ -102,7 +105,7 @@ def _norm_char(ch: str) -> str:
 
 def _normalize(text: str, base: int = 0) -> _Normalized:
     chars: list[str] = []
-    index: list[int] = []
+    index: array[int] = array("q")
     for i, ch in enumerate(text):
         # ASCII letters and digits are already normal; the fast path keeps long texts cheap.
         if ch.isascii() and ch.isalnum():
@@ -117,7 +120,7 @@ def _normalize(text: str, base: int = 0) -> _Normalized:
         for c in _norm_char(ch):
             chars.append(c)
             index.append(base + i)
-    return _Normalized("".join(chars), tuple(index))
+    return _Normalized("".join(chars), index)
 
 
 def normalize_quote(text: str) -> str:

@@ -295,7 +295,8 @@ async def summarize_analysis(
     source = analysis.source
     return SummaryDocument(
         source=Source(
-            path=source.path,
+            # Absolute, so `check` and readers find the source from any folder.
+            path=source.path if source.path.startswith("<") else os.path.abspath(source.path),
             sha256=source.sha256,
             chars=len(source.text),
             encoding=source.encoding,

@@ -232,8 +232,14 @@ def _read_bytes(name: str, max_bytes: int | None) -> bytes:
         raise _too_big(name, st.st_size, max_bytes)
     try:
         with open(name, "rb") as f:
-            # Bounded even if the file grows between stat and read.
-            data = f.read() if max_bytes is None else f.read(max_bytes + 1)
+            # Bounded even if the file grows between stat and read; sized from the file, as
+            # read(n) allocates n bytes up front (a 100 MB limit cost 100 MB per file).
+            if max_bytes is None:
+                data = f.read()
+            else:
+                data = f.read(min(st.st_size, max_bytes) + 1)
+                if len(data) <= max_bytes and len(data) > st.st_size:  # it grew meanwhile
+                    data += f.read(max_bytes + 1 - len(data))
     except PermissionError:
         raise InputError("permission denied", path=name) from None
     except OSError as e:

@@ -103,7 +103,14 @@ class ReportSummary(_Strict):
 
 
 class Source(_Strict):
-    path: str
+    path: str = Field(
+        description="Absolute, normalised path of the input when it was summarized "
+        "(<stdin> for standard input)."
+    )
+    relative_path: str | None = Field(
+        default=None,
+        description="Path relative to the batch folder (POSIX separators); null outside a batch.",
+    )
     sha256: str = Field(description="SHA-256 of the file's bytes.")
     chars: int = Field(description="Length of the decoded text in characters.")
     encoding: str

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from summarizer import section_rules as rules
@@ -423,16 +424,17 @@ def build_sections(clean: CleanText) -> list[Report]:
     titles = _find_titles(text)
     title_spans = set(titles)
     # A level-1 heading inside a title ("1、经济开发区...") cannot be a heading.
-    headings = [
-        h for h in headings if not any(a <= h.start < b for a, b in title_spans) or h.level != 1
-    ]
+    in_title = _covered_by(title_spans)
+    headings = [h for h in headings if h.level != 1 or not in_title(h.start)]
     headings += _part_lines(text, headings)
     headings += _inline_parts(text)
     headings.sort(key=lambda h: (h.start, h.level))
+    starts = [h.start for h in headings]
 
     reports: list[Report] = []
     for index, (r_start, r_end, title_span) in enumerate(_split_reports(text, headings, titles)):
-        inside = [h for h in headings if r_start <= h.start < r_end]
+        # Bisect the sorted headings: a scan per report is quadratic in a file of many reports.
+        inside = headings[bisect.bisect_left(starts, r_start) : bisect.bisect_left(starts, r_end)]
         if title_span is not None:
             # Drop part-like lines that are the title itself or repeats of it at the top.
             inside = [h for h in inside if not _within_titles(h, titles, r_start, title_span)]
@@ -441,6 +443,21 @@ def build_sections(clean: CleanText) -> list[Report]:
     if reports and reports[0].title is None:
         reports[0].title = _banner_title(clean)
     return reports
+
+
+def _covered_by(spans: Iterable[tuple[int, int]]) -> Callable[[int], bool]:
+    """A test of whether a position lies in any of the spans, in log time per position."""
+    ordered = sorted(spans)
+    firsts = [a for a, _ in ordered]
+    reach: list[int] = []  # the furthest end among the spans starting at or before each one
+    for _, b in ordered:
+        reach.append(max(b, reach[-1]) if reach else b)
+
+    def covered(pos: int) -> bool:
+        i = bisect.bisect_right(firsts, pos) - 1
+        return i >= 0 and reach[i] > pos
+
+    return covered
 
 
 def _banner_title(clean: CleanText) -> str | None:

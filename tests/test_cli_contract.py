@@ -351,3 +351,45 @@ def test_resume_totals_of_the_bar_match_the_table() -> None:
     records[0].calls, records[0].tokens = 2, {"prompt": 100, "completion": 40, "cached": 0}
     records[1].calls, records[1].tokens = 5, {"prompt": 900, "completion": 300, "cached": 0}
     assert tally.usage() == totals_of(records).usage == spent
+
+
+def test_a_large_input_shows_progress_on_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from summarizer.cli.summarize_cmd import _SLOW_INPUT_BYTES, _analyse_showing
+    from summarizer.config import Settings
+
+    big = tmp_path / "big.txt"
+    text = SEED.read_text(encoding="utf-8")
+    big.write_text(text * (_SLOW_INPUT_BYTES // len(text.encode()) + 1), encoding="utf-8")
+    settings = Settings(backend="offline")
+    shown = io.StringIO()
+    analysis = _analyse_showing(
+        str(big), settings, "estimate", Console(file=shown, force_terminal=True)
+    )
+    assert analysis.reports and "reading and sectioning" in shown.getvalue()
+    quiet = io.StringIO()
+    _analyse_showing(str(SEED), settings, "estimate", Console(file=quiet, force_terminal=True))
+    assert quiet.getvalue() == ""  # a small file is read without a display
+
+
+def test_source_path_is_absolute_and_batch_adds_the_relative_one(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    (work / "in" / "a").mkdir(parents=True)
+    (work / "in" / "a" / "r.txt").write_bytes(SEED.read_bytes())
+    one = run_cli("summarize", "in/a/r.txt", "-o", "one.json", "-q", cwd=work)
+    assert one.returncode == 0, one.stderr
+    doc = json.loads((work / "one.json").read_text(encoding="utf-8"))
+    assert doc["source"]["path"] == str(work / "in" / "a" / "r.txt")
+    assert doc["source"]["relative_path"] is None
+    batch = run_cli("batch", "in", "-o", "out", "-q", cwd=work)
+    assert batch.returncode == 0, batch.stderr
+    out = json.loads((work / "out" / "a" / "r.txt.json").read_text(encoding="utf-8"))
+    assert out["source"]["path"] == str(work / "in" / "a" / "r.txt")
+    assert out["source"]["relative_path"] == "a/r.txt"
+    # `check` from another folder finds the source through the absolute path.
+    checked = run_cli("check", work / "one.json", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert run_cli("validate", work / "out" / "a" / "r.txt.json", cwd=tmp_path).returncode == 0

@@ -1,18 +1,17 @@
+# ruff: noqa: F811 - `browser` is the fixture imported from test_html_browser
 """The viewer and the batch index page: decreases in red, findings first on a narrow screen,
 readable metric tags, the index's title/organization/years columns, natural order and
 sorting. Unit checks on the HTML, then the same in headless Chromium (skipped without it)."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import metric
-from test_html_browser import CHROMIUM, CHROMIUM_ARGS, seed_summary
+from test_html_browser import browser, seed_summary  # noqa: F401 - the shared fixture
 
 from summarizer.render.format import change_direction, format_change, natural_key
 from summarizer.render.html import asset, render_html, render_html_index
@@ -98,19 +97,6 @@ def test_templates_and_assets_ship_as_package_data() -> None:
 
 
 # --------------------------------------------------------------------------- in Chromium
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is not installed (run .ci/install-browser.sh)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _open(browser: Any, path: Path, width: int) -> Any:

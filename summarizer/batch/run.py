@@ -261,6 +261,7 @@ class _Runner:
                 limiter=self.limiter,
                 on_chunk=self.on_chunk(name),
             )
+            doc.source.relative_path = rel  # where it sits in the batch, beside the absolute path
         except Exception as e:  # noqa: BLE001 - one bad file never stops the batch
             self.note_failure(e)
             return self.failed(rel, started, e, sha)

@@ -9,6 +9,7 @@ silences them.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -147,9 +148,28 @@ def _analyse(file: str, settings: Settings, mode: Any) -> Analysis:
     return analyse_source(read_stdin(settings), settings, tokens=mode)
 
 
+# Inputs above this size take seconds to read and split: say so on a terminal.
+_SLOW_INPUT_BYTES = 2 * 1024 * 1024
+
+
+def _analyse_showing(file: str, settings: Settings, mode: Any, err: Console) -> Analysis:
+    """`_analyse`, with a spinner and the elapsed time on a terminal for a large input."""
+    try:
+        size = 0 if file == "-" else os.path.getsize(file)
+    except OSError:
+        size = 0  # the reader reports it
+    if size < _SLOW_INPUT_BYTES or not err.is_terminal or err.quiet:
+        return _analyse(file, settings, mode)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        progress.add_task(f"reading and sectioning {file} ({size / 1e6:.1f} MB)", total=None)
+        return _analyse(file, settings, mode)
+
+
 def read_stdin(settings: Settings) -> Any:
     """Standard input as a `SourceText`, read like a file of the format its bytes show."""
-    import os
     import tempfile
 
     from summarizer.bounded import read_input
@@ -195,7 +215,7 @@ def _summarize_one(
 ) -> None:
     from summarizer.pipeline import run_quietly, token_mode_for
 
-    analysis = _analyse(file, settings, token_mode_for(backend_name))
+    analysis = _analyse_showing(file, settings, token_mode_for(backend_name), err)
     note()
     doc = run_quietly(_run(analysis, backend_name, settings, err))
     for w in doc.warnings:
