@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarizer import __version__
-from summarizer.bounded import read_input
+from summarizer.bounded import display_path, read_input
 from summarizer.chunks import make_chunks
 from summarizer.clean import clean
 from summarizer.config import Settings
@@ -295,8 +295,11 @@ async def summarize_analysis(
     source = analysis.source
     return SummaryDocument(
         source=Source(
-            # Absolute, so `check` and readers find the source from any folder.
-            path=source.path if source.path.startswith("<") else os.path.abspath(source.path),
+            # Absolute, so `check` and readers find the source from any folder; printable
+            # (a GBK name's surrogate escapes as \xNN), so the document serializes.
+            path=source.path
+            if source.path.startswith("<")
+            else display_path(os.path.abspath(source.path)),
             sha256=source.sha256,
             chars=len(source.text),
             encoding=source.encoding,
