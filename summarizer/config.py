@@ -129,11 +129,38 @@ class BackendSettings(_Group):
         default=False, description="Use JSON mode instead of strict structured outputs."
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature.")
-    timeout_s: float = Field(
-        default=60.0, gt=0.0, le=3600.0, description="Seconds per model request."
+    timeout_s: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=3600.0,
+        description="Seconds a model call may go without data (idle limit between streamed "
+        "chunks); default: the model's, 60 (300 on local servers).",
     )
-    max_retries: int = Field(
-        default=2, ge=0, le=10, description="Retries of a request on 429, 5xx and timeouts."
+    max_retries: int | None = Field(
+        default=None,
+        ge=0,
+        le=10,
+        description="Retries of a call on 429, 5xx, timeouts and malformed answers; default: "
+        "the model's, 2 (1 on local servers).",
+    )
+    deadline_s: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=86400.0,
+        description="Seconds one whole model call may take; default: derived from the output "
+        "budget (idle limit + max output tokens at 8 tokens/s).",
+    )
+    stream: bool = Field(
+        default=True, description="Stream answers (false: plain requests for every call)."
+    )
+    max_output_tokens: int | None = Field(
+        default=None,
+        ge=16,
+        le=200_000,
+        description="Completion tokens per call; default: the model's limit (summarizer models).",
+    )
+    max_response_mb: float = Field(
+        default=16.0, gt=0.0, le=1024.0, description="Bytes of one answer before it is cut (MB)."
     )
     lang: Lang = Field(default="zh", description="Language of titles and summaries.")
 

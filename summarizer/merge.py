@@ -148,24 +148,58 @@ def _metric_text(m: Metric) -> str:
     return text
 
 
-def overview_digest(summary: ReportSummary, limit_chars: int = 1500) -> str:
-    """Short lines per finding (kind, title, summary) and the key metrics, within a budget."""
-    lines: list[str] = []
-    if summary.key_metrics:
-        lines.append("关键指标: " + "；".join(_metric_text(m) for m in summary.key_metrics[:8]))
-    for kind, field in KIND_FIELDS.items():
-        for f in getattr(summary, field):
-            text = f.summary if len(f.summary) <= 80 else f.summary[:80] + "…"
-            lines.append(f"[{WORDS[kind].zh}] {f.title}: {text}")
-    out: list[str] = []
-    used = 0
-    for line in lines:
-        if used + len(line) + 1 > limit_chars:
-            out.append("…")
-            break
-        out.append(line)
-        used += len(line) + 1
-    return "\n".join(out)
+def overview_digest(summary: ReportSummary, budget_tokens: int = 700) -> str:
+    """Every finding of the report, compact and balanced across kinds, within a token budget.
+
+    One line per kind ("[成绩] 招商引资(签约项目X个): 引进…；项目建设(…)"), each finding as
+    its title with its headline figures and the start of its summary, after a line of key
+    metrics. Over budget, the summaries go first, then figures (two per finding, then one,
+    then none); titles are cut last, every kind keeping a share, so the overview of a long
+    report still sees its problems and plans.
+    """
+    from summarizer.tokens import estimate_tokens
+
+    def render(figures: int, keep: dict[str, int] | None = None, said: int = 0) -> list[str]:
+        lines: list[str] = []
+        if summary.key_metrics:
+            head = summary.key_metrics[: max(3, figures * 4)]
+            lines.append("关键指标: " + "；".join(_metric_text(m) for m in head))
+        for kind, field in KIND_FIELDS.items():
+            findings: list[Finding] = getattr(summary, field)
+            if not findings:
+                continue
+            shown = findings if keep is None else findings[: keep[kind]]
+            items = [_digest_item(f, figures, said) for f in shown]
+            if len(shown) < len(findings):
+                items.append(f"另{len(findings) - len(shown)}项")
+            lines.append(f"[{WORDS[kind].zh}] " + "；".join(items))
+        return lines
+
+    def cost(lines: list[str]) -> int:
+        return estimate_tokens("\n".join(lines))
+
+    for figures, said in ((2, 40), (2, 0), (1, 0), (0, 0)):
+        lines = render(figures, said=said)
+        if cost(lines) <= budget_tokens:
+            return "\n".join(lines)
+    # Titles alone are over budget: each kind keeps a share, at least two findings.
+    counts = {k: len(getattr(summary, f)) for k, f in KIND_FIELDS.items()}
+    keep = dict(counts)
+    while cost(render(0, keep)) > budget_tokens and any(v > 2 for v in keep.values()):
+        largest = max(keep, key=lambda k: keep[k] / max(1, counts[k]) * keep[k])
+        keep[largest] -= 1
+    return "\n".join(render(0, keep))
+
+
+def _digest_item(f: Finding, figures: int, said: int = 0) -> str:
+    """A finding in the digest: its title, its first figures, and the start of its summary."""
+    shown = [m for m in f.metrics if not m.redacted][:figures] or f.metrics[:figures]
+    item = f.title
+    if shown:
+        item += "(" + "，".join(f"{m.name}{m.raw}" for m in shown) + ")"
+    if said and f.summary:
+        item += ": " + (f.summary if len(f.summary) <= said else f.summary[:said] + "…")
+    return item
 
 
 def _top_titles(findings: list[Finding], n: int = 3) -> list[str]:

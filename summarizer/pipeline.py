@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarizer import __version__
-from summarizer.bounded import read_input
+from summarizer.bounded import display_path, read_input
 from summarizer.chunks import make_chunks
 from summarizer.clean import clean
 from summarizer.config import Settings
@@ -26,6 +26,7 @@ from summarizer.extract import (
     Backend,
     ChunkOutcome,
     OverviewRequest,
+    cached_call,
     create_backend,
     extract_chunks,
     raise_first_error,
@@ -45,7 +46,6 @@ from summarizer.merge import (
     overview_digest,
 )
 from summarizer.meta import report_meta
-from summarizer.redact import redact_secrets
 from summarizer.schema import (
     Metric,
     OverviewText,
@@ -70,7 +70,12 @@ TokenMode = Literal["exact", "budget", "estimate"]
 def token_mode_for(backend_name: str) -> TokenMode:
     """How a run counts tokens: the offline backend never needs BPE counts; a model run
     needs exact ones only where a part's size is close to the chunk budget."""
-    return "estimate" if backend_name == "offline" else "budget"
+    return "budget" if calls_model(backend_name) else "estimate"
+
+
+def calls_model(backend_name: str) -> bool:
+    """Whether the backend of this registry name calls a model (only offline does not)."""
+    return backend_name != "offline"
 
 
 def analyse(
@@ -108,7 +113,7 @@ def analyse_source(
         if tokens == "budget":
             exact_check = lambda text: get_counter(encoding).count(text)  # noqa: E731
     chunks = make_chunks(
-        cleaned, reports, budget=settings.chunk_tokens, count=counter.count, exact=exact_check
+        cleaned, reports, budget=chunk_tokens_for(settings), count=counter.count, exact=exact_check
     )
     # What the reader noticed (OCR'd pages, a garbled text layer, traditional characters).
     warnings = list(source.warnings)
@@ -127,6 +132,17 @@ def analyse_source(
     if tokens == "exact" and not counter.exact:
         warnings.append(f"token counts are estimates ({counter.name} could not be loaded)")
     return Analysis(clean=cleaned, reports=reports, chunks=chunks, warnings=warnings)
+
+
+def chunk_tokens_for(settings: Settings) -> int:
+    """The chunk budget: --chunk-tokens, lowered where the model's output limit or context
+    window (capability table) would not hold the expected answer."""
+    from summarizer.capabilities import capabilities_for
+    from summarizer.pricing import chunk_budget
+
+    caps = capabilities_for(settings.provider, settings.resolved_model)
+    max_output = settings.max_output_tokens or caps.max_output_tokens
+    return chunk_budget(settings.chunk_tokens, max_output, caps.context_window)
 
 
 def resolve_backend_name(settings: Settings) -> str:
@@ -250,54 +266,19 @@ async def summarize_analysis(
         on_chunk=on_chunk,
     )
     raise_first_error(outcomes, analysis.source.path)
-    doc_warnings = list(analysis.warnings)
-    if backend.name == "offline" and settings.lang != "zh":
+    doc_warnings, reports = assemble(analysis, outcomes, strict=settings.strict)
+    if not backend.calls_model and settings.lang != "zh":
         doc_warnings.append(
             "the offline backend quotes the report: titles and summaries stay in Chinese "
             "(--lang applies to the composed overview only)"
         )
+    if backend.calls_model:
+        doc_warnings.extend(empty_part_warnings(outcomes))
     usage = Usage()
     for o in outcomes:
         usage = usage + o.usage
-    clean_text = analysis.clean
-    reports: list[ReportSummary] = []
-    for report in analysis.reports:
+    for report, summary in zip(analysis.reports, reports, strict=True):
         mine = [o for o in outcomes if o.chunk.report == report.index]
-        grounded: list[GroundedFinding] = []
-        key: list[Metric] = []
-        warnings: list[str] = []
-        organization = None
-        for o in mine:
-            assert o.extraction is not None
-            for f in o.extraction.findings:
-                finding, notes = ground_finding(f, o.chunk, clean_text, analysis.reports)
-                warnings.extend(notes)
-                if settings.strict and not finding.verified:
-                    warnings.append(f"{finding.title}: dropped (--strict) as unverified")
-                    continue
-                grounded.append(GroundedFinding(f.kind, finding, o.chunk.index))
-            metrics, notes = ground_metrics(
-                o.extraction.key_metrics, o.chunk, clean_text, analysis.reports
-            )
-            key.extend(metrics)
-            warnings.extend(notes)
-            if organization is None and o.extraction.organization:
-                organization = ground_organization(o.extraction.organization, clean_text)
-        meta = report_meta(report, clean_text)
-        by_kind = merge_findings(grounded)
-        summary = ReportSummary(
-            title=meta.title,
-            organization=organization or meta.organization,
-            summary_year=meta.summary_year,
-            plan_year=meta.plan_year,
-            overview="",
-            key_metrics=merge_metrics(key)[:12],
-            achievements=by_kind.get("achievement", []),
-            problems=by_kind.get("problem", []),
-            plans=by_kind.get("plan", []),
-            other=by_kind.get("other", []),
-            warnings=warnings,
-        )
         overview = None
         if settings.overview:
             overview, extra = await _overview(
@@ -307,16 +288,18 @@ async def summarize_analysis(
                 settings,
                 summary,
                 mine,
-                report_text(clean_text, analysis.reports, report.index),
+                report_text(analysis.clean, analysis.reports, report.index),
             )
             usage = usage + extra
         summary.overview = overview or compose_overview(summary, settings.lang)
-        reports.append(summary)
     source = analysis.source
     return SummaryDocument(
         source=Source(
-            # Absolute, so `check` and readers find the source from any folder.
-            path=source.path if source.path.startswith("<") else os.path.abspath(source.path),
+            # Absolute, so `check` and readers find the source from any folder; printable
+            # (a GBK name's surrogate escapes as \xNN), so the document serializes.
+            path=source.path
+            if source.path.startswith("<")
+            else display_path(os.path.abspath(source.path)),
             sha256=source.sha256,
             chars=len(source.text),
             encoding=source.encoding,
@@ -355,26 +338,105 @@ async def _overview(
         if text:
             return (text if _overview_grounded(text, report, summary) else None), Usage()
     request = OverviewRequest(summary.title, overview_digest(summary), settings.lang)
-    identity = backend.cache_identity()
-    key = None
-    if cache is not None and identity is not None:
-        key = cache.key(
-            identity={**identity, "call": "overview"}, lang=request.lang, text=request.digest
+    build = getattr(backend, "overview_request", None)
+    body: dict[str, Any] = (
+        build(request)
+        if build is not None
+        else {"overview": request.digest, "title": request.report_title, "lang": request.lang}
+    )
+
+    class _NoOverview(Exception):
+        pass
+
+    async def call() -> tuple[OverviewText, Usage]:
+        # Under the same limit as the chunk calls, which have all released it by now.
+        async with limiter:
+            answer = await backend.overview(request)
+        if answer is None or not answer[0]:
+            raise _NoOverview
+        return OverviewText(overview=answer[0]), answer[1]
+
+    try:
+        answer, usage, _ = await cached_call(
+            cache, backend, body, OverviewText, call, settings.refresh
         )
-        if not settings.refresh:
-            hit = cache.get(key, OverviewText)
-            if hit is not None:
-                return hit.overview, Usage()
-    # Under the same limit as the chunk calls, which have all released it by now.
-    async with limiter:
-        answer = await backend.overview(request)
-    if answer is None:
+    except _NoOverview:
         return None, Usage()
-    text, usage = answer
-    text = redact_secrets(text)  # a key the model echoed goes nowhere
-    if cache is not None and key is not None and text:
-        cache.put(key, OverviewText(overview=text))
-    return (text if _overview_grounded(text, report, summary) else None), usage
+    return (
+        answer.overview if _overview_grounded(answer.overview, report, summary) else None
+    ), usage
+
+
+def assemble(
+    analysis: Analysis, outcomes: list[ChunkOutcome], *, strict: bool = False
+) -> tuple[list[str], list[ReportSummary]]:
+    """Ground every chunk's answer and merge them per report (no model, no I/O): the file's
+    warnings and one `ReportSummary` per report, its overview still empty."""
+    clean_text = analysis.clean
+    doc_warnings = list(analysis.warnings)
+    doc_warnings.extend(note for o in outcomes for note in o.notes)
+    reports: list[ReportSummary] = []
+    for report in analysis.reports:
+        mine = [o for o in outcomes if o.chunk.report == report.index]
+        grounded: list[GroundedFinding] = []
+        key: list[Metric] = []
+        warnings: list[str] = []
+        organization = None
+        for o in mine:
+            assert o.extraction is not None
+            for f in o.extraction.findings:
+                finding, notes = ground_finding(f, o.chunk, clean_text, analysis.reports)
+                warnings.extend(notes)
+                if strict and not finding.verified:
+                    warnings.append(f"{finding.title}: dropped (--strict) as unverified")
+                    continue
+                grounded.append(GroundedFinding(f.kind, finding, o.chunk.index))
+            metrics, notes = ground_metrics(
+                o.extraction.key_metrics, o.chunk, clean_text, analysis.reports
+            )
+            key.extend(metrics)
+            warnings.extend(notes)
+            if organization is None and o.extraction.organization:
+                organization = ground_organization(o.extraction.organization, clean_text)
+        meta = report_meta(report, clean_text)
+        by_kind = merge_findings(grounded)
+        reports.append(
+            ReportSummary(
+                title=meta.title,
+                organization=organization or meta.organization,
+                summary_year=meta.summary_year,
+                plan_year=meta.plan_year,
+                overview="",
+                key_metrics=merge_metrics(key)[:12],
+                achievements=by_kind.get("achievement", []),
+                problems=by_kind.get("problem", []),
+                plans=by_kind.get("plan", []),
+                other=by_kind.get("other", []),
+                warnings=warnings,
+            )
+        )
+    return doc_warnings, reports
+
+
+#: A chunk with this much text of a substantive part should give at least one finding.
+SUBSTANTIVE_CHARS = 300
+
+
+def empty_part_warnings(outcomes: list[ChunkOutcome]) -> list[str]:
+    """One warning per substantive chunk a model answered with no finding: a model too small
+    for the task, a truncated prompt, or a server that dropped the instructions."""
+    out = []
+    for o in outcomes:
+        if o.extraction is None or o.extraction.findings or o.chunk.kind == "preamble":
+            continue
+        if len("".join(o.chunk.text.split())) >= SUBSTANTIVE_CHARS:
+            where = " > ".join(o.chunk.path) or o.chunk.kind
+            out.append(
+                f"chunk {o.chunk.index} ({where}, {len(o.chunk.text):,} characters of "
+                f"{o.chunk.kind}): the model returned no findings; check the model and its "
+                "server (chat template, context size)"
+            )
+    return out
 
 
 def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
@@ -386,7 +448,7 @@ def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
 
 
 def prompt_version_for(backend: Backend) -> str:
-    if backend.name == "offline":
+    if not backend.calls_model:
         return "rules-1"
     from summarizer.prompts import prompt_version
 

@@ -1,31 +1,33 @@
 """Prices and cost estimates, kept in one place.
 
 In: token counts and a model name. Out: US dollars. Prices are per million tokens as listed by
-the providers; override with --price-in/--price-out when yours differ.
+the providers, kept in the capability table (summarizer/data/models.toml); override with --price-in/--price-out when yours differ.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: model -> (input $/1M tokens, output $/1M tokens)
-PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1": (2.00, 8.00),
-    "deepseek-chat": (0.27, 1.10),
-    "qwen-plus": (0.11, 0.28),
-    "qwen-turbo": (0.04, 0.08),
-}
+from summarizer.capabilities import price_for_model
+from summarizer.capabilities import prices as capability_prices
+
+#: model -> (input $/1M tokens, output $/1M tokens), from the capability table.
+PRICES: dict[str, tuple[float, float]] = capability_prices()
 
 #: Batch APIs (OpenAI, DashScope) bill this share of the live price.
 BATCH_PRICE_SHARE = 0.5
 
 #: Tokens of instructions and schema sent with every chunk (measured on prompts/).
 PROMPT_OVERHEAD_TOKENS = 1400
-#: Completion tokens per prompt token of document text, from canned and real answers.
-COMPLETION_RATIO = 0.35
+#: Completion tokens per token of document text of the lean answer: 0.71 over the recorded
+#: answers to the seeds converted to it (tests/chatserver.lean_answer; o200k_base, compact
+#: JSON), 0.60-1.04 per chunk. The recorded answers themselves: 1.08 (0.86-1.48).
+COMPLETION_RATIO = 0.71
+#: The ratio a chunk is sized for, so nearly every answer fits the output limit with a margin
+#: (the few that do not are split and asked again).
+COMPLETION_RATIO_HIGH = 1.05
+#: Share of the output limit a chunk's expected answer may fill.
+OUTPUT_MARGIN = 0.85
 #: The overview call: digest in, two or three sentences out.
 OVERVIEW_TOKENS = (900, 150)
 
@@ -39,11 +41,19 @@ class CostEstimate:
     usd: float | None  # None: no price known for the model
 
 
+def chunk_budget(chunk_tokens: int, max_output_tokens: int, context_window: int) -> int:
+    """Text tokens per chunk so that the expected answer fits the output limit with a margin
+    and prompt, text and answer fit the context window; never above `chunk_tokens`."""
+    fits_output = int(max_output_tokens * OUTPUT_MARGIN / COMPLETION_RATIO_HIGH)
+    fits_context = context_window - max_output_tokens - PROMPT_OVERHEAD_TOKENS
+    return max(200, min(chunk_tokens, fits_output, fits_context))
+
+
 def price_of(
     model: str, price_in: float | None = None, price_out: float | None = None
 ) -> tuple[float, float] | None:
     """(input, output) price per million tokens, overrides first."""
-    known = PRICES.get(model)
+    known = price_for_model(model) if model else None
     if price_in is not None and price_out is not None:
         return price_in, price_out
     if known is None:

@@ -1,7 +1,8 @@
 """Batch progress on stderr: a rich bar on a terminal, plain lines otherwise, or errors only.
 
 In: events from the batch runner (a file started, a chunk answered, a file finished). Out:
-text on a console. `make_progress` picks the form: a live bar (files done/total, chunks,
+text on a console; waits, notices and tokens arriving come from `activity.ACTIVITY`.
+`make_progress` picks the form: a live bar (files done/total, chunks,
 tokens, cost so far, ETA) when the console is a terminal, one line per finished file such as
 `[3/5] a/b.txt ok (12 findings, 4 chunks, 1.2s)` when it is not (a pipe or a log file), and
 only failures with `quiet`.
@@ -18,12 +19,16 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
+from summarizer.activity import ACTIVITY, Activity
 from summarizer.schema import Usage
 
 #: Dollars for a usage, or None when the model has no known price.
@@ -130,6 +135,7 @@ class RichProgress:
             TextColumn("{task.fields[chunks]} chunks"),
             TextColumn("{task.fields[tokens]}"),
             TextColumn("{task.fields[cost]}"),
+            LiveColumn(),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
@@ -168,6 +174,28 @@ class RichProgress:
 
     def stop(self) -> None:
         self.bar.stop()
+
+
+class LiveColumn(ProgressColumn):
+    """Completion tokens arriving and their pace, or the wait before a retry (read at every
+    refresh, so a two-minute call visibly moves)."""
+
+    def __init__(self, activity: Activity = ACTIVITY) -> None:
+        super().__init__()
+        self.activity = activity
+
+    def render(self, task: Task) -> Text:
+        return Text(self.activity.status(), style="cyan")
+
+
+def announce_waits(console: Console, activity: Activity = ACTIVITY) -> Callable[[], None]:
+    """Print waits and one-line notices of model calls on `console`; returns the undo."""
+
+    def show(line: str) -> None:
+        console.print(f"[dim]{escape(line)}[/dim]", soft_wrap=True)
+
+    activity.listeners.append(show)
+    return lambda: activity.listeners.remove(show)
 
 
 def make_progress(console: Console, cost: CostFn, *, quiet: bool = False) -> BatchProgress:

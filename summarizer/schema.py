@@ -8,13 +8,16 @@ Two families:
 - `ChunkExtraction` → `ExtractedFinding` / `ExtractedMetric`: what a backend returns for
   one chunk. Every field is required and no extra property is allowed, so OpenAI's strict
   structured outputs accept the JSON Schema as it is.
+- `ChunkAnswer` → `AnswerFinding`: the lean answer a model writes (metrics as "name figure",
+  quotes that may be abbreviated to their ends, every field bounded); `summarizer.answer`
+  expands it into a `ChunkExtraction` against the chunk's text.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -211,7 +214,120 @@ class ChunkExtraction(_Strict):
 
 
 class OverviewText(_Strict):
-    overview: str = Field(description="Two or three sentences summarising the report.")
+    overview: str = Field(
+        max_length=1200, description="Two or three sentences summarising the report."
+    )
+
+
+# --------------------------------------------------------------------------- the answer
+
+#: Limits of every answer field: enforced on the client always, and sent in the schema to
+#: servers that honour them (schema_limits in the capability table).
+MAX_FINDINGS = 80
+MAX_ITEMS = 24
+
+
+class AnswerFinding(_Strict):
+    """One finding as the model writes it (the lean answer)."""
+
+    kind: FindingKind = Field(
+        description="achievement (成绩), problem (问题/不足), plan (计划/思路), or other "
+        "(e.g. 意见和建议)."
+    )
+    title: str = Field(max_length=40, description="Short label of 2-8 characters, e.g. 招商引资.")
+    summary: str = Field(
+        max_length=400,
+        description="One short sentence with the item's main facts as written.",
+    )
+    topic: Topic
+    metrics: list[Annotated[str, Field(max_length=120)]] = Field(
+        max_length=MAX_ITEMS,
+        description="The item's figures, each as 'name figure': the metric's name, a space, the "
+        "figure copied exactly as written with its unit (规上工业总产值 184.7亿元, 签约项目 X个).",
+    )
+    entities: list[Annotated[str, Field(max_length=80)]] = Field(
+        max_length=MAX_ITEMS,
+        description="Companies, projects and parks named in the item, as written.",
+    )
+    quotes: list[Annotated[str, Field(max_length=300)]] = Field(
+        max_length=3,
+        description="One or two passages copied verbatim from the text; a passage longer than "
+        "16 characters may be written as its first 6 characters, …, its last 6 characters.",
+    )
+
+
+class ChunkAnswer(_Strict):
+    """What a model writes for one chunk: the lean answer. Code derives the rest (value,
+    unit, change, target or actual, redaction, the whole quoted passage) from the source."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON Schema, generated once (see ChunkExtraction.model_json_schema)."""
+        key = (cls, args, tuple(sorted(kwargs.items())))
+        if key not in _SCHEMA_CACHE:
+            _SCHEMA_CACHE[key] = super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(_SCHEMA_CACHE[key])
+
+    organization: str | None = Field(
+        max_length=100,
+        description="The zone or committee the report is about, as written; null if not stated "
+        "in this text or redacted.",
+    )
+    key_metrics: list[Annotated[str, Field(max_length=120)]] = Field(
+        max_length=MAX_ITEMS,
+        description="Headline figures of the whole zone stated in this text, each as "
+        "'name figure' like the findings' metrics; empty if none.",
+    )
+    findings: list[AnswerFinding] = Field(max_length=MAX_FINDINGS)
+    overview: str | None = Field(
+        max_length=1200,
+        description="Only when the user message says this chunk holds the whole report: two "
+        "or three sentences summarising the report (achievements with headline figures, "
+        "problems, plans). Otherwise null.",
+    )
+
+
+#: Schema keywords that bound sizes: kept only for servers that enforce them.
+_LIMIT_KEYWORDS = ("maxLength", "maxItems", "minItems", "minLength")
+
+
+def strict_json_schema(model: type[BaseModel], *, limits: bool = True) -> dict[str, Any]:
+    """The model's JSON Schema in the form strict structured outputs accept: every property
+    required, no additional properties, no null defaults, `$ref`s with siblings inlined
+    (what the openai SDK sends for a pydantic `response_format`, without importing it).
+    `limits=False` drops the size bounds (maxLength, maxItems) for servers that refuse them."""
+    schema = model.model_json_schema()
+    strict: dict[str, Any] = _strict(schema, schema, limits)
+    return strict
+
+
+def _strict(node: Any, root: dict[str, Any], limits: bool = True) -> Any:
+    if isinstance(node, list):
+        return [_strict(n, root, limits) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = dict(node)
+    if not limits:
+        for keyword in _LIMIT_KEYWORDS:
+            node.pop(keyword, None)
+    if "$ref" in node and len(node) > 1:
+        target: Any = root
+        for part in node.pop("$ref")[2:].split("/"):
+            target = target[part]
+        node = {**target, **node}
+    if node.get("type") == "object" and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    if isinstance(node.get("properties"), dict):
+        node["required"] = list(node["properties"])
+    if "default" in node and node["default"] is None:
+        del node["default"]
+    for key in ("$defs", "properties"):
+        if isinstance(node.get(key), dict):
+            node[key] = {k: _strict(v, root, limits) for k, v in node[key].items()}
+    for key in ("items", "anyOf", "allOf"):
+        if key in node:
+            node[key] = _strict(node[key], root, limits)
+    return node
 
 
 def summary_json_schema() -> dict[str, Any]:

@@ -41,6 +41,7 @@ class FakeBackend:
     ) -> None:
         self.name = name
         self.model = model
+        self.calls_model = True
         self.calls: list[ExtractRequest] = []
         self.overview_calls: list[OverviewRequest] = []
         self.closed = False

@@ -16,7 +16,7 @@ from chatserver import ChatServer
 
 from summarizer.config import Settings
 from summarizer.document import Analysis, Chunk, CleanText, Report, SourceText
-from summarizer.extract import ExtractRequest
+from summarizer.extract import ExtractRequest, chunk_context
 from summarizer.pipeline import analyse_source
 from summarizer.schema import Metric, Provenance, ReportSummary, Source, SummaryDocument, Usage
 
@@ -192,12 +192,10 @@ def batch_args(srv: ChatServer, inputs: Path, out: Path, tmp: Path, *extra: str)
 
 # ---------------------------------------------------------------------- backend requests
 
-#: A valid answer of a backend for the chunk of `make_request()`.
+#: A valid (lean) answer of a model for the chunk of `make_request()`.
 GOOD = {
     "organization": "某某经济开发区",
-    "key_metrics": [
-        {"name": "规上工业总产值", "raw": "184.7亿元", "change_pct": 16.2, "kind": "actual"}
-    ],
+    "key_metrics": ["规上工业总产值 184.7亿元"],
     "findings": [
         {
             "kind": "achievement",
@@ -209,6 +207,7 @@ GOOD = {
             "quotes": ["全年新签约项目32个。"],
         }
     ],
+    "overview": None,
 }
 
 
@@ -233,7 +232,7 @@ def make_request(
         index=0, title="某开发区2021年工作总结", start=0, end=len(text), body_start=0, parts=[]
     )
     analysis = Analysis(clean=CleanText.build(source, []), reports=[report], chunks=[chunk])
-    return ExtractRequest(chunk=chunk, report=report, analysis=analysis, lang=lang)
+    return chunk_context(chunk, analysis, lang)
 
 
 def make_docx(path: Path, paragraphs: int, text: str = "x") -> Path:

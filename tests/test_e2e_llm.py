@@ -32,14 +32,7 @@ def canned(body: dict[str, Any]) -> Reply:
                 "工业经济",
                 "规上工业总产值184.7亿元,同比增长16.2%。",
                 ["规上工业总产值184.7亿元,同比增长16.2%"],
-                [
-                    {
-                        "name": "规上工业总产值",
-                        "raw": "184.7亿元",
-                        "change_pct": 16.2,
-                        "kind": "actual",
-                    }
-                ],
+                ["规上工业总产值 184.7亿元"],
             )
         )
         findings.append(
@@ -51,21 +44,20 @@ def canned(body: dict[str, Any]) -> Reply:
                 "工业经济",
                 "规上工业总产值15亿元。",
                 ["园区完成规上工业总产值*亿元"],
-                [{"name": "规上工业总产值", "raw": "15亿元", "change_pct": None, "kind": "actual"}],
+                ["规上工业总产值 15亿元"],
             )
         )
     if not findings:
         return default_responder(body)
     return Reply(
         content=json.dumps(
-            {"organization": None, "key_metrics": [], "findings": findings}, ensure_ascii=False
+            {"organization": None, "key_metrics": [], "findings": findings, "overview": None},
+            ensure_ascii=False,
         )
     )
 
 
-def finding(
-    title: str, summary: str, quotes: list[str], metrics: list[dict[str, Any]]
-) -> dict[str, Any]:
+def finding(title: str, summary: str, quotes: list[str], metrics: list[str]) -> dict[str, Any]:
     return {
         "kind": "achievement",
         "title": title,

@@ -8,14 +8,15 @@ import pytest
 from fake_backend import FakeBackend, empty_extraction
 from helpers import GOOD, make_request
 
+from summarizer.answer import expand_answer
 from summarizer.config import Settings
 from summarizer.errors import ConfigError, ExtractionError
 from summarizer.extract import REGISTRY, ExtractRequest, OverviewRequest, create_backend
-from summarizer.schema import ChunkExtraction, Usage
+from summarizer.schema import ChunkAnswer, ChunkExtraction, Usage
 
 
 def test_queue_is_answered_in_call_order_and_calls_are_recorded() -> None:
-    first = ChunkExtraction.model_validate(GOOD)
+    first = expand_answer(ChunkAnswer.model_validate(GOOD), make_request().chunk.text)
     second = empty_extraction()
     backend = FakeBackend([first, second])
     r1, r2 = make_request("一"), make_request("二")

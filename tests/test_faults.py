@@ -655,7 +655,7 @@ def test_an_answer_claimed_by_a_dead_process_is_bought_at_once(tmp_path: Path) -
     from fake_backend import FakeBackend, empty_extraction
 
     from summarizer.cache import Cache
-    from summarizer.extract import extract_chunks
+    from summarizer.extract import chunk_context, chunk_request, extract_chunks, request_key
 
     analysis = _report_analysis()
     dead = int(
@@ -669,7 +669,9 @@ def test_an_answer_claimed_by_a_dead_process_is_bought_at_once(tmp_path: Path) -
     backend = FakeBackend(empty_extraction)
     with Cache.open(tmp_path / "c") as cache:
         for chunk in analysis.chunks:
-            key = cache.key(identity=backend.cache_identity(), lang="zh", text=chunk.text)
+            # The key the live path claims: the hash of the exact request.
+            context = chunk_context(chunk, analysis, "zh")
+            key = request_key(backend, chunk_request(backend, context))
             cache._conn.execute(
                 "INSERT INTO claims VALUES (?, ?, ?, ?)",
                 (key, dead, socket.gethostname(), time.time()),

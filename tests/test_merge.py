@@ -160,15 +160,38 @@ def test_overview_digest_lists_findings_and_metrics() -> None:
     digest = overview_digest(_summary())
     lines = digest.splitlines()
     assert lines[0].startswith("关键指标: 财政总收入12.8亿元（同比增长9.29%）")
-    assert "[成绩] 招商引资: 引进亿田、巴贝等11只优质项目。" in lines
-    assert "[问题] 人才短缺: 一句话。" in lines
+    assert lines[1].startswith("[成绩] 招商引资: 引进亿田、巴贝等11只优质项目。；企业服务")
+    assert "[问题] 要素制约: 一句话。；人才短缺: 一句话。" in lines
     assert "[计划] 项目攻坚: 一句话。" in lines
 
 
-def test_overview_digest_respects_the_limit() -> None:
-    digest = overview_digest(_summary(), limit_chars=80)
-    assert len(digest) <= 80
-    assert digest.endswith("…")
+def test_overview_digest_keeps_every_kind_within_the_budget() -> None:
+    from summarizer.tokens import estimate_tokens
+
+    summary = _summary()
+    many = [_finding(f"成绩{i}", [(100 + i, 101 + i)]) for i in range(60)]
+    summary.achievements = many
+    digest = overview_digest(summary, budget_tokens=150)
+    assert estimate_tokens(digest) <= 150
+    lines = digest.splitlines()
+    # The long list is cut (and says how much), the short ones keep every finding.
+    assert any(line.startswith("[成绩] ") and line.endswith("项") for line in lines)
+    assert "[问题] 要素制约；人才短缺" in lines and "[计划] 项目攻坚" in lines
+
+
+def test_overview_digest_drops_summaries_before_findings() -> None:
+    digest = overview_digest(_summary(), budget_tokens=90)
+    assert "一句话" not in digest
+    for title in (
+        "招商引资",
+        "企业服务",
+        "经济指标",
+        "平台建设",
+        "要素制约",
+        "人才短缺",
+        "项目攻坚",
+    ):
+        assert title in digest
 
 
 def test_compose_overview_zh() -> None:

@@ -158,7 +158,7 @@ def test_still_invalid_after_repair_fails_with_clear_reason(tmp_path: Path, faul
 
 @pytest.mark.parametrize(
     ("fault", "reason"),
-    [("refusal", "model refused"), ("length", "truncated (finish_reason=length)")],
+    [("refusal", "model refused"), ("length", "(finish_reason=length)")],
 )
 def test_refusal_and_length_fail_clearly(tmp_path: Path, fault: str, reason: str) -> None:
     src = tmp_path / "r.txt"

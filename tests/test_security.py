@@ -158,7 +158,7 @@ def test_hostile_headings_stay_inside_the_context_block(
     """Titles and headings come from the report too: they cannot leave their block."""
     from summarizer.backends.openai_compat import OpenAIBackend
     from summarizer.config import Settings
-    from summarizer.extract import ExtractRequest
+    from summarizer.extract import chunk_context
     from summarizer.pipeline import analyse
 
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
@@ -172,9 +172,7 @@ def test_hostile_headings_stay_inside_the_context_block(
     analysis = analyse(src, tokens="estimate")
     backend = OpenAIBackend(Settings(backend="openai", base_url="http://127.0.0.1:9/v1"))
     chunk = analysis.chunks[0]
-    user = backend.messages_for(ExtractRequest(chunk, analysis.reports[0], analysis, "zh"))[1][
-        "content"
-    ]
+    user = backend.messages_for(chunk_context(chunk, analysis, "zh"))[1]["content"]
     # Exactly one real opening and closing tag of each block; the report's fakes are neutralised.
     for tag in ("<context id=", "</context id=", "<document id=", "</document id="):
         assert user.count(tag) == 1, tag

@@ -48,6 +48,7 @@ class _Item:
 class OfflineBackend:
     name = "offline"
     model: str | None = None
+    calls_model = False
 
     def cache_identity(self) -> dict[str, Any] | None:
         return None  # milliseconds of work: caching would cost more than it saves
@@ -68,7 +69,8 @@ def create(settings: Settings) -> OfflineBackend:
 
 def extract_offline(request: ExtractRequest) -> ChunkExtraction:
     """Findings and headline figures for the items that start inside the chunk."""
-    chunk, report, clean = request.chunk, request.report, request.analysis.clean
+    chunk, report, clean = request.chunk, request.report, request.clean
+    assert report is not None and clean is not None, "the offline backend reads the section tree"
     findings: list[ExtractedFinding] = []
     key_metrics: list[ExtractedMetric] = []
     for part in report.parts:

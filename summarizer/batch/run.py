@@ -261,7 +261,7 @@ class _Runner:
                 limiter=self.limiter,
                 on_chunk=self.on_chunk(name),
             )
-            doc.source.relative_path = rel  # where it sits in the batch, beside the absolute path
+            doc.source.relative_path = name  # where it sits in the batch (printable)
         except Exception as e:  # noqa: BLE001 - one bad file never stops the batch
             self.note_failure(e)
             return self.failed(rel, started, e, sha)

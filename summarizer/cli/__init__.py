@@ -38,6 +38,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "eval": ("summarizer.cli.eval_cmd", "eval_", "Score outputs against gold annotations."),
     "cache": ("summarizer.cli.cache_cmd", "cache", "Inspect or clear the answer cache."),
+    "models": (
+        "summarizer.cli.models_cmd",
+        "models",
+        "List model capabilities and prices (limits, response format).",
+    ),
     "batch-api": (
         "summarizer.cli.offload_cmd",
         "batch_api",

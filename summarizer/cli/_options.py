@@ -20,7 +20,7 @@ from summarizer.config import FIELDS, Settings, allowed, load_settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Fields whose flag is not simply --field-name.
-_FLAG_NAMES = {"timeout_s": "timeout", "use_cache": "cache"}
+_FLAG_NAMES = {"timeout_s": "timeout", "deadline_s": "deadline", "use_cache": "cache"}
 
 
 def flag_name(field: str) -> str:

@@ -213,7 +213,7 @@ def _run(
     from rich.console import Console
 
     from summarizer.batch import BatchJob, cost_of, summarize_tree
-    from summarizer.progress import make_progress
+    from summarizer.progress import announce_waits, make_progress
 
     err = Console(stderr=True)
     job = BatchJob(
@@ -231,7 +231,12 @@ def _run(
     progress = make_progress(
         err, lambda usage: cost_of(model, usage, price_in, price_out), quiet=quiet
     )
-    result = summarize_tree(job, backend_name, progress=progress)
+    undo = None if quiet else announce_waits(err)
+    try:
+        result = summarize_tree(job, backend_name, progress=progress)
+    finally:
+        if undo is not None:
+            undo()
     if as_json:
         click.echo(json.dumps(summary_json(result, target), ensure_ascii=False, indent=2))
     else:

@@ -243,6 +243,20 @@ def warnings_summary(doc: SummaryDocument) -> str:
 async def _run(
     analysis: Analysis, backend_name: str, settings: Settings, err: Console
 ) -> SummaryDocument:
+    from summarizer.progress import announce_waits
+
+    # Waits before retries and one-line notices (a response-format fallback) go to stderr.
+    undo = None if err.quiet else announce_waits(err)
+    try:
+        return await _run_with(analysis, backend_name, settings, err)
+    finally:
+        if undo is not None:
+            undo()
+
+
+async def _run_with(
+    analysis: Analysis, backend_name: str, settings: Settings, err: Console
+) -> SummaryDocument:
     from summarizer.pipeline import backend_session, summarize_analysis
 
     async with backend_session(backend_name, settings) as (backend, cache):
@@ -251,7 +265,15 @@ async def _run(
         # Model calls take seconds each: show them on a terminal, and leave no trace after.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        from summarizer.progress import LiveColumn
+
+        columns = (
+            "{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            LiveColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("chunks", total=len(analysis.chunks))
             return await summarize_analysis(
