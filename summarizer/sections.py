@@ -399,8 +399,10 @@ def _leading_title(text: str, titles: list[tuple[int, int]]) -> tuple[int, int] 
         line = line_m.group(0).strip()
         if "。" in line:
             break  # the body has started
-        if rules.NUMBERED_LINE.match(line) or _PART_LINE.match(line):
+        if rules.NUMBERED_LINE.match(line):
             continue
+        if _PART_LINE.match(line) and not _COMBINED_TITLE.search(line):
+            continue  # a part heading, unless it names review and plans together
         if (
             4 <= len(line) <= 40
             and not re.search(r"[。，,；;]", line)
@@ -708,6 +710,8 @@ def _is_bare_heading(line: str) -> bool:
     )
 
 
+# "工业园区工作总结及2023年工作思路": a title line, though it ends like a part heading.
+_COMBINED_TITLE = re.compile(r"^[^\d]{2,}?总结(?:及|和|与|暨)")
 _TITLE_STRIP = " \t　\n:：,，;；"
 
 

@@ -252,6 +252,12 @@ def _finding(
         title = _title_from(summary) or title
     if not summary:
         summary = title
+    elif _same(summary, title):
+        # A one-sentence item: the title is its words before the figures, the summary all of it.
+        head = re.split(r"[0-9０-９XＸx*]", title, maxsplit=1)[0]
+        head = re.sub(r"(?:同比)?(?:增长|达到|达|为|实现|完成|共|累计)$", "", head.rstrip("，, "))
+        if len(head) >= 4:
+            title = head
     metrics = _metrics(clean, item.body_start, item.end, headline=False, part_kind=part_kind)
     body = clean.analysed(item.start, item.end)
     entities = _entities(body)
@@ -281,7 +287,7 @@ _FIGURE_HINT = re.compile(
 def _best_sentence(clean: CleanText, item: _Item, title: str) -> str:
     """The item's most informative sentence among its first few: the one with the most
     figures (the first on a tie), never one that only repeats the title."""
-    best = ""
+    best = fallback = ""
     best_score = -1
     pos = item.body_start
     for _ in range(4):
@@ -292,13 +298,17 @@ def _best_sentence(clean: CleanText, item: _Item, title: str) -> str:
         stop = _SENTENCE_STOP.search(clean.text, start, item.end)
         pos = stop.end() if stop else item.end
         sentence = _tidy(sentence)
-        if len(sentence) < 6 or _same(sentence, title):
+        if len(sentence) < 6:
+            continue
+        if _same(sentence, title):
+            fallback = fallback or sentence  # used only when nothing else is said
             continue
         score = len(_FIGURE_HINT.findall(sentence))
         if score > best_score:
             best, best_score = sentence, score
         if best_score >= 2:
             break
+    best = best or fallback
     return _trim(best) if best else ""
 
 

@@ -219,7 +219,7 @@ def _print_warnings(result: Any, target: Path, err: Any) -> None:
     line = warnings_line(counts)
     if line:
         err.print(
-            f"{line} (in {plural(files, 'file')}; see \"warnings\" in their JSON)",
+            f'{line} (in {plural(files, "file")}; see "warnings" in their JSON)',
             markup=False,
             highlight=False,
             soft_wrap=True,
