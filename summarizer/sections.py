@@ -438,6 +438,18 @@ def build_sections(clean: CleanText) -> list[Report]:
         if title_span is not None:
             # Drop part-like lines that are the title itself or repeats of it at the top.
             inside = [h for h in inside if not _within_titles(h, titles, r_start, title_span)]
+            # A share page repeats an undated title ("工业园区工作总结" three times).
+            title_text = text[title_span[0] : title_span[1]].strip()
+            inside = [
+                h
+                for h in inside
+                if not (
+                    h.level == 0
+                    and h.kind is None
+                    and h.start < title_span[1] + 600
+                    and text[h.title_start : h.title_end].strip() == title_text
+                )
+            ]
         body_start = _body_start(text, r_start, title_span, titles)
         reports.append(_build_report(index, comp, inside, r_start, r_end, body_start, title_span))
     if reports and reports[0].title is None:
@@ -623,9 +635,10 @@ def _wording_kind(body: str) -> tuple[PartKind, float] | None:
         return None
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     top_kind, top = ranked[0]
-    if top < 1.0:
-        return None
     second = ranked[1][1] if len(ranked) > 1 else 0.0
+    # Review wording is the default; problems or plans must stand out clearly.
+    if top < 1.0 or (top_kind != "achievements" and (top < 2.0 or top < 1.5 * second)):
+        return None
     return top_kind, round(0.5 + 0.25 * (top - second) / top, 2)
 
 
@@ -711,7 +724,11 @@ def _is_bare_heading(line: str) -> bool:
 
 
 # "工业园区工作总结及2023年工作思路": a title line, though it ends like a part heading.
-_COMBINED_TITLE = re.compile(r"^[^\d]{2,}?总结(?:及|和|与|暨)")
+# So is an undated "工业园区工作总结": a part heading does not name the zone.
+_COMBINED_TITLE = re.compile(
+    r"^[^\d]{2,}?总结(?:及|和|与|暨)"
+    r"|^[^\d]{0,20}?(?:园区|开发区|经开区|高新区|管委会|工业区|集中区)[^\d]{0,6}?总结$"
+)
 _TITLE_STRIP = " \t　\n:：,，;；"
 
 
