@@ -57,6 +57,15 @@ CASES: list[Case] = [
         (1, 3, 1),
     ),
     Case(
+        "problems after an intro sentence, up to the resolution (我们也清醒认识到……。……；……。我们一定……)",
+        "一、2025年工作回顾\n国内生产总值达到134万亿元，增长5.0%，经济运行总体平稳。\n"
+        "我们也清醒认识到，当前发展面临的困难和挑战。外部环境变化带来的不利影响加深；国内需求不足，"
+        "部分企业生产经营困难；一些地方基层财政困难。政府工作存在不足，形式主义现象仍较突出。"
+        "我们一定直面问题挑战，尽心竭力做好工作。\n二、2026年政府工作任务\n(一)扩大国内需求\n提振消费。\n",
+        (1, 4, 1),
+        lambda r: r.problems[-1].title == "政府工作存在不足",
+    ),
+    Case(
         "figures in a plans part are targets",
         "一、2023年工作总结\n(一)招商\n签约项目12个。\n二、2024年工作计划\n(一)抓项目\n新开工项目25个，完成投资60亿元。\n",
         (1, 0, 1),
@@ -114,7 +123,7 @@ def test_offline_case(case: Case, tmp_path: Path) -> None:
     doc = summarize_file(path, settings=Settings(backend="offline"))
     [r] = doc.reports
     got = (len(r.achievements), len(r.problems), len(r.plans))
-    assert got == case.counts, [(f.kind, f.title) for f in r.achievements + r.problems + r.plans]
+    assert got == case.counts, [f.title for f in r.achievements + r.problems + r.plans]
     assert case.check(r), r.model_dump_json(indent=1)[:3000]
     for f in r.achievements + r.problems + r.plans:
         assert f.verified, f.title

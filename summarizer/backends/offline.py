@@ -120,17 +120,31 @@ _PROBLEM_INTRO = re.compile(r"存在|问题|不足|困难|挑战|短板|差距")
 
 
 def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
-    """Problems listed in one sentence: its ；-clauses, or its comma clauses when there are
-    four or more ("经济总量偏小，产业链条不长，配套能力偏弱，……"), an intro clause left out."""
+    """Problems listed in running text: the ；-clauses and sentences after an intro sentence
+    ("我们也清醒认识到，当前发展面临的困难和挑战。外部……；国内……。"), up to a closing
+    resolution ("我们一定……"); else the comma clauses of one sentence when there are four or
+    more ("经济总量偏小，产业链条不长，配套能力偏弱，……"), an intro clause left out."""
     text = clean.text
     start = part.heading_end
     while start < part.end and text[start] in " \t\n　":
         start += 1
-    stop = text.find("。", start, part.end)
-    stop = part.end if stop < 0 else stop + 1
-    sentence = text[start:stop]
-    pieces = _split_keep(sentence, "；;")
+    para_end = text.find("\n", start, part.end)
+    para_end = part.end if para_end < 0 else para_end
+    sentences = [(m.start(), m.group(0)) for m in _LIST_SENTENCE.finditer(text, start, para_end)]
+    if sentences and _is_intro(sentences[0][1]):
+        sentences = sentences[1:]
+    listed: list[tuple[int, str]] = []
+    for k, (at, sentence) in enumerate(sentences):
+        if _RESOLUTION.match(sentence) or (
+            k and not _PROBLEM_INTRO.search(sentence) and not _PROBLEM_WORDS.search(sentence)
+        ):
+            break
+        listed.extend((at + off, piece) for off, piece in _split_keep(sentence, "；;"))
+    pieces = [(at - start, piece) for at, piece in listed]
     if len(pieces) < 2:
+        stop = text.find("。", start, part.end)
+        stop = part.end if stop < 0 else stop + 1
+        sentence = text[start:stop]
         pieces = _split_keep(sentence, "，,")
         if len(pieces) < 4:
             return []
@@ -146,6 +160,30 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
         title = _CLAUSE_CUT.split(body, maxsplit=1)[0][:24]
         out.append(_Item(a, a, a, a, start + offset + len(clause), title))
     return out if len(out) >= 2 else []
+
+
+_LIST_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+_RESOLUTION = re.compile(
+    r"\s*(?:我们|对此|对这些问题|针对这些问题)[^。]{0,12}?(?:一定|将|要|必须|会)"
+)
+_PROBLEM_WORDS = re.compile(
+    r"不足|不强|不高|不够|不优|偏少|偏小|偏弱|较弱|乏力|滞后|制约|瓶颈|薄弱|困难|压力|欠缺|缺乏|有待|突出|较大|加深|下行"
+)
+
+
+def _is_intro(sentence: str) -> bool:
+    """A sentence that announces problems without listing them ("……面临的困难和挑战。")."""
+    return (
+        len(sentence) <= 48
+        and ";" not in sentence
+        and "；" not in sentence
+        and bool(
+            re.search(
+                r"(?:困难|挑战|问题|不足|短板)(?:和|与)?(?:困难|挑战|问题|不足)?[。：:]?\s*$",
+                sentence,
+            )
+        )
+    )
 
 
 def _split_keep(sentence: str, marks: str) -> list[tuple[int, str]]:
@@ -320,7 +358,7 @@ def _tidy(sentence: str) -> str:
     if colon and len(rest) >= 6 and len(head) < 30:
         sentence = rest
     sentence = re.sub(r"^(?:[一二三四五六七八九十]{1,2}(?:是|要|抓)|——)", "", sentence.strip())
-    return sentence.rstrip("，,、 ")
+    return sentence.rstrip("，,、；; ")
 
 
 def _same(sentence: str, title: str) -> bool:
