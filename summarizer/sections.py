@@ -7,6 +7,12 @@ Headings are found anywhere in a line (one seed is a single long line), on the t
 masked spans removed (a page number inside a heading no longer breaks it); offsets are then
 mapped back to the source. Numbering sequences tell headings from enumerations inside
 sentences: an inline "3." is only a heading where a "2." of the same list came before.
+
+The genre's rules are tables in `section_rules` (this module only walks the text with them).
+Each part gets a kind and a confidence: from an inline lead-in or a heading that names the kind
+(about 0.9), else from the part's own wording in the genre's order (review → problems → plans,
+0.5-0.75), else inherited (0.4). A report with no numbered part heading is split at bare
+heading lines, else at the paragraphs where its wording turns from review to problems to plans.
 """
 
 from __future__ import annotations
