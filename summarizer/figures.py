@@ -111,6 +111,7 @@ _NOUN_AFTER = re.compile(
     r"(?:以上|以下|左右)?(?:的)?(?P<noun>.+?)(?=完成|实现|入选|发布|参加|开展|获得|签约|进行|正在|已|在|累计"
     r"|共|和|及|与|的|[0-9Xx*]|$)"
 )
+_BASE_YEAR_CUT = re.compile(r"(?:由|从|比|较)(?:19|20)\d{2}年")
 _NAME_MAX = 16  # "社会消费品零售总额" with its qualifier still fits
 
 
@@ -276,6 +277,10 @@ def metric_name(prefix: str, after: str = "") -> str:
     verbs = list(_STRONG_VERB.finditer(name))
     if verbs and verbs[-1].end() < len(name):
         name = name[verbs[-1].end() :]
+    # "产值由2020年的50亿元提高到86.4亿元": the name is what stands before the base year.
+    base = _BASE_YEAR_CUT.split(name, maxsplit=1)[0]
+    if len(base) >= 2 and base != name:
+        name = base
     name = _LEAD.sub("", name).strip()
     listed = name.endswith("等")
     name = _TRAIL.sub("", name).strip()

@@ -107,6 +107,20 @@ CASES: list[Case] = [
         lambda r: (r.summary_year, r.plan_year) == (2023, 2024),
     ),
     Case(
+        "a base-year figure is no headline result (由2020年的50亿元提高到…)",
+        "一、2023年工作总结\n园区规上工业产值由2020年的50亿元提高到86.4亿元，同比增长11.3%。\n"
+        "(一)招商\n签约项目12个。\n二、2024年工作计划\n(一)抓招商\n力争签约15个。\n",
+        (1, 0, 1),
+        lambda r: [m.raw for m in r.key_metrics] == ["86.4亿元"] and "50亿元" not in r.overview,
+    ),
+    Case(
+        "an opening clause is no organization (现就经开区……)",
+        "现就经开区2023年工作情况汇报如下。\n一、2023年工作总结\n(一)招商\n签约项目12个。\n"
+        "二、2024年工作计划\n(一)抓招商\n力争签约15个。\n",
+        (1, 0, 1),
+        lambda r: r.organization is None,
+    ),
+    Case(
         "organization from a site's 发布机构 header",
         "索 引 号: | 1133/2019-1 | 主题分类: | |\n发布机构: | 开发区(浦口街道) | 公开日期: | 2019-02-21 |\n"
         "一、2018年工作总结\n(一)招商\n签约项目12个。\n二、2019年工作思路\n(一)抓项目\n力争开工10个。\n",

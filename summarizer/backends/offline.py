@@ -402,6 +402,7 @@ def _clean_title(title: str) -> str:
     return title[:30]
 
 
+_BASE_YEAR = re.compile(r"(?:由|从|比|较)(?:19|20)\d{2}年(?:底|末)?的?\s*$")
 _MONEY_OR_RATE = re.compile(r"元|美元|%|百分点|‰")
 _PLAN_PARTS = frozenset({"plans"})
 _ACTUAL_IN_PLAN = re.compile(r"已|去年|上年|上一年|过去")
@@ -431,8 +432,11 @@ def _metrics(
     ranked: list[tuple[int, int, Metric]] = []
     for position, found in enumerate(found_all):
         m: Metric = found.metric
-        if headline and m.unit in (None, ""):
-            continue
+        if headline and (
+            m.unit in (None, "")
+            or _BASE_YEAR.search(clean.text, max(0, found.start - 12), found.start)
+        ):
+            continue  # "由2020年的50亿元提高到…": the base year's figure is no result
         weight = 2 if (_MONEY_OR_RATE.search(m.unit or "") or m.change_pct is not None) else 1
         ranked.append((weight, position, _kind_in_part(clean, found.start, m, part_kind)))
     chosen = sorted(ranked, key=lambda r: (-r[0], r[1]))[:limit]
