@@ -75,9 +75,12 @@ class _Compact:
         text = original
         # One character for one, so the offset map stays valid: Markdown marks read as
         # spaces ("## 一、…" is a line-start heading) and traditional part words as simplified.
-        text = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), text)
-        text = text.translate(rules.TRADITIONAL)
-        original = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), original)
+        if "#" in text:
+            text = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), text)
+        if rules.TRADITIONAL_CHARS.search(text):
+            text = text.translate(rules.TRADITIONAL)
+        if "#" in original:
+            original = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), original)
         return _Compact(text, cstarts, sstarts, len(clean.text), original)
 
     def verbatim(self, a: int, b: int, strip: str = " \t　\n") -> str:
@@ -157,19 +160,15 @@ def _candidates(text: str) -> list[_Heading]:
                     line_start=_at_line_start(text, s),
                 )
             )
-    for k, m in enumerate(rules.DASH_BULLET.finditer(text)):
-        found.append(
-            _Heading(
-                5,
-                k + 1,
-                m.group(0).strip(),
-                m.end() - len(m.group(0).lstrip()),
-                m.end(),
-                m.end(),
-                True,
-                unnumbered=True,
-            )
-        )
+    k = 0
+    for m in rules.DASH_BULLET.finditer(text):
+        j = m.start() - 1
+        while j >= 0 and text[j] in " \t　":
+            j -= 1
+        if j >= 0 and text[j] not in rules.DASH_BULLET_AFTER:
+            continue  # a dash inside a sentence ("……——") is punctuation, not a bullet
+        k += 1
+        found.append(_Heading(5, k, m.group(0), m.start(), m.end(), m.end(), True, unnumbered=True))
     found.sort(key=lambda h: (h.start, h.level))
     # At one position keep the first pattern ("(一)" rather than the "一" inside it).
     out: list[_Heading] = []
