@@ -17,13 +17,16 @@ demo: $(BIN)/python
 	$(BIN)/pip install -q .
 	$(BIN)/summarizer summarize $(SAMPLE) --backend $(BACKEND)
 
-# Set up and run every check: lint, types, layer contracts, then the test suite (no network needed).
+# Set up and run every check: lint, types, layer contracts, then the tests in two tiers (no
+# network needed): the fast one (unit and in-process), then the `slow` one (subprocesses,
+# servers, the browser, the CLI end to end).
 test: $(BIN)/python
 	$(BIN)/pip install -q '.[test,ocr]'
 	$(BIN)/ruff check summarizer tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow and not integration"
+	$(BIN)/pytest -m "slow and not integration"
 
 bench: $(BIN)/python
 	$(BIN)/pip install -q '.[test]'

@@ -156,6 +156,13 @@ class Cache:
             pass  # another process is reading; the space comes back at its next checkpoint
         return removed
 
+    def vacuum(self) -> None:
+        """Give the space of deleted entries back to the file system (after `clear`)."""
+        try:
+            self._locked(lambda: self._conn.execute("VACUUM"))
+        except CacheError:
+            pass  # another process holds the database; it shrinks at a later clear
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:

@@ -2,10 +2,12 @@
 
 In: the path of an output JSON (a `SummaryDocument`) and optionally of its source file.
 Out: a `CheckReport` listing every problem found: schema errors with their JSON path,
-evidence whose offsets do not hold the quote, numbers of a finding absent from its source
-part, redacted figures that carry a value, findings marked verified without located
-evidence. Raises `InputError` when the source cannot be found or changed since it was
-summarized (its sha256 differs), and `ValidationError` when the file is not JSON at all.
+evidence whose offsets do not hold the quote, every figure the output states (findings
+verified or not, metrics, key metrics, overview) re-grounded by ground.py's one rule,
+redacted figures that carry a value, findings marked verified without located evidence,
+and findings marked unverified. Raises `InputError` when the source cannot be found or
+changed since it was summarized (its sha256 differs), and `ValidationError` when the file
+is not JSON at all.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import pydantic
 
+from summarizer.document import CleanText, SourceText
 from summarizer.errors import InputError, ValidationError
 from summarizer.schema import Finding, Metric, SummaryDocument
 from summarizer.validation import json_path
@@ -139,27 +142,6 @@ def _findings(doc: SummaryDocument) -> Iterator[tuple[int, str, int, Finding]]:
                 yield r, fld, i, f
 
 
-def _part_range(analysis: Analysis | None, report: int, pos: int | None) -> tuple[int, int] | None:
-    """The top-level section holding `pos`: first in the finding's report, then anywhere."""
-    if analysis is None or pos is None:
-        return None
-    reports = analysis.reports
-    ordered = ([reports[report]] if report < len(reports) else []) + list(reports)
-    for rep in ordered:
-        for part in rep.parts:
-            if part.start <= pos < part.end:
-                return part.start, part.end
-    return None
-
-
-def _analysed_view(analysis: Analysis | None, text: str) -> str:
-    # Masked characters are spaces in `view`, so a page number inside cruft cannot vouch
-    # for a number, and digits on both sides of a mask are not glued into a new one.
-    if analysis is not None and len(analysis.clean.view) == len(text):
-        return analysis.clean.view
-    return text
-
-
 def _metric_problems(m: Metric, where: str) -> list[Problem]:
     from summarizer.figures import is_redacted
 
@@ -178,25 +160,23 @@ def _metric_problems(m: Metric, where: str) -> list[Problem]:
     return out
 
 
-def _missing_numbers(texts: list[str], haystack: str) -> list[str]:
-    from summarizer.figures import numbers_in
-
-    available = set(numbers_in(haystack))
-    missing: list[str] = []
-    for t in texts:
-        for n in numbers_in(t):
-            if n not in available and n not in missing:
-                missing.append(n)
-    return missing
-
-
 def check_document(
     doc: SummaryDocument, text: str, analysis: Analysis | None = None
 ) -> CheckReport:
-    """Re-ground a parsed document against its decoded source text (and its analysis)."""
+    """Re-ground a parsed document against its decoded source text (and its analysis).
+
+    The figures go through ground.py's one rule, as in `summarize`: every finding (verified
+    or not), its metrics, the key metrics and the overview. A finding marked unverified is a
+    problem too, so OK means every finding holds.
+    """
+    from summarizer.ground import document_issues
+
     report = CheckReport(output_path="")
     problems = report.problems
-    view = _analysed_view(analysis, text)
+    if analysis is not None and analysis.clean.text == text:
+        clean, reports = analysis.clean, analysis.reports
+    else:
+        clean, reports = CleanText.build(SourceText("", text, "", "", ""), []), []
 
     for r, rep in enumerate(doc.reports):
         for m_i, m in enumerate(rep.key_metrics):
@@ -206,7 +186,6 @@ def check_document(
         report.findings += 1
         base = json_path("reports", r, fld, i)
         label = f"「{_short(f.title, 20)}」"
-        first_located: int | None = None
         # Mismatched offsets are reported on their own; this tracks quotes never located.
         all_located = bool(f.evidence)
         for k, ev in enumerate(f.evidence):
@@ -239,31 +218,18 @@ def check_document(
                         f"quote 「{_short(ev.quote)}」 ≠ source 「{_short(found)}」",
                     )
                 )
-                continue
-            if first_located is None:
-                first_located = ev.start
 
         if f.verified and not all_located:
             why = "has no evidence" if not f.evidence else "has evidence not located in the source"
             problems.append(Problem(base, f"{label}: verified=true but {why}"))
+        elif not f.verified:
+            problems.append(Problem(base, f"{label}: unverified (the tool could not ground it)"))
 
         for m_i, m in enumerate(f.metrics):
             problems.extend(_metric_problems(m, f"{base}.metrics[{m_i}]"))
 
-        # Numbers are checked for verified findings only: verified=false already says the
-        # tool could not ground them (and the file carries a warning for it).
-        if f.verified:
-            span = _part_range(analysis, r, first_located)
-            haystack = view[span[0] : span[1]] if span else view
-            texts = [f.title, f.summary, *(m.raw for m in f.metrics)]
-            missing = _missing_numbers(texts, haystack)
-            if missing:
-                where_part = f"[{span[0]}:{span[1]}]" if span else "the whole text"
-                problems.append(
-                    Problem(
-                        base,
-                        f"{label}: number not in its source part",
-                        f"{', '.join(missing)} not found in {where_part}",
-                    )
-                )
+    for issue in document_issues(doc, clean, reports):
+        where = json_path("reports", issue.report, *issue.path)
+        label = f"「{_short(issue.label, 20)}」: " if issue.label else ""
+        problems.append(Problem(where, f"{label}{issue.issue.message}"))
     return report

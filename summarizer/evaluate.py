@@ -30,7 +30,7 @@ import pydantic
 
 from summarizer.document import SourceText
 from summarizer.errors import InputError, SummarizerError
-from summarizer.figures import is_redacted, numbers_in
+from summarizer.figures import is_redacted
 from summarizer.schema import Finding, Metric, SummaryDocument
 from summarizer.validation import json_path
 from summarizer.vocabulary import KIND_FIELDS, KINDS
@@ -365,26 +365,16 @@ def score_file(gold: GoldFile, doc: SummaryDocument, text: str) -> FileScore:
         for gm in gold_report.metrics:
             scores.metric_recall.hits += int(_metric_hit(gm, predicted))
 
-    # A page number inserted mid-figure ("只有3\n11、00多亩") splits it in the raw text; the
-    # figure is still the source's, so numbers of the cleaned text count too.
-    from summarizer.clean import clean
-    from summarizer.document import SourceText
+    # The one grounding (ground.py) that summarize and check use: every figure bound in the
+    # finding's own span, key metrics and the overview in their report.
+    from summarizer.ground import document_issues
+    from summarizer.pipeline import analyse_source
 
-    cleaned = clean(SourceText("", text, "", "", ""))
-    source_numbers = set(numbers_in(text)) | set(numbers_in(cleaned.analysed(0, len(text))))
-    missing_numbers: list[tuple[str, str]] = []
-
-    def check(written: str, where: str) -> None:
-        missing_numbers.extend((n, where) for n in numbers_in(written) if n not in source_numbers)
-
-    for _, where, finding in _findings(doc):
-        check(finding.title, f"{where}.title")
-        check(finding.summary, f"{where}.summary")
-        for mi, metric in enumerate(finding.metrics):
-            check(metric.raw, f"{where}.metrics[{mi}].raw")
-    for ri, summary in enumerate(doc.reports):
-        for mi, metric in enumerate(summary.key_metrics):
-            check(metric.raw, json_path("reports", ri, "key_metrics", mi, "raw"))
+    analysis = analyse_source(SourceText("", text, "", "", ""), tokens="estimate")
+    missing_numbers = [
+        (x.issue.figure, json_path("reports", x.report, *x.path))
+        for x in document_issues(doc, analysis.clean, analysis.reports)
+    ]
     scores.numbers_not_in_source = len(missing_numbers)
 
     redacted = [

@@ -62,10 +62,12 @@ def report_meta(report: Report, clean: CleanText) -> ReportMeta:
             plan_year = summary_year + 1
     if plan_year is None and plans is not None and summary_year is not None:
         redacted = _is_redacted(plans.title) or _is_redacted(title)
-        if not redacted:
-            # A half-year report plans the second half of the same year; a year-end one
-            # ("下一步，我们将……") the next year.
-            plan_year = summary_year if half_year else summary_year + 1
+        guess = summary_year if half_year else summary_year + 1
+        # A half-year report plans the second half of the same year; a year-end one
+        # ("下一步，我们将……") the next year, but only a year the report writes: the overview
+        # states it, and no number may come from nowhere.
+        if not redacted and str(guess) in clean.analysed(report.start, report.end):
+            plan_year = guess
     return ReportMeta(
         title=title,
         organization=_organization(report, clean),

@@ -19,7 +19,7 @@ from summarizer import __version__
 from summarizer.chunks import make_chunks
 from summarizer.clean import clean
 from summarizer.config import Settings
-from summarizer.document import Analysis, CleanText, SourceText
+from summarizer.document import Analysis, SourceText
 from summarizer.errors import ConfigError
 from summarizer.extract import (
     Backend,
@@ -29,8 +29,13 @@ from summarizer.extract import (
     extract_chunks,
     raise_first_error,
 )
-from summarizer.figures import numbers_in
-from summarizer.ground import chunk_numbers, ground_finding, ground_metrics, ground_organization
+from summarizer.ground import (
+    ground_finding,
+    ground_metrics,
+    ground_organization,
+    overview_problems,
+    report_text,
+)
 from summarizer.merge import (
     GroundedFinding,
     compose_overview,
@@ -138,16 +143,38 @@ def summarize_file(
     settings: Settings | None = None,
     backend: Backend | None = None,
 ) -> SummaryDocument:
-    """Summarize one file (synchronous wrapper for library users)."""
+    """Summarize one file: read, analyse, extract, ground and merge.
+
+    Works with or without a running event loop: inside one (a notebook, an async web
+    handler) the work runs on a worker thread with a loop of its own; async code should
+    rather await `summarize_file_async`.
+    """
+    coro = summarize_file_async(path, settings=settings, backend=backend)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run_quietly(coro)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarizer") as pool:
+        return pool.submit(run_quietly, coro).result()
+
+
+async def summarize_file_async(
+    path: str | os.PathLike[str],
+    *,
+    settings: Settings | None = None,
+    backend: Backend | None = None,
+) -> SummaryDocument:
+    """The async twin of `summarize_file`: the same document, awaited in the caller's loop.
+
+    Reading and the text stages run on a worker thread, so the loop stays responsive.
+    """
     settings = settings or Settings()
     name = backend.name if backend is not None else resolve_backend_name(settings)
-    analysis = analyse(path, settings, tokens=token_mode_for(name))
-
-    async def run() -> SummaryDocument:
-        async with backend_session(backend or name, settings) as (b, cache):
-            return await summarize_analysis(analysis, b, settings=settings, cache=cache)
-
-    return run_quietly(run())
+    analysis = await asyncio.to_thread(analyse, path, settings, tokens=token_mode_for(name))
+    async with backend_session(backend or name, settings) as (b, cache):
+        return await summarize_analysis(analysis, b, settings=settings, cache=cache)
 
 
 T = TypeVar("T")
@@ -242,13 +269,15 @@ async def summarize_analysis(
         for o in mine:
             assert o.extraction is not None
             for f in o.extraction.findings:
-                finding, notes = ground_finding(f, o.chunk, clean_text)
+                finding, notes = ground_finding(f, o.chunk, clean_text, analysis.reports)
                 warnings.extend(notes)
                 if settings.strict and not finding.verified:
                     warnings.append(f"{finding.title}: dropped (--strict) as unverified")
                     continue
                 grounded.append(GroundedFinding(f.kind, finding, o.chunk.index))
-            metrics, notes = ground_metrics(o.extraction.key_metrics, o.chunk)
+            metrics, notes = ground_metrics(
+                o.extraction.key_metrics, o.chunk, clean_text, analysis.reports
+            )
             key.extend(metrics)
             warnings.extend(notes)
             if organization is None and o.extraction.organization:
@@ -271,7 +300,13 @@ async def summarize_analysis(
         overview = None
         if settings.overview:
             overview, extra = await _overview(
-                backend, cache, limiter, settings, summary, mine, clean_text
+                backend,
+                cache,
+                limiter,
+                settings,
+                summary,
+                mine,
+                report_text(clean_text, analysis.reports, report.index),
             )
             usage = usage + extra
         summary.overview = overview or compose_overview(summary, settings.lang)
@@ -305,25 +340,18 @@ async def _overview(
     settings: Settings,
     summary: ReportSummary,
     outcomes: list[ChunkOutcome],
-    clean_text: CleanText,
+    report: str,
 ) -> tuple[str | None, Usage]:
     """The report's overview: from its only chunk's answer, else one small call (cached).
 
-    A chunk that holds the whole report was asked for the overview in the same call; its
-    numbers must occur in the report like any finding's, or the overview is not used.
+    A chunk that holds the whole report was asked for the overview in the same call. Either
+    way its figures are grounded in the report's text like a finding's (ground.py's rule),
+    or the overview is not used.
     """
     if len(outcomes) == 1 and outcomes[0].extraction is not None:
         text = (outcomes[0].extraction.overview or "").strip()
-        chunk = outcomes[0].chunk
         if text:
-            known = chunk_numbers(chunk)
-            invented = [n for n in numbers_in(text) if n not in known]
-            if not invented:
-                return text, Usage()
-            summary.warnings.append(
-                f"overview: numbers {', '.join(invented)} not found in the source; composed instead"
-            )
-            return None, Usage()
+            return (text if _overview_grounded(text, report, summary) else None), Usage()
     request = OverviewRequest(summary.title, overview_digest(summary), settings.lang)
     identity = backend.cache_identity()
     key = None
@@ -343,7 +371,15 @@ async def _overview(
     text, usage = answer
     if cache is not None and key is not None and text:
         cache.put(key, OverviewText(overview=text))
-    return text, usage
+    return (text if _overview_grounded(text, report, summary) else None), usage
+
+
+def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
+    counts = [len(summary.achievements), len(summary.problems), len(summary.plans)]
+    problems = overview_problems(text, report, [*counts, len(summary.other)])
+    if problems:
+        summary.warnings.append(f"overview: {'; '.join(problems)}; composed instead")
+    return not problems
 
 
 def _prompt_version(backend: Backend) -> str:

@@ -19,6 +19,9 @@ PRICES: dict[str, tuple[float, float]] = {
     "qwen-turbo": (0.04, 0.08),
 }
 
+#: Batch APIs (OpenAI, DashScope) bill this share of the live price.
+BATCH_PRICE_SHARE = 0.5
+
 #: Tokens of instructions and schema sent with every chunk (measured on prompts/).
 PROMPT_OVERHEAD_TOKENS = 1400
 #: Completion tokens per prompt token of document text, from canned and real answers.

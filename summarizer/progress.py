@@ -61,10 +61,13 @@ class _Tally:
         self.chunks += 1
         self.partial[path] = self.partial.get(path, Usage()) + usage
 
-    def file(self, path: str, usage: Usage) -> None:
+    def file(self, path: str, status: str, usage: Usage) -> None:
         self.done += 1
         self.partial.pop(path, None)
-        self.finished_usage = self.finished_usage + usage
+        # A skipped input's usage was spent by an earlier run: the final table leaves it
+        # out (batch.totals_of), so the running totals do too.
+        if status != "skipped":
+            self.finished_usage = self.finished_usage + usage
 
     def usage(self) -> Usage:
         total = self.finished_usage
@@ -101,7 +104,7 @@ class PlainProgress:
     def file_done(
         self, path: str, status: str, usage: Usage, detail: str, error: str | None
     ) -> None:
-        self.tally.file(path, usage)
+        self.tally.file(path, status, usage)
         if self.quiet and status != "failed":
             return
         head = f"[{self.tally.done}/{self.tally.total}] {path} {status}"
@@ -156,7 +159,7 @@ class RichProgress:
     def file_done(
         self, path: str, status: str, usage: Usage, detail: str, error: str | None
     ) -> None:
-        self.tally.file(path, usage)
+        self.tally.file(path, status, usage)
         if status == "failed":
             self.bar.console.print(
                 f"[red]failed[/] {escape(path)}: {escape(error or '')}", soft_wrap=True

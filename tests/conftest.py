@@ -15,6 +15,13 @@ SEEDS = ROOT / "seeds"
 GOLD = Path(__file__).resolve().parent / "data" / "gold"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A browser test is a second-tier test too (`-m "not slow"` leaves it out)."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees a real key, a real endpoint or the repository's cache."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_reliability import make_report, read_index, run_cli
+from helpers import cli_env, make_report, read_index, run_cli
 
 from summarizer.cli import main
 from summarizer.errors import InputError
@@ -170,6 +170,7 @@ def test_permission_error_is_one_line(
     assert error_lines(err) == [f"Error: {path}: permission denied"]
 
 
+@pytest.mark.slow
 def test_batch_goes_on_past_every_bad_input(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     (inputs / "sub").mkdir(parents=True)
@@ -193,6 +194,7 @@ def test_batch_goes_on_past_every_bad_input(tmp_path: Path) -> None:
         "1",
         "--cache-dir",
         str(tmp_path / "cache"),
+        env=cli_env(),
         timeout=60,
     )
     assert done.returncode == 1, done.stderr

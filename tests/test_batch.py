@@ -161,6 +161,7 @@ def test_plain_progress_prints_one_line_per_file_and_quiet_only_failures() -> No
 # ----------------------------------------------------------------------------- CLI, offline
 
 
+@pytest.mark.slow
 def test_batch_tree_offline_mirrors_tree_indexes_and_exits_1_for_the_bad_file(
     tmp_path: Path,
 ) -> None:
@@ -203,6 +204,7 @@ def _line(lines: list[str], needle: str) -> str:
     return next(ln for ln in lines if needle in ln)
 
 
+@pytest.mark.slow
 def test_batch_seeds_offline_writes_five_valid_json_quickly(tmp_path: Path) -> None:
     started = time.perf_counter()
     result = run_cli("batch", SEEDS, "-o", tmp_path / "out", "--backend", "offline", cwd=tmp_path)
@@ -215,6 +217,7 @@ def test_batch_seeds_offline_writes_five_valid_json_quickly(tmp_path: Path) -> N
     assert elapsed < 30
 
 
+@pytest.mark.slow
 def test_batch_quiet_prints_only_errors_and_the_table(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
@@ -230,6 +233,7 @@ def test_batch_quiet_prints_only_errors_and_the_table(tmp_path: Path) -> None:
     assert "files ok / failed / skipped" in result.stdout
 
 
+@pytest.mark.slow
 def test_batch_markdown_and_html_write_per_file_pages_and_overviews(tmp_path: Path) -> None:
     src = tmp_path / "in"
     shutil.copytree(SEEDS, src / "x")
@@ -258,6 +262,7 @@ def test_batch_markdown_and_html_write_per_file_pages_and_overviews(tmp_path: Pa
     assert {r["status"] for r in index_lines(out)} == {"skipped"}
 
 
+@pytest.mark.slow
 def test_batch_dry_run_calls_nothing_and_writes_nothing(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
@@ -291,6 +296,7 @@ def _llm_args(srv: ChatServer, src: Path, out: Path, *extra: str) -> list[str | 
 KEY = {"OPENAI_API_KEY": "test-key-not-real"}
 
 
+@pytest.mark.slow
 def test_batch_resume_skips_everything_with_zero_requests_and_identical_outputs(
     tmp_path: Path,
 ) -> None:
@@ -315,6 +321,7 @@ def test_batch_resume_skips_everything_with_zero_requests_and_identical_outputs(
     assert "0 / 0 / 5" in second.stdout
 
 
+@pytest.mark.slow
 def test_batch_redoes_an_input_whose_content_changed(tmp_path: Path) -> None:
     src = tmp_path / "in"
     shutil.copytree(SEEDS, src)
@@ -329,6 +336,7 @@ def test_batch_redoes_an_input_whose_content_changed(tmp_path: Path) -> None:
     assert set(status.values()) == {"skipped"}
 
 
+@pytest.mark.slow
 def test_batch_stops_at_the_first_authentication_failure_with_exit_3(tmp_path: Path) -> None:
     src = tmp_path / "in"
     shutil.copytree(SEEDS, src)
@@ -347,6 +355,7 @@ def test_batch_stops_at_the_first_authentication_failure_with_exit_3(tmp_path: P
     assert len(records) >= 1 and all(r["status"] == "failed" for r in records)
 
 
+@pytest.mark.slow
 def test_one_concurrency_limit_bounds_every_model_call_across_files(tmp_path: Path) -> None:
     lock = threading.Lock()
     in_flight = [0, 0]  # now, most at once
@@ -372,6 +381,7 @@ def test_one_concurrency_limit_bounds_every_model_call_across_files(tmp_path: Pa
     assert calls == sum(r["calls"] for r in index_lines(tmp_path / "out"))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(90)
 def test_ctrl_c_stops_cleanly_with_130_and_a_rerun_completes(tmp_path: Path) -> None:
     src = tmp_path / "in"

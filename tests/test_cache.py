@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -224,19 +225,19 @@ def test_cli_stats_and_clear(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["cache", "stats", "--cache-dir", str(folder)])
     assert result.exit_code == 0, result.output
     assert "entries" in result.output and "2" in result.output
-    result = runner.invoke(cli, ["cache", "clear", "--cache-dir", str(folder)])
+    result = runner.invoke(cli, ["cache", "clear", "--cache-dir", str(folder), "--yes"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"Removed 2 cached answer(s) from {folder / DB_NAME}"
+    assert result.output.startswith(f"Removed 2 cached answers from {folder / DB_NAME} (")
 
 
 def test_cli_default_folder_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "from-env"
     monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(folder))
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["cache", "clear"])
+    result = CliRunner().invoke(cli, ["cache", "stats", "--json"])
     assert result.exit_code == 0, result.output
-    assert "Removed 0 cached answer(s)" in result.output
-    assert (folder / DB_NAME).exists()
+    assert json.loads(result.output)["path"] == str(folder / DB_NAME)
+    assert not folder.exists()  # looking does not create it
 
 
 def _endless_writer(folder: str, started: Any) -> None:

@@ -70,6 +70,7 @@ def test_budget_mode_cuts_where_exact_counting_cuts() -> None:
             ], (seed.name, budget)
 
 
+@pytest.mark.slow
 def test_budget_mode_loads_no_bpe_for_reports_well_under_the_budget() -> None:
     import subprocess
     import sys

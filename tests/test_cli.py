@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import SEEDS
 
@@ -90,6 +91,7 @@ def test_sections_json_shape_and_three_reports() -> None:
     assert data["estimate"]["calls"] == len(data["chunks"]) + split
 
 
+@pytest.mark.slow
 def test_sections_table_shows_reports_masks_chunks_and_cost() -> None:
     env = dict(os.environ, COLUMNS="120")
     result = subprocess.run(
@@ -108,6 +110,7 @@ def test_sections_table_shows_reports_masks_chunks_and_cost() -> None:
     )
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
@@ -122,6 +125,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     assert len(lines) == 1 and "empty.txt" in lines[0] and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_help_does_not_import_heavy_modules() -> None:
     code = "import sys; from summarizer.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit: pass\nprint(sorted(m for m in ('openai','tiktoken','pydantic','rich') if m in sys.modules))"
     result = subprocess.run(

@@ -17,6 +17,9 @@ from chatserver import ChatServer, Reply, document_text, first_sentence, is_over
 from conftest import SEEDS, seed_paths
 from helpers import run_cli
 
+# Subprocesses, servers or a browser: the second tier of `make test`.
+pytestmark = pytest.mark.slow
+
 SEED = SEEDS / "004_8aea4feb83059470.txt"
 KEY = {"OPENAI_API_KEY": "test-key-not-real"}
 
@@ -254,3 +257,97 @@ def test_plurals() -> None:
 
     assert [plural(n, "call") for n in (0, 1, 2)] == ["0 calls", "1 call", "2 calls"]
     assert plural(1, "entry") == "1 entry" and plural(3, "entry") == "3 entries"
+
+
+def _filled_cache(folder: Path, entries: int) -> None:
+    from summarizer.cache import Cache
+    from summarizer.schema import OverviewText
+
+    with Cache.open(folder) as cache:
+        for i in range(entries):
+            cache.put(f"k{i}", OverviewText(overview="概要" * 200 + str(i)))
+
+
+def test_cache_stats_json_and_it_creates_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "nowhere"
+    result = run_cli("cache", "stats", "--cache-dir", folder, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data == {
+        "entries": 0, "size_bytes": 0, "path": str(folder / "summarizer-cache.sqlite3"),
+        "exists": False,
+    }  # fmt: skip
+    assert not folder.exists()
+    _filled_cache(folder, 3)
+    data = json.loads(
+        run_cli("cache", "stats", "--cache-dir", folder, "--json", cwd=tmp_path).stdout
+    )
+    assert data["entries"] == 3 and data["exists"] is True and data["size_bytes"] > 0
+
+
+def test_cache_clear_asks_and_shrinks(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    _filled_cache(folder, 300)
+    db = folder / "summarizer-cache.sqlite3"
+    # No answer (stdin at its end): nothing removed, exit 1.
+    declined = run_cli("cache", "clear", "--cache-dir", folder, cwd=tmp_path)
+    assert declined.returncode == 1 and "Nothing removed" in declined.stderr
+    assert "Delete 300 cached answers" in declined.stderr
+    before = db.stat().st_size
+    proc = subprocess.run(
+        [sys.executable, "-m", "summarizer", "cache", "clear", "--cache-dir", str(folder)],
+        input="y\n", capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"Removed 300 cached answers from {db}")
+    assert db.stat().st_size < before / 4  # vacuumed, not only emptied
+    again = run_cli("cache", "clear", "--cache-dir", folder, "--yes", cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout.startswith("Removed 0 cached answers")
+
+
+def test_validate_json_shape_and_exit_code(tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(run_cli("summarize", SEED, "-f", "json", "-q", cwd=tmp_path).stdout)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": "1"}', encoding="utf-8")
+    result = run_cli("validate", good, bad, "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    assert [(f["path"], f["valid"]) for f in data["files"]] == [
+        (str(good), True),
+        (str(bad), False),
+    ]
+    assert data["files"][1]["errors"] and data["files"][0]["errors"] == []
+
+
+def test_eval_with_missing_predictions_exits_1(tmp_path: Path) -> None:
+    gold = Path(__file__).parent / "data" / "gold"
+    pred = tmp_path / "pred"
+    pred.mkdir()
+    result = run_cli("eval", "--gold", gold, "--pred", pred, "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    data = json.loads(result.stdout)  # the scores are still printed
+    assert data["files"] and all(f["status"] == "missing" for f in data["files"])
+    assert "without a usable prediction (missing)" in result.stderr
+    out = tmp_path / "b"
+    assert run_cli("batch", SEEDS, "-o", out, "-q", cwd=tmp_path).returncode == 0
+    full = run_cli("eval", "--gold", gold, "--pred", out, cwd=tmp_path)
+    assert full.returncode == 0, full.stderr
+
+
+def test_resume_totals_of_the_bar_match_the_table() -> None:
+    from summarizer.batch import IndexRecord, totals_of
+    from summarizer.progress import _Tally
+    from summarizer.schema import Usage
+
+    spent = Usage(calls=2, prompt_tokens=100, completion_tokens=40, cached_tokens=0)
+    earlier = Usage(calls=5, prompt_tokens=900, completion_tokens=300, cached_tokens=0)
+    tally = _Tally(lambda u: None)
+    tally.chunk("a.txt", spent)
+    tally.file("a.txt", "ok", spent)
+    tally.file("b.txt", "skipped", earlier)  # done by an earlier run
+    records = [IndexRecord(path="a.txt", status="ok"), IndexRecord(path="b.txt", status="skipped")]
+    records[0].calls, records[0].tokens = 2, {"prompt": 100, "completion": 40, "cached": 0}
+    records[1].calls, records[1].tokens = 5, {"prompt": 900, "completion": 300, "cached": 0}
+    assert tally.usage() == totals_of(records).usage == spent

@@ -62,6 +62,7 @@ def test_cli_flags_win_over_the_toml(tmp_path: Path) -> None:
     assert s.use_cache is False
 
 
+@pytest.mark.slow
 def test_cli_reads_the_config_and_a_flag_overrides_it(tmp_path: Path) -> None:
     cfg = write_toml(tmp_path / "cfg.toml", '[summarizer]\nbackend = "openai"\n')
     seed = seed_paths()[4]
@@ -77,6 +78,7 @@ def test_cli_reads_the_config_and_a_flag_overrides_it(tmp_path: Path) -> None:
     assert json.loads(ok.stdout)["provenance"]["backend"] == "offline"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", ["api_key", "openai_api_key", "api-key"])
 def test_a_secret_in_the_toml_is_refused_and_never_echoed(tmp_path: Path, key: str) -> None:
     cfg = write_toml(tmp_path / "cfg.toml", f'[summarizer]\n{key} = "{FAKE_SECRET}"\n')
@@ -88,6 +90,7 @@ def test_a_secret_in_the_toml_is_refused_and_never_echoed(tmp_path: Path, key: s
     assert FAKE_SECRET not in result.stderr + result.stdout
 
 
+@pytest.mark.slow
 def test_an_unknown_key_is_refused(tmp_path: Path) -> None:
     cfg = write_toml(tmp_path / "cfg.toml", "[summarizer]\ncolour = true\n")
     with pytest.raises(ConfigError, match="unknown setting 'colour'"):
@@ -97,6 +100,7 @@ def test_an_unknown_key_is_refused(tmp_path: Path) -> None:
     assert "unknown setting 'colour'" in result.stderr
 
 
+@pytest.mark.slow
 def test_invalid_or_missing_config_is_a_config_error(tmp_path: Path) -> None:
     bad = write_toml(tmp_path / "bad.toml", "backend = \n")
     with pytest.raises(ConfigError, match="invalid TOML"):
@@ -106,12 +110,14 @@ def test_invalid_or_missing_config_is_a_config_error(tmp_path: Path) -> None:
     assert "config file not found" in result.stderr
 
 
+@pytest.mark.slow
 def test_version(tmp_path: Path) -> None:
     result = run_cli("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == f"summarizer, version {__version__}"
 
 
+@pytest.mark.slow
 def test_bash_completion_script_and_completions(tmp_path: Path) -> None:
     script = run_cli(cwd=tmp_path, env={"_SUMMARIZER_COMPLETE": "bash_source"})
     assert script.returncode == 0
@@ -126,4 +132,4 @@ def test_bash_completion_script_and_completions(tmp_path: Path) -> None:
         },
     )
     assert words.returncode == 0
-    assert words.stdout.split() == ["plain,batch"]
+    assert words.stdout.split() == ["plain,batch", "plain,batch-api"]

@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from chatserver import ChatServer, Reply, default_responder, document_text
 from conftest import SEEDS
+from helpers import run_cli
+
+# Subprocesses, servers or a browser: the second tier of `make test`.
+pytestmark = pytest.mark.slow
 
 SEED_004 = SEEDS / "004_8aea4feb83059470.txt"
 SEED_002 = SEEDS / "002_5de55685ee9f017a.txt"
 FAKE_KEY = "sk-test-e2e-0123456789abcdef"
-
-
-def run_cli(
-    args: list[str], env_extra: dict[str, str], cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env.update(env_extra)
-    return subprocess.run(
-        [sys.executable, "-m", "summarizer", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def canned(body: dict[str, Any]) -> Reply:
@@ -117,14 +103,24 @@ def all_findings(doc: dict[str, Any]) -> list[dict[str, Any]]:
 def test_summarize_grounds_verifies_and_caches(server: ChatServer, tmp_path: Path) -> None:
     env = env_for(server, tmp_path)
     out = tmp_path / "out.json"
-    first = run_cli(["summarize", str(SEED_004), "-f", "json", "-o", str(out)], env, tmp_path)
+    first = run_cli(
+        "summarize",
+        str(SEED_004),
+        "-f",
+        "json",
+        "-o",
+        str(out),
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert first.returncode == 0, first.stderr
     calls = len(server.requests)
     assert calls == 2  # the report's three parts fit one chunk, plus the overview
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["provenance"]["backend"] == "openai" and doc["provenance"]["usage"]["calls"] == calls
 
-    check = run_cli(["validate", str(out)], env, tmp_path)
+    check = run_cli("validate", str(out), env=env, cwd=tmp_path, timeout=120)
     assert check.returncode == 0, check.stdout
     text = SEED_004.read_text(encoding="utf-8")
     good = next(f for f in all_findings(doc) if f["title"] == "工业经济")
@@ -138,9 +134,15 @@ def test_summarize_grounds_verifies_and_caches(server: ChatServer, tmp_path: Pat
 
     # Same file again: everything from the cache, no request.
     second = run_cli(
-        ["summarize", str(SEED_004), "-f", "json", "-o", str(tmp_path / "again.json")],
-        env,
-        tmp_path,
+        "summarize",
+        str(SEED_004),
+        "-f",
+        "json",
+        "-o",
+        str(tmp_path / "again.json"),
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert second.returncode == 0, second.stderr
     assert len(server.requests) == calls  # chunks and overview from the cache
@@ -148,9 +150,16 @@ def test_summarize_grounds_verifies_and_caches(server: ChatServer, tmp_path: Pat
     assert again["reports"][0]["achievements"] == doc["reports"][0]["achievements"]
 
     third = run_cli(
-        ["summarize", str(SEED_004), "-f", "json", "--refresh", "-o", str(tmp_path / "r.json")],
-        env,
-        tmp_path,
+        "summarize",
+        str(SEED_004),
+        "-f",
+        "json",
+        "--refresh",
+        "-o",
+        str(tmp_path / "r.json"),
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert third.returncode == 0, third.stderr
     assert len(server.requests) == calls + calls
@@ -159,9 +168,16 @@ def test_summarize_grounds_verifies_and_caches(server: ChatServer, tmp_path: Pat
 def test_guessed_redacted_figure_is_flagged(server: ChatServer, tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     result = run_cli(
-        ["summarize", str(SEED_002), "-f", "json", "-o", str(out), "--no-overview"],
-        env_for(server, tmp_path),
-        tmp_path,
+        "summarize",
+        str(SEED_002),
+        "-f",
+        "json",
+        "-o",
+        str(out),
+        "--no-overview",
+        env=env_for(server, tmp_path),
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
@@ -174,19 +190,18 @@ def test_requests_carry_strict_schema_and_the_document_in_delimiters(
     server: ChatServer, tmp_path: Path
 ) -> None:
     result = run_cli(
-        [
-            "summarize",
-            str(SEED_004),
-            "-f",
-            "json",
-            "-o",
-            str(tmp_path / "o.json"),
-            "--no-overview",
-            "--model",
-            "gpt-4o-mini",
-        ],
-        env_for(server, tmp_path),
-        tmp_path,
+        "summarize",
+        str(SEED_004),
+        "-f",
+        "json",
+        "-o",
+        str(tmp_path / "o.json"),
+        "--no-overview",
+        "--model",
+        "gpt-4o-mini",
+        env=env_for(server, tmp_path),
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     bodies = [r.body for r in server.requests]
@@ -203,9 +218,13 @@ def test_requests_carry_strict_schema_and_the_document_in_delimiters(
 
 def test_no_key_means_offline_with_a_note(tmp_path: Path) -> None:
     result = run_cli(
-        ["summarize", str(SEED_004), "-f", "json"],
-        {"SUMMARIZER_CACHE_DIR": str(tmp_path / "c")},
-        tmp_path,
+        "summarize",
+        str(SEED_004),
+        "-f",
+        "json",
+        env={"SUMMARIZER_CACHE_DIR": str(tmp_path / "c")},
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 0
     assert "offline" in result.stderr
@@ -213,7 +232,9 @@ def test_no_key_means_offline_with_a_note(tmp_path: Path) -> None:
 
 
 def test_openai_backend_without_key_is_a_config_error(tmp_path: Path) -> None:
-    result = run_cli(["summarize", str(SEED_004), "--backend", "openai"], {}, tmp_path)
+    result = run_cli(
+        "summarize", str(SEED_004), "--backend", "openai", env={}, cwd=tmp_path, timeout=120
+    )
     assert result.returncode == 3
     assert result.stderr.strip().startswith("Error:") and "OPENAI_API_KEY" in result.stderr
     assert "Traceback" not in result.stderr
@@ -225,9 +246,14 @@ def test_authentication_failure_is_exit_3_without_the_key(tmp_path: Path) -> Non
 
     with ChatServer(unauthorized) as srv:
         result = run_cli(
-            ["--verbose", "summarize", str(SEED_004), "-f", "json"],
-            env_for(srv, tmp_path),
-            tmp_path,
+            "--verbose",
+            "summarize",
+            str(SEED_004),
+            "-f",
+            "json",
+            env=env_for(srv, tmp_path),
+            cwd=tmp_path,
+            timeout=120,
         )
     assert result.returncode == 3
     assert "authentication" in result.stderr.lower()
@@ -251,9 +277,15 @@ def summarize_004(responder: Any, tmp_path: Path) -> tuple[dict[str, Any], int]:
     out = tmp_path / "o.json"
     with ChatServer(responder) as srv:
         result = run_cli(
-            ["summarize", str(SEED_004), "-f", "json", "-o", str(out)],
-            env_for(srv, tmp_path),
-            tmp_path,
+            "summarize",
+            str(SEED_004),
+            "-f",
+            "json",
+            "-o",
+            str(out),
+            env=env_for(srv, tmp_path),
+            cwd=tmp_path,
+            timeout=120,
         )
         requests = len(srv.requests)
     assert result.returncode == 0, result.stderr
@@ -270,13 +302,13 @@ def test_a_whole_report_chunk_brings_its_overview_in_the_same_call(tmp_path: Pat
 def test_an_overview_with_an_invented_number_is_not_used(tmp_path: Path) -> None:
     report, _ = summarize_004(overview_in_answer("开发区全年产值达到999.9亿元。"), tmp_path)
     assert "999.9" not in report["overview"]
-    assert any("overview: numbers 999.9" in w for w in report["warnings"])
+    assert any('overview: number "999.9" in overview not found' in w for w in report["warnings"])
 
 
 def test_overview_answers_are_cached_too(server: ChatServer, tmp_path: Path) -> None:
     env = env_for(server, tmp_path)
     args = ["summarize", str(SEED_004), "-f", "json", "-o", str(tmp_path / "a.json")]
-    assert run_cli(args, env, tmp_path).returncode == 0
+    assert run_cli(*args, env=env, cwd=tmp_path, timeout=120).returncode == 0
     first = len(server.requests)
-    assert run_cli(args, env, tmp_path).returncode == 0
+    assert run_cli(*args, env=env, cwd=tmp_path, timeout=120).returncode == 0
     assert len(server.requests) == first  # chunks and overview both from the cache

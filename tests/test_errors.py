@@ -14,11 +14,11 @@ import httpx2
 import pytest
 from conftest import SEEDS
 from fake_backend import FakeBackend, empty_extraction
+from helpers import make_request
 
 from summarizer.backends.openai_compat import OpenAIBackend
 from summarizer.cli import _report_error, error_line
 from summarizer.config import Settings
-from summarizer.document import Analysis, Chunk, CleanText, Report, SourceText
 from summarizer.errors import BackendError, ExtractionError, InputError, SummarizerError
 from summarizer.extract import ExtractRequest
 from summarizer.pipeline import analyse, summarize_analysis
@@ -73,24 +73,6 @@ def test_the_cli_writes_one_line_and_keeps_the_exit_code(
     assert error_line(error) == line.removeprefix("Error: ")
 
 
-def _request() -> ExtractRequest:
-    text = "（一）招商引资\n全年新签约项目32个。"
-    source = SourceText(path="r.txt", text=text, encoding="utf-8", format="txt", sha256="0" * 64)
-    chunk = Chunk(
-        index=0,
-        report=0,
-        kind="achievements",
-        path=("（一）招商引资",),
-        start=0,
-        end=len(text),
-        text=text,
-        tokens=9,
-    )
-    report = Report(index=0, title=None, start=0, end=len(text), body_start=0, parts=[])
-    analysis = Analysis(clean=CleanText.build(source, []), reports=[report], chunks=[chunk])
-    return ExtractRequest(chunk=chunk, report=report, analysis=analysis, lang="zh")
-
-
 # HTTP status of the endpoint's answer -> (error class, retryable)
 STATUS_CASES = [
     (401, BackendError, False),
@@ -119,7 +101,7 @@ def test_backend_errors_carry_status_and_whether_to_retry(
         Settings(base_url="http://llm.test/v1", max_retries=0), http_client=client
     )
     with pytest.raises(cls) as info:
-        asyncio.run(backend.extract(_request()))
+        asyncio.run(backend.extract(make_request()))
     assert (info.value.status, info.value.retryable) == (status, retryable)
 
 

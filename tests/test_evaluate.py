@@ -107,10 +107,10 @@ def at(marker: str, shift: int = 2) -> int:
 
 
 def metric(
-    raw: str, value: float | None, unit: str | None, redacted: bool = False
+    raw: str, value: float | None, unit: str | None, redacted: bool = False, name: str = "m"
 ) -> dict[str, Any]:
     return {
-        "name": "m",
+        "name": name,
         "raw": raw,
         "value": value,
         "unit": unit,
@@ -157,10 +157,12 @@ def report(**lists: list[dict[str, Any]]) -> dict[str, Any]:
 def prediction(source_path: Path, sha256: str) -> dict[str, Any]:
     report_a = report(
         key_metrics=[
-            metric("8个", 9.0, "个"),  # wrong value, same raw: a hit
+            metric("8个", 9.0, "个", name="新开工项目"),  # wrong value, same raw: a hit
             metric("X亿元", 5.0, "亿元"),  # redacted figure given a value
             metric("X亿元", None, "亿元", redacted=True),  # correctly redacted
-            metric("15个", 15.0, "个", redacted=True),  # flagged redacted yet valued
+            metric(
+                "15个", 15.0, "个", redacted=True, name="引进项目"
+            ),  # flagged redacted yet valued
         ],
         achievements=[
             # hit: achievement evidence inside the first achievement item
@@ -168,7 +170,7 @@ def prediction(source_path: Path, sha256: str) -> dict[str, Any]:
                 "招商引资",
                 "全年签约项目12个，总投资50亿元。",
                 [at("(一)招商引资")],
-                [metric("50亿元", 50.0, "亿元")],
+                [metric("50亿元", 50.0, "亿元", name="总投资")],
             ),
             # wrong kind: an achievement whose evidence lies in a problem item; 20 is invented
             finding("经济运行", "产值增长20%。", [at("一是要素制约")]),
@@ -182,14 +184,14 @@ def prediction(source_path: Path, sha256: str) -> dict[str, Any]:
         ],
     )
     report_b = report(
-        key_metrics=[metric("30亿元", None, None)],  # same raw as gold: a hit
+        key_metrics=[metric("30亿元", None, None, name="营业收入")],  # same raw as gold: a hit
         achievements=[
             # first evidence unlocated, the second one counts
             finding(
                 "产业升级",
                 "产值稳步提高。",
                 [None, at("(一)产业升级")],
-                [metric("99亿元", 99.0, "亿元")],
+                [metric("99亿元", 99.0, "亿元", name="产值")],
             ),  # 99 is not in the source
         ],
         other=[finding("用地", "请求支持用地。", [at("请求支持用地")])],
@@ -345,7 +347,8 @@ def test_empty_gold_folder_is_input_error(tmp_path: Path) -> None:
 def test_cli_json(setup: dict[str, Path]) -> None:
     args = ["eval", "--gold", str(setup["gold"]), "--pred", str(setup["pred"])]
     result = CliRunner().invoke(cli, [*args, "--sources", str(setup["sources"]), "--json"])
-    assert result.exit_code == 0, result.output
+    # lost.txt has no prediction: the scores are printed, and the exit code says so.
+    assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert data["overall"]["metric_recall"] == {"hits": 3, "total": 5, "rate": 0.6}
     assert data["overall"]["numbers_not_in_source"] == 2
@@ -355,7 +358,7 @@ def test_cli_json(setup: dict[str, Path]) -> None:
 def test_cli_table(setup: dict[str, Path]) -> None:
     args = ["eval", "--gold", str(setup["gold"]), "--pred", str(setup["pred"])]
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "100"})
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # lost.txt has no prediction
     lines = result.stdout.splitlines()
     zone = next(line for line in lines if line.lstrip().startswith("zone"))
     assert zone.split()[1:] == ["✓", "2/2", "2/3", "1/2", "0/1", "1/1", "80%", "3/4", "2", "2"]

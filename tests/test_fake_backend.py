@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from fake_backend import FakeBackend, empty_extraction
-from test_openai_backend import GOOD, make_request
+from helpers import GOOD, make_request
 
 from summarizer.config import Settings
 from summarizer.errors import ConfigError, ExtractionError

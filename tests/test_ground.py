@@ -145,7 +145,7 @@ def test_ground_finding_flags_invented_number() -> None:
     extracted = _finding(summary="产业园完成工程投资额约5亿元。")
     finding, warnings = ground_finding(extracted, _chunk(clean), clean)
     assert not finding.verified
-    assert warnings == ['园区经济: number "5" in summary not found in the source chunk']
+    assert warnings == ['园区经济: number "5" in summary not found in its source span']
 
 
 def test_ground_finding_flags_guessed_redacted_figure() -> None:
@@ -153,7 +153,7 @@ def test_ground_finding_flags_guessed_redacted_figure() -> None:
     extracted = _finding(metrics=[_metric("工业总产值", "15亿元", -4.67)])
     finding, warnings = ground_finding(extracted, _chunk(clean), clean)
     assert not finding.verified
-    assert '园区经济: number "15" in metric 工业总产值 not found in the source chunk' in warnings
+    assert '园区经济: number "15" in metric 工业总产值 not found in its source span' in warnings
     assert any("source figure is redacted" in w for w in warnings)
 
 
@@ -164,7 +164,8 @@ def test_ground_finding_flags_redacted_figure_filled_with_a_number_of_the_chunk(
     finding, warnings = ground_finding(extracted, _chunk(clean), clean)
     assert not finding.verified
     assert warnings == [
-        '园区经济: metric 工业总产值 gives "8.78亿元" but the source figure is redacted'
+        '园区经济: figure "8.78亿元" is not next to 工业总产值 in its source span',
+        '园区经济: metric 工业总产值 gives "8.78亿元" but the source figure is redacted',
     ]
 
 
@@ -183,7 +184,7 @@ def test_ground_finding_flags_wrong_change_pct() -> None:
     finding, warnings = ground_finding(extracted, _chunk(clean), clean)
     assert not finding.verified
     assert warnings == [
-        '园区经济: change "18.38%" of metric 应交增值税 not found in the source chunk'
+        '园区经济: change "18.38%" of metric 应交增值税 not found next to its figure'
     ]
 
 

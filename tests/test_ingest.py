@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -294,6 +295,8 @@ def test_html_page_chrome_is_masked_and_offsets_stay_exact(tmp_path: Path) -> No
     for content in ("新签约项目32个", "二是企业创新能力不强", "力争引进亿元以上项目20个"):
         assert content in kept
     assert "特价楼盘" not in kept and "技术支持" not in kept
+    # The <h1> is the report's title, though trafilatura files it as the page title.
+    assert [r.title for r in analysis.reports] == ["XX经济开发区2023年工作总结"]
     assert len(analysis.clean.view) == len(source.text)
     assert "problems" in _kinds(source)
 
@@ -371,6 +374,7 @@ def test_password_protected_docx(tmp_path: Path, name: str) -> None:
     assert message == f"{path}: the document is password-protected; save a copy without a password"
 
 
+@pytest.mark.slow
 def test_password_protected_docx_exits_2_with_one_line(tmp_path: Path) -> None:
     from helpers import run_cli
 
@@ -385,13 +389,24 @@ def test_password_protected_docx_exits_2_with_one_line(tmp_path: Path) -> None:
 def test_doc_without_antiword_says_how_to_get_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shutil
-
     monkeypatch.setattr(shutil, "which", lambda _name: None)
     path = tmp_path / "old.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(512))
     with pytest.raises(InputError, match="apt-get install antiword"):
         read_source(path)
+
+
+@pytest.mark.skipif(
+    shutil.which("antiword") is None, reason="antiword is not installed (.ci/run installs it)"
+)
+def test_a_broken_doc_is_one_line_from_antiword(tmp_path: Path) -> None:
+    path = tmp_path / "broken.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024))
+    with pytest.raises(InputError) as info:
+        read_source(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: antiword cannot read this .doc file")
+    assert "\n" not in message and "input.doc" not in message
 
 
 def test_docx_named_doc(tmp_path: Path) -> None:

@@ -19,59 +19,17 @@ from typing import Any
 import httpx2
 import pytest
 from chatserver import ChatServer, Reply, completion_body, default_responder, document_text
+from helpers import GOOD, make_request
 
 from summarizer.backends.openai_compat import OpenAIBackend, create
 from summarizer.config import Settings
-from summarizer.document import Analysis, Chunk, CleanText, Report, SourceText
 from summarizer.errors import BackendError, ConfigError, ExtractionError
-from summarizer.extract import ExtractRequest, OverviewRequest
+from summarizer.extract import OverviewRequest
 from summarizer.prompts import document_nonce, prompt_version, render
 from summarizer.schema import ChunkExtraction, Usage
 
 KEY = "sk-test-DO-NOT-LEAK-1234567890"
 BASE = "http://llm.test/v1"
-
-GOOD = {
-    "organization": "某某经济开发区",
-    "key_metrics": [
-        {"name": "规上工业总产值", "raw": "184.7亿元", "change_pct": 16.2, "kind": "actual"}
-    ],
-    "findings": [
-        {
-            "kind": "achievement",
-            "title": "招商引资",
-            "summary": "全年新签约项目32个。",
-            "topic": "investment_promotion",
-            "metrics": [],
-            "entities": [],
-            "quotes": ["全年新签约项目32个。"],
-        }
-    ],
-}
-
-
-def make_request(
-    text: str = "（一）招商引资\n全年新签约项目32个。实现规上工业总产值184.7亿元。",
-    *,
-    kind: str = "achievements",
-    lang: str = "zh",
-) -> ExtractRequest:
-    source = SourceText(path="r.txt", text=text, encoding="utf-8", format="txt", sha256="0" * 64)
-    chunk = Chunk(
-        index=0,
-        report=0,
-        kind=kind,  # type: ignore[arg-type]
-        path=("一、2021年工作总结", "（一）招商引资"),
-        start=0,
-        end=len(text),
-        text=text,
-        tokens=20,
-    )
-    report = Report(
-        index=0, title="某开发区2021年工作总结", start=0, end=len(text), body_start=0, parts=[]
-    )
-    analysis = Analysis(clean=CleanText.build(source, []), reports=[report], chunks=[chunk])
-    return ExtractRequest(chunk=chunk, report=report, analysis=analysis, lang=lang)
 
 
 def answer(
@@ -178,6 +136,7 @@ def test_mock_transport_sees_every_request(make_backend: Make) -> None:
     assert str(recorder.requests[0].url) == f"{BASE}/chat/completions"
 
 
+@pytest.mark.slow
 def test_import_does_not_import_openai() -> None:
     code = (
         "import sys, summarizer.backends.openai_compat as m; "
@@ -468,6 +427,7 @@ async def _extract_and_close(backend: OpenAIBackend) -> Any:
         await backend.aclose()
 
 
+@pytest.mark.slow
 def test_http_429_with_retry_after_ms_is_retried(
     no_network: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -481,6 +441,7 @@ def test_http_429_with_retry_after_ms_is_retried(
     assert result.usage.calls == 1
 
 
+@pytest.mark.slow
 def test_http_500_twice_then_success(no_network: None, monkeypatch: pytest.MonkeyPatch) -> None:
     def responder(body: dict[str, Any]) -> Reply:
         assert document_text(body) is not None
@@ -494,6 +455,7 @@ def test_http_500_twice_then_success(no_network: None, monkeypatch: pytest.Monke
     assert len(result.extraction.findings) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fault", "expected_requests"),
     [
@@ -514,6 +476,7 @@ def test_http_faults_recover(
     assert result.extraction.findings[0].quotes == ["（一）招商引资"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fault", "message"),
     [("refusal", "model refused"), ("length", "truncated"), ("429", "HTTP 429")],
@@ -529,6 +492,7 @@ def test_http_faults_that_fail_the_chunk(
         assert len(srv.chat_requests()) == 1
 
 
+@pytest.mark.slow
 def test_http_hang_times_out(no_network: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     with ChatServer(faults={0: "hang"}, hang_s=2.0) as srv:
@@ -537,6 +501,7 @@ def test_http_hang_times_out(no_network: None, monkeypatch: pytest.MonkeyPatch) 
             run(_extract_and_close(backend))
 
 
+@pytest.mark.slow
 def test_chatserver_records_and_caps_requests(no_network: None) -> None:
     import urllib.error
     import urllib.request
@@ -557,6 +522,7 @@ def test_chatserver_records_and_caps_requests(no_network: None) -> None:
     assert srv.requests[0].body["messages"][0]["content"] == "hi"
 
 
+@pytest.mark.slow
 def test_chatserver_random_faults_are_seeded() -> None:
     def served(seed: int) -> list[tuple[int, str]]:
         srv = ChatServer(fault_rate=0.5, seed=seed)

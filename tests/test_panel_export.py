@@ -431,6 +431,7 @@ def test_unknown_suffix_is_an_input_error(panel_set: tuple[Path, Panel]) -> None
         export(panel, root / "p.json")
 
 
+@pytest.mark.slow
 def test_cli_export_and_indicators(tmp_path: Path) -> None:
     write_set(tmp_path)
     (tmp_path / "out" / "broken.json").write_text("{}", encoding="utf-8")

@@ -4,17 +4,13 @@ In: synthetic reports written under tmp_path and a `ChatServer` on 127.0.0.1 wit
 faults. Out: assertions on exit codes, one-line errors, request counts per chunk, the cache
 and the batch outputs (every JSON validates, index.jsonl is never torn or duplicated).
 
-The helpers here (`run_cli`, `make_report`, `write_config`, ...) are shared with
-test_security.py and test_bad_input.py.
+The helpers shared with test_security.py and test_bad_input.py (`run_cli`, `make_report`,
+`summarize`, ...) live in helpers.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -25,127 +21,27 @@ from typing import Any
 
 import pytest
 from chatserver import ChatServer, Recorded, Reply, default_responder, document_text
+from helpers import (
+    ROOT,
+    batch_args,
+    chunk_count,
+    cli_env,
+    make_report,
+    read_index,
+    run_cli,
+    summarize,
+)
 
 from summarizer.cache import Cache
-from summarizer.config import Settings
-from summarizer.document import SourceText
-from summarizer.pipeline import analyse_source
 from summarizer.validation import validate_file
 
-ROOT = Path(__file__).resolve().parent.parent
-FAKE_KEY = "sk-test-FAKEKEY-0123456789"
+# Subprocesses, servers or a browser: the second tier of `make test`.
+pytestmark = pytest.mark.slow
 
-HAS_BATCH = importlib.util.find_spec("summarizer.cli.batch_cmd") is not None
-needs_batch = pytest.mark.skipif(not HAS_BATCH, reason="summarizer batch is not written yet")
-# A small budget, so that a report of a few paragraphs per part still makes several chunks.
-CHUNK_TOKENS = 200
 MULTI = 6  # paragraphs per part that give one chunk per part at CHUNK_TOKENS
 
-# ---------------------------------------------------------------------- shared helpers
 
-
-def cli_env(**extra: str) -> dict[str, str]:
-    """The environment of a CLI subprocess: the fake key, no user endpoint, no colour."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    env.pop("OPENAI_BASE_URL", None)
-    env.update(OPENAI_API_KEY=FAKE_KEY, NO_COLOR="1", TERM="dumb", COLUMNS="200")
-    env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60.0
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m summarizer ARGS` and capture its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "summarizer", *args],
-        env=env or cli_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def write_config(folder: Path, *, max_retries: int = 2, timeout_s: float = 10.0) -> Path:
-    """A summarizer.toml with the SDK's retry count and timeout."""
-    path = folder / "summarizer.toml"
-    path.write_text(f"max_retries = {max_retries}\ntimeout_s = {timeout_s}\n", encoding="utf-8")
-    return path
-
-
-def openai_args(srv: ChatServer, cache_dir: Path) -> list[str]:
-    """The flags that point a command at the test server, before the subcommand's own."""
-    return [
-        "--backend",
-        "openai",
-        "--base-url",
-        srv.base_url,
-        "--cache-dir",
-        str(cache_dir),
-        "--chunk-tokens",
-        str(CHUNK_TOKENS),
-        "--no-overview",
-    ]
-
-
-def summarize(
-    srv: ChatServer,
-    src: Path,
-    tmp: Path,
-    *extra: str,
-    max_retries: int = 2,
-    timeout_s: float = 10.0,
-    verbose: bool = False,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """`summarizer summarize SRC -o tmp/out.json` against the test server, one call at a time."""
-    config = write_config(tmp, max_retries=max_retries, timeout_s=timeout_s)
-    head = ["--verbose"] if verbose else []
-    return run_cli(
-        *head,
-        "--config",
-        str(config),
-        "summarize",
-        str(src),
-        "-o",
-        str(tmp / "out.json"),
-        "--concurrency",
-        "1",
-        *openai_args(srv, tmp / "cache"),
-        *extra,
-        env=env,
-    )
-
-
-def make_report(seed: int, paras: int = 2, parts: tuple[str, ...] = ("a", "p", "l")) -> str:
-    """A small synthetic work report (one chunk per part), varied by `seed`."""
-    r = random.Random(seed)
-    zone = r.choice(["高新区", "经开区", "临港产业园", "综合保税区", "科技城", "物流园区"])
-
-    def para(kind: str) -> str:
-        n, m, g = r.randint(3, 90), r.randint(2, 400), r.randint(1, 30)
-        if kind == "a":
-            return f"全年新签约项目{n}个，总投资{m}亿元，同比增长{g}%。园区企业发展加快推进建设。"
-        if kind == "p":
-            return f"部分项目推进缓慢，{n}个项目未按期开工，招商引资压力较大，要素保障不足。"
-        return f"计划新引进企业{n}家，完成固定资产投资{m}亿元，推进园区基础设施建设。"
-
-    heads = {"a": "2023年工作回顾", "p": "存在的问题", "l": "2024年工作计划"}
-    numerals = "一二三四五"
-    lines = [f"{zone}2023年工作总结和2024年工作计划", ""]
-    for i, kind in enumerate(parts):
-        lines.append(f"{numerals[i]}、{heads[kind]}")
-        lines += [para(kind) for _ in range(paras)]
-    return "\n".join(lines) + "\n"
-
-
-def chunk_count(path: Path) -> int:
-    """How many chunks (model requests when all goes well) a file makes at CHUNK_TOKENS."""
-    text = path.read_text(encoding="utf-8")
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    source = SourceText(path=str(path), text=text, encoding="utf-8", format="txt", sha256=sha)
-    return len(analyse_source(source, Settings(chunk_tokens=CHUNK_TOKENS)).chunks)
+# ---------------------------------------------------------------------- helpers
 
 
 def requests_per_chunk(requests: list[Recorded]) -> Counter[str]:
@@ -165,12 +61,6 @@ def assert_valid_outputs(out: Path, expected: int) -> list[Path]:
         assert validate_file(p) == [], p
     assert len(files) == expected, files
     return files
-
-
-def read_index(out: Path) -> list[dict[str, Any]]:
-    """The records of OUT/index.jsonl; fails on a torn line."""
-    lines = (out / "index.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 # ---------------------------------------------------------------------- single-file faults
@@ -309,21 +199,6 @@ def test_nothing_invalid_is_cached_and_rerun_requests_only_failed_chunk(tmp_path
 # ---------------------------------------------------------------------- batch
 
 
-def batch_args(srv: ChatServer, inputs: Path, out: Path, tmp: Path, *extra: str) -> list[str]:
-    """`--config C batch IN -o OUT` against the test server."""
-    config = write_config(tmp, max_retries=2, timeout_s=10)
-    return [
-        "--config",
-        str(config),
-        "batch",
-        str(inputs),
-        "-o",
-        str(out),
-        *openai_args(srv, tmp / "cache"),
-        *extra,
-    ]
-
-
 def write_reports(folder: Path, count: int, seed: int = 0) -> list[Path]:
     """`count` synthetic reports in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -335,7 +210,6 @@ def write_reports(folder: Path, count: int, seed: int = 0) -> list[Path]:
     return paths
 
 
-@needs_batch
 def test_failed_chunk_fails_its_file_not_the_batch(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     write_reports(inputs, 3, seed=20)
@@ -349,7 +223,7 @@ def test_failed_chunk_fails_its_file_not_the_batch(tmp_path: Path) -> None:
 
     out = tmp_path / "out"
     with ChatServer(responder) as srv:
-        done = run_cli(*batch_args(srv, inputs, out, tmp_path, "--concurrency", "4"))
+        done = run_cli(*batch_args(srv, inputs, out, tmp_path, "--concurrency", "4"), env=cli_env())
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert_valid_outputs(out, 2)
@@ -359,7 +233,6 @@ def test_failed_chunk_fails_its_file_not_the_batch(tmp_path: Path) -> None:
     assert "model refused" in failed["error"] and "\n" not in failed["error"]
 
 
-@needs_batch
 def test_sigkill_mid_batch_then_rerun_completes(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     write_reports(inputs, 8, seed=40)
@@ -383,7 +256,7 @@ def test_sigkill_mid_batch_then_rerun_completes(tmp_path: Path) -> None:
     with Cache.open(tmp_path / "cache") as cache:
         assert cache.stats()["entries"] >= 1
     with ChatServer() as srv:
-        done = run_cli(*batch_args(srv, inputs, out, tmp_path))
+        done = run_cli(*batch_args(srv, inputs, out, tmp_path), env=cli_env())
     assert done.returncode == 0, done.stderr
     assert_valid_outputs(out, 8)
     records = read_index(out)
@@ -394,7 +267,6 @@ def test_sigkill_mid_batch_then_rerun_completes(tmp_path: Path) -> None:
     assert leftovers == []
 
 
-@needs_batch
 def test_two_batches_at_once_share_cache_and_output(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     write_reports(inputs, 6, seed=60)

@@ -157,6 +157,7 @@ def test_the_default_cache_is_the_user_cache_folder(monkeypatch: pytest.MonkeyPa
     assert load_settings(environ={}).cache_dir == str(platformdirs.user_cache_path("summarizer"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "toml, args, expected",
     [
@@ -182,6 +183,7 @@ def test_the_cli_refuses_before_reading_the_file(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_every_field_is_a_flag_of_summarize(tmp_path: Path) -> None:
     result = run_cli("summarize", "--help", cwd=tmp_path)
     assert result.returncode == 0
@@ -190,6 +192,7 @@ def test_every_field_is_a_flag_of_summarize(tmp_path: Path) -> None:
     assert "fake" not in result.stdout
 
 
+@pytest.mark.slow
 def test_an_environment_variable_reaches_a_real_run(tmp_path: Path) -> None:
     result = run_cli(
         "summarize",

@@ -165,6 +165,7 @@ def test_encoding_for_model() -> None:
     assert tokens.encoding_for_model("qwen-plus", default="cl100k_base") == "cl100k_base"
 
 
+@pytest.mark.slow
 def test_import_does_not_import_tiktoken() -> None:
     code = "import sys, summarizer.tokens; print('tiktoken' in sys.modules)"
     out = subprocess.run(

@@ -38,6 +38,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "eval": ("summarizer.cli.eval_cmd", "eval_", "Score outputs against gold annotations."),
     "cache": ("summarizer.cli.cache_cmd", "cache", "Inspect or clear the answer cache."),
+    "batch-api": (
+        "summarizer.cli.offload_cmd",
+        "batch_api",
+        "A batch job through the provider's Batch API: submit, status, collect.",
+    ),
     # The panel over JSON outputs (summarizer/panel/).
     "indicators": ("summarizer.cli.panel_cmd", "indicators", "List the standard indicators."),
     "export": ("summarizer.cli.panel_cmd", "export", "Export outputs to csv/xlsx/parquet/sqlite."),

@@ -43,6 +43,37 @@ from summarizer.cli._options import build_settings, model_options, run_options
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the final summary (or the estimate) as JSON."
 )
+@click.option(
+    "--via",
+    type=click.Choice(["live", "batch-api", "batch-file"]),
+    default="live",
+    show_default=True,
+    help="live: call the model now; batch-api: the provider's Batch API (half price, within "
+    "24 h; waits); batch-file: write JSONL for `vllm run-batch`, then read its output back "
+    "with --results.",
+)
+@click.option(
+    "--results",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="With --via batch-file: an output file of the batch runner (repeatable).",
+)
+@click.option(
+    "--poll",
+    "poll_s",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="With --via batch-api: seconds between status checks.",
+)
+@click.option(
+    "--no-live-repair",
+    is_flag=True,
+    default=False,
+    help="With --via: fail the files whose answers the batch could not give instead of "
+    "asking for them live.",
+)
 @model_options
 @run_options
 @click.pass_context
@@ -54,6 +85,10 @@ def batch(
     patterns: tuple[str, ...],
     fmts: tuple[str, ...],
     as_json: bool,
+    via: str,
+    results: tuple[str, ...],
+    poll_s: float,
+    no_live_repair: bool,
     dry_run: bool,
     price_in: float | None,
     price_out: float | None,
@@ -89,7 +124,29 @@ def batch(
         raise InputError(f"no input files {wanted} under {directory}")
     json_format = "json" in fmts and dry_run
     if dry_run:
-        sys.exit(_dry_run(root, inputs, settings, price_in, price_out, out, as_json or json_format))
+        sys.exit(
+            _dry_run(
+                root, inputs, settings, price_in, price_out, out, as_json or json_format, via=via
+            )
+        )
+    if via != "live":
+        from summarizer.cli.offload_cmd import run_offloaded
+
+        sys.exit(
+            run_offloaded(
+                root,
+                target,
+                inputs,
+                settings,
+                via=via,
+                results=results,
+                poll_s=poll_s,
+                live=not no_live_repair,
+                formats=tuple(dict.fromkeys(f for f in fmts if f != "json")),
+                price_in=price_in,
+                price_out=price_out,
+            )
+        )
     backend_name = resolve_backend_name(settings)
     if settings.backend == "auto" and backend_name == "offline":
         err.print(
@@ -278,6 +335,8 @@ def _dry_run(
     price_out: float | None,
     out: Any,
     as_json: bool,
+    *,
+    via: str = "live",
 ) -> int:
     """Analyse every input (no model call) and print the estimate; 1 if any input failed."""
     from rich.console import Console
@@ -303,5 +362,14 @@ def _dry_run(
             )
             continue
         sizes.append(sizes_of(a))
-    print_estimate(sizes, settings, price_in, price_out, out, as_json=as_json, failed=failed)
+    print_estimate(
+        sizes,
+        settings,
+        price_in,
+        price_out,
+        out,
+        as_json=as_json,
+        failed=failed,
+        batch=via != "live",
+    )
     return 1 if failed else 0

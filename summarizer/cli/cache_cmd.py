@@ -1,20 +1,34 @@
-"""`summarizer cache stats` and `summarizer cache clear`: inspect or empty the answer cache."""
+"""`summarizer cache stats` and `summarizer cache clear`: inspect or empty the answer cache.
+
+`stats` only looks: a cache folder that does not exist is reported as empty, not made.
+`clear` asks first (or takes --yes), deletes every entry and shrinks the file.
+"""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
 
 import click
 
 from summarizer.cli import obj
 
-_CACHE_DIR_HELP = "Cache folder (default: from the config, SUMMARIZER_CACHE_DIR or ./cache)."
+_CACHE_DIR_HELP = (
+    "Cache folder (default: cache_dir from the config or SUMMARIZER_CACHE_DIR, else the user "
+    "cache folder)."
+)
 
 
-def _cache_dir(ctx: click.Context, cache_dir: str | None) -> str:
-    if cache_dir:
-        return cache_dir
+def _cache_dir(ctx: click.Context, cache_dir: str | None) -> Path:
     from summarizer.config import load_settings
 
-    return load_settings(obj(ctx).get("config_path")).cache_dir
+    settings = load_settings(
+        obj(ctx).get("config_path"),
+        flags={"cache_dir": cache_dir},
+        flag_names={"cache_dir": "--cache-dir"},
+    )
+    return Path(settings.cache_dir)
 
 
 def _human_size(size: int) -> str:
@@ -33,20 +47,31 @@ def cache() -> None:
 
 @cache.command()
 @click.option("--cache-dir", default=None, help=_CACHE_DIR_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
 @click.pass_context
-def stats(ctx: click.Context, cache_dir: str | None) -> None:
+def stats(ctx: click.Context, cache_dir: str | None, as_json: bool) -> None:
     """Show the number of cached answers, the size on disk and the path."""
     from rich.console import Console
     from rich.table import Table
 
-    from summarizer.cache import Cache
+    from summarizer.cache import DB_NAME, Cache
 
-    with Cache.open(_cache_dir(ctx, cache_dir)) as store:
-        info = store.stats()
+    folder = _cache_dir(ctx, cache_dir)
+    if (folder / DB_NAME).is_file():
+        with Cache.open(folder) as store:
+            info = store.stats()
+        exists = True
+    else:
+        # Looking must not create: report the cache that would be used, as empty.
+        info = {"entries": 0, "size_bytes": 0, "path": str(folder / DB_NAME)}
+        exists = False
+    if as_json:
+        click.echo(json.dumps({**info, "exists": exists}, ensure_ascii=False, indent=2))
+        return
     table = Table(title="summarizer cache", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value")
-    table.add_row("path", str(info["path"]))
+    table.add_row("path", str(info["path"]) + ("" if exists else " (not created yet)"))
     table.add_row("entries", str(info["entries"]))
     table.add_row("size", _human_size(int(info["size_bytes"])))
     Console(soft_wrap=True).print(table)
@@ -54,12 +79,30 @@ def stats(ctx: click.Context, cache_dir: str | None) -> None:
 
 @cache.command()
 @click.option("--cache-dir", default=None, help=_CACHE_DIR_HELP)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
-def clear(ctx: click.Context, cache_dir: str | None) -> None:
-    """Delete every cached answer."""
-    from summarizer.cache import Cache
+def clear(ctx: click.Context, cache_dir: str | None, yes: bool) -> None:
+    """Delete every cached answer and shrink the cache file (asks first unless --yes)."""
+    from summarizer.cache import DB_NAME, Cache
+    from summarizer.render.format import plural
 
-    with Cache.open(_cache_dir(ctx, cache_dir)) as store:
+    folder = _cache_dir(ctx, cache_dir)
+    if not (folder / DB_NAME).is_file():
+        click.echo(f"No cache at {folder / DB_NAME}; nothing to clear")
+        return
+    with Cache.open(folder) as store:
+        entries = int(store.stats()["entries"])
+        if not yes:
+            question = f"Delete {plural(entries, 'cached answer')} from {store.path}?"
+            try:
+                confirmed = click.confirm(question, err=True)
+            except click.Abort:  # end of input: nobody said yes
+                confirmed = False
+            if not confirmed:
+                click.echo("Nothing removed (pass --yes to clear without asking).", err=True)
+                sys.exit(1)
         removed = store.clear()
+        store.vacuum()
+        size = int(store.stats()["size_bytes"])
         path = store.path
-    click.echo(f"Removed {removed} cached answer(s) from {path}")
+    click.echo(f"Removed {plural(removed, 'cached answer')} from {path} ({_human_size(size)} left)")

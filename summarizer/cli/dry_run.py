@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from summarizer.config import Settings
-from summarizer.pricing import PRICES, CostEstimate, estimate
+from summarizer.pricing import BATCH_PRICE_SHARE, PRICES, CostEstimate, estimate
 from summarizer.render.format import plural
 
 
@@ -86,8 +86,10 @@ def print_estimate(
     *,
     as_json: bool = False,
     failed: int = 0,
+    batch: bool = False,
 ) -> None:
-    """The estimate as a table, or as JSON on stdout with `as_json`."""
+    """The estimate as a table, or as JSON on stdout with `as_json`; with `batch`, the Batch
+    API price beside the live one."""
     sizes = [a if isinstance(a, Sizes) else sizes_of(a) for a in analyses]
     tokens = [t for s in sizes for t in s.chunk_tokens]
     reports = sum(s.reports for s in sizes)
@@ -116,6 +118,7 @@ def print_estimate(
                     "prompt_tokens": e.prompt_tokens,
                     "completion_tokens": e.completion_tokens,
                     "usd": e.usd,
+                    **({"usd_batch": _batch_usd(e)} if batch else {}),
                 }
                 for e in rows
             ],
@@ -127,12 +130,21 @@ def print_estimate(
         f"{plural(len(tokens), 'chunk')}, {sum(tokens):,} tokens of text"
     )
     table = Table(title="Estimated cost (no model called)")
-    for col in ("model", "calls", "prompt tokens", "completion tokens", "USD"):
+    columns = ["model", "calls", "prompt tokens", "completion tokens", "USD"]
+    if batch:
+        columns = [*columns[:-1], "USD live", "USD batch"]
+    for col in columns:
         table.add_column(col, justify="left" if col == "model" else "right")
     for est in rows:
         usd = f"${est.usd:.4f}" if est.usd is not None else "?"
         name = f"[bold]{est.model}[/] (configured)" if est.model == configured else est.model
-        table.add_row(
-            name, str(est.calls), f"{est.prompt_tokens:,}", f"{est.completion_tokens:,}", usd
-        )
+        cells = [name, str(est.calls), f"{est.prompt_tokens:,}", f"{est.completion_tokens:,}", usd]
+        if batch:
+            share = _batch_usd(est)
+            cells.append(f"${share:.4f}" if share is not None else "?")
+        table.add_row(*cells)
     console.print(table)
+
+
+def _batch_usd(est: CostEstimate) -> float | None:
+    return None if est.usd is None else round(est.usd * BATCH_PRICE_SHARE, 6)

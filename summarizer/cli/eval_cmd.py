@@ -2,7 +2,8 @@
 
 In: --gold DIR, --pred DIR, optionally --sources DIR. Out: a rich table (one row per file
 plus overall) or, with --json, the `EvalReport` as JSON on stdout. Scoring is not a
-failure: the exit code is 0 whatever the scores; only unusable folders exit 2.
+failure: the exit code is 0 whatever the scores, 1 when a gold file has no usable
+prediction (missing, unreadable or mismatched: its row scores zero), 2 for unusable folders.
 """
 
 from __future__ import annotations
@@ -109,5 +110,15 @@ def eval_(gold_dir: Path, pred_dir: Path, sources_dir: Path | None, as_json: boo
     report = evaluate(gold_dir, pred_dir, sources_dir)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-        return
-    print_eval(report, Console())
+    else:
+        print_eval(report, Console())
+    unscored = [f for f in report.files if f.status != "ok"]
+    if unscored:
+        from summarizer.errors import ValidationError
+        from summarizer.render.format import plural
+
+        # Scores with a missing prediction counted as zero are not a clean result.
+        raise ValidationError(
+            f"{plural(len(unscored), 'gold file')} without a usable prediction "
+            f"({', '.join(sorted({f.status for f in unscored}))}) in {pred_dir}"
+        )

@@ -17,20 +17,30 @@ def schema() -> None:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-def validate(files: tuple[str, ...]) -> None:
-    """Check JSON files against the schema; print each error with its JSON path."""
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def validate(files: tuple[str, ...], as_json: bool) -> None:
+    """Check JSON files against the schema; print each error with its JSON path.
+
+    Exit 0 when every file is valid, 1 when any is not.
+    """
     from summarizer.validation import validate_file
 
-    failed = 0
-    for path in files:
-        errors = validate_file(path)
-        if errors:
-            failed += 1
-            click.echo(f"✗ {path}: {len(errors)} error(s)")
-            for e in errors:
-                click.echo(f"    {e}")
-        else:
-            click.echo(f"✓ {path}")
+    results = [(path, validate_file(path)) for path in files]
+    failed = sum(1 for _, errors in results if errors)
+    if as_json:
+        payload = {
+            "ok": not failed,
+            "files": [{"path": p, "valid": not e, "errors": e} for p, e in results],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for path, errors in results:
+            if errors:
+                click.echo(f"✗ {path}: {len(errors)} error(s)")
+                for e in errors:
+                    click.echo(f"    {e}")
+            else:
+                click.echo(f"✓ {path}")
     if failed:
         click.echo(f"{failed} of {len(files)} file(s) failed validation", err=True)
         raise SystemExit(1)

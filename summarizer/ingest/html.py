@@ -8,6 +8,7 @@ stage to mask. Offsets index the visible text; nothing of it is removed.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -76,11 +77,19 @@ def chrome_spans(html: str, text: str) -> list[tuple[int, int]]:
     """Lines of `text` (the page's visible text) outside its main content, as (start, end)."""
     import trafilatura
 
-    main = trafilatura.extract(
-        html, include_comments=False, include_tables=True, include_formatting=False
+    found_doc = trafilatura.bare_extraction(
+        html,
+        include_comments=False,
+        include_tables=True,
+        include_formatting=False,
+        with_metadata=True,
     )
+    main = getattr(found_doc, "text", None) if found_doc is not None else None
     if not main:
         return []
+    # trafilatura leaves out the page's <h1> when it is also the page title; the report's
+    # title is content, so it is looked for just before the main text.
+    title = getattr(found_doc, "title", None) or ""
     compact_chars: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
@@ -104,6 +113,13 @@ def chrome_spans(html: str, text: str) -> list[tuple[int, int]]:
         pos = at + len(key)
     if found < _MIN_MAIN_SHARE * len(compact):
         return []
+    title_key = "".join(title.split())
+    first = next((i for i, c in enumerate(covered) if c), len(text))
+    if title_key:
+        at = compact.rfind(title_key, 0, bisect.bisect_left(index, first))
+        if at >= 0:
+            for k in range(at, at + len(title_key)):
+                covered[index[k]] = 1
     spans: list[tuple[int, int]] = []
     start = 0
     for line in text.split("\n"):

@@ -1,0 +1,86 @@
+"""OpenAI-compatible Files + Batches endpoints (OpenAI, DashScope), through the SDK.
+
+In: the live backend's SDK client (same base URL, key and retries). Out: uploaded input files,
+created batches, their status, and the bytes of their output and error files. SDK errors are
+converted into our exception tree at this boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from summarizer.errors import BackendError
+from summarizer.offload.lines import ENDPOINT
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    batch_id: str
+    status: str
+    completed: int
+    failed: int
+    output_file_id: str | None
+    error_file_id: str | None
+
+
+class BatchProvider:
+    """The four calls a batch job makes: upload, create, retrieve, download."""
+
+    def __init__(self, client: Any, base_url: str) -> None:
+        self._client = client
+        self.base_url = base_url
+
+    @classmethod
+    def for_backend(cls, backend: Any) -> BatchProvider:
+        client = getattr(backend, "client", None)
+        if client is None:
+            raise BackendError("--via batch-api needs the openai backend (a model endpoint)")
+        return cls(client, getattr(backend, "base_url", "?"))
+
+    async def upload(self, name: str, data: bytes) -> str:
+        result = await self._call(
+            self._client.files.create(file=(name, data, "application/jsonl"), purpose="batch")
+        )
+        return str(result.id)
+
+    async def create(self, input_file_id: str) -> BatchStatus:
+        batch = await self._call(
+            self._client.batches.create(
+                input_file_id=input_file_id, endpoint=ENDPOINT, completion_window="24h"
+            )
+        )
+        return _status(batch)
+
+    async def retrieve(self, batch_id: str) -> BatchStatus:
+        return _status(await self._call(self._client.batches.retrieve(batch_id)))
+
+    async def download(self, file_id: str) -> bytes:
+        content = await self._call(self._client.files.content(file_id))
+        data = content.content if hasattr(content, "content") else content
+        return bytes(data)
+
+    async def _call(self, awaitable: Any) -> Any:
+        import openai
+
+        try:
+            return await awaitable
+        except openai.APIStatusError as e:
+            raise BackendError(
+                f"batch endpoint {self.base_url} answered HTTP {e.status_code}: "
+                f"{' '.join(str(e.message).split())[:200]}"
+            ) from e
+        except openai.APIError as e:
+            raise BackendError(f"batch endpoint {self.base_url} failed: {str(e)[:200]}") from e
+
+
+def _status(batch: Any) -> BatchStatus:
+    counts = getattr(batch, "request_counts", None)
+    return BatchStatus(
+        batch_id=str(batch.id),
+        status=str(batch.status),
+        completed=int(getattr(counts, "completed", 0) or 0) if counts else 0,
+        failed=int(getattr(counts, "failed", 0) or 0) if counts else 0,
+        output_file_id=getattr(batch, "output_file_id", None),
+        error_file_id=getattr(batch, "error_file_id", None),
+    )
