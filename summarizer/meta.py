@@ -47,8 +47,9 @@ def report_meta(report: Report, clean: CleanText) -> ReportMeta:
     summary_year = _heading_year(achievements.title if achievements else None)
     if summary_year is None and not _is_redacted(achievements.title if achievements else None):
         summary_year = _title_year(title, plan=False)
-    if summary_year is None and achievements is not None and not _is_redacted(title):
-        # "xxxx年工作总结" over a body that opens "2023年，园区……": the body says the year.
+    if summary_year is None and achievements is not None and not _is_redacted(achievements.title):
+        # "xxxx年工作总结" over a body that opens "2023年，园区……": the body says the year
+        # (a redacted part heading, "xxxx年主要工作完成情况", keeps it hidden).
         summary_year = _opening_year(clean, achievements.start, achievements.end)
     plan_year = _heading_year(plans.title if plans else None)
     half_year = bool(title and _HALF_YEAR.search(title)) or bool(

@@ -111,6 +111,13 @@ CASES: list[Case] = [
         lambda r: (r.summary_year, r.plan_year) == (2023, 2024),
     ),
     Case(
+        "a redacted title year with the year in the body (xxxx年工作总结 / 2023年，园区……)",
+        "xxxx年工业园区工作总结\n一、主要工作完成情况\n2023年，园区实现规上工业产值42.6亿元，同比增长10%。\n"
+        "(一)招商\n签约项目12个。\n二、2024年工作计划\n(一)抓招商\n力争签约15个。\n",
+        (1, 0, 1),
+        lambda r: (r.summary_year, r.plan_year) == (2023, 2024),
+    ),
+    Case(
         "a plan year the report never writes is not guessed (the overview would state it)",
         "工业园区2023年工作总结\n2023年，园区实现规上工业产值42.6亿元。\n"
         "下一步，我们将重点抓好招商引资，力争引进项目10个。\n",
