@@ -52,6 +52,10 @@ class IndexRecord(pydantic.BaseModel):
     cost_usd: float | None = 0.0
     elapsed_s: float = 0.0
     error: str | None = None
+    # What the index pages show of the input: its first report's title and organization.
+    title: str | None = None
+    organization: str | None = None
+    years: list[int] = pydantic.Field(default_factory=list)  # summary and plan years
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(), ensure_ascii=False, sort_keys=False)
@@ -100,6 +104,11 @@ def record_from_document(
         },
         cost_usd=cost_of(doc.provenance.model, usage, price_in, price_out),
         elapsed_s=round(elapsed_s, 3),
+        title=next((r.title for r in doc.reports if r.title), None),
+        organization=next((r.organization for r in doc.reports if r.organization), None),
+        years=sorted(
+            {y for r in doc.reports for y in (r.summary_year, r.plan_year) if y is not None}
+        ),
     )
 
 

@@ -328,6 +328,9 @@ def _entries(records: Sequence[IndexRecord], suffix: str) -> list[IndexEntry]:
             other=r.findings.get("other", 0),
             verified_share=r.verified_share,
             error=r.error,
+            title=r.title,
+            organization=r.organization,
+            years=tuple(r.years),
         )
         for r in records
     ]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from summarizer.render.format import format_change
 from summarizer.render.overview import IndexEntry
 from summarizer.render.rich_view import (
     SECTIONS,
     UNVERIFIED_MARK,
     VERIFIED_MARK,
-    format_change,
     metric_inline,
 )
 from summarizer.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument

@@ -23,3 +23,6 @@ class IndexEntry:
     other: int = 0
     verified_share: float | None = None
     error: str | None = None
+    title: str | None = None
+    organization: str | None = None
+    years: tuple[int, ...] = ()

@@ -17,6 +17,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from summarizer.render.format import change_direction, format_change
 from summarizer.schema import Finding, Metric, ReportSummary, SummaryDocument
 from summarizer.vocabulary import FINDING_KINDS, TOPIC_LABELS
 
@@ -27,13 +28,6 @@ SECTIONS: tuple[tuple[str, str], ...] = tuple((w.field, f"{w.en} {w.zh}") for w 
 VERIFIED_MARK = "✓"
 UNVERIFIED_MARK = "✗"
 REDACTED_MARK = "redacted"
-
-
-def format_change(change_pct: float | None) -> str:
-    """A year-on-year change as '+16.2%' / '-28.38%', or '' when unknown."""
-    if change_pct is None:
-        return ""
-    return f"{change_pct:+g}%"
 
 
 def metric_inline(metric: Metric) -> str:
@@ -79,7 +73,10 @@ def _metrics_table(metrics: list[Metric]) -> Table:
         table.add_row(
             Text(m.name),
             Text(m.raw),
-            Text(format_change(m.change_pct)),
+            Text(
+                format_change(m.change_pct),
+                style={"up": "green", "down": "red"}.get(change_direction(m.change_pct), ""),
+            ),
             Text(m.kind),
             Text("✱" if m.redacted else ""),
         )
