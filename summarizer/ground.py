@@ -6,8 +6,11 @@ the source text, `verified`, and short warnings.
 
 A quote is aligned exactly (chunk region, then the whole text), then ignoring whitespace,
 character width and masked spans (a quote that skips a page marker still aligns), then by
-the best fuzzy window in the region. Every number a finding states must be written in
-its chunk, so an invented or guessed (redacted in the source) figure is flagged.
+the best fuzzy window in the region; a quote written several times goes inside its own
+item. Every figure a finding, key metric or overview states is checked by THE RULE below
+(one rule for summarize, check and eval): written in the finding's own span, next to the
+name of what it measures, with the direction the source gives it; a figure the source
+redacts stays redacted. `document_issues` applies the same rule to a written summary.
 """
 
 from __future__ import annotations
@@ -199,26 +202,34 @@ def _short(text: str, n: int = 24) -> str:
 
 # ------------------------------------------------------------------ figures and their spans
 #
-# THE RULE (one place; summarize, check and eval all call `figure_problems`):
-# - A finding's own source span is the smallest section of the section tree holding all
-#   its located evidence (else the region it came from: its chunk, or its report).
-# - Every number in its title and summary must be written in its evidence: the quoted
-#   spans widened to their whole sentences, plus the headings above the span (a year in
-#   "一、2023年工作总结"). A change written with a direction (下降9.29%) must occur with
-#   the same direction there (or with none).
-# - Every metric's figure must occur in the finding's span next to its name (the words of
-#   its clause before it, or the counted noun after it, share at least half the name's
-#   character pairs, synonyms such as 规上/规模以上 unified), and its change_pct next to
-#   that figure in the same sentence with the same sign as its verb (增长/提高/上升 +,
-#   下降/减少/回落 -). A value for a figure the span only has redacted is a guess.
+# THE RULE (one place; summarize, check and eval all call `figure_issues`):
+# - A finding's own span is the top-level item of its part that holds all its located
+#   evidence ("(一)…" with its 一是/二是), else the part, else the region it came from
+#   (its chunk in summarize, its report in check and eval).
+# - Every number in its title and summary must be written in that span (or in the
+#   headings above it: a year in "一、2023年工作总结"). A change written with a direction
+#   (下降9.29%) must be written there with the same direction, or with none. A figure the
+#   summary states with a name (规上工业总产值37.59亿元) must have that name in the
+#   source sentence that holds the figure.
+# - Every metric's figure must occur in the span next to its name: the words of its clause
+#   before it (the clause before too when this one holds only connectives, the whole list
+#   before 分别) or the counted noun after it contain the name, its last four characters,
+#   or share at least half its character pairs (synonyms such as 规上/规模以上 unified,
+#   bracketed notes dropped); or the source's clause is the end of the name. Its
+#   change_pct must follow that figure in the same sentence, its verb with the same sign
+#   (增长/提高/上升 +, 下降/减少/回落 -). A value for a figure the span has only
+#   redacted is a guess.
 # - Key metrics follow the metric rule with their report as the span; the overview's
-#   figures follow the summary rule with the report's text as the evidence and the metric
-#   rule for every figure of it that names what it measures.
+#   figures follow the summary rule with its report as the span (counts of the report's
+#   own findings, "6项成绩", are the summary's numbers).
+# - Numbers compare by value (numbers.py: 一百二十 = 120, 1,200 = 1200, 16.20 = 16.2);
+#   masked cruft is left out of every haystack (a page number vouches for nothing, and one
+#   inserted inside a figure does not split it).
 
 
 @dataclass(frozen=True)
 class Span:
-    """Where a finding's figures must come from: its own span and its evidence."""
+    """Where a finding's figures must come from: its own span (and the evidence that fixed it)."""
 
     start: int
     end: int
@@ -579,17 +590,6 @@ def figure_issues(
     return list(first.values())
 
 
-def figure_problems(
-    title: str,
-    summary: str,
-    metrics: Sequence[ExtractedMetric | Metric],
-    span: Span,
-    clean: CleanText,
-) -> list[str]:
-    """The messages of `figure_issues`."""
-    return [x.message for x in figure_issues(title, summary, metrics, span, clean)]
-
-
 _COUNT_UNITS = frozenset({"项", "个", "条", "类", "方面"})
 
 
@@ -674,11 +674,6 @@ def document_issues(
                 for x in figure_issues(f.title, f.summary, f.metrics, span, clean):
                     out.append(DocumentIssue(r, (fld, i, *_field_path(x.field)), f.title, x))
     return out
-
-
-def chunk_numbers(chunk: Chunk) -> frozenset[str]:
-    """The numbers a chunk's text and breadcrumb hold."""
-    return _written(chunk.text).keys | frozenset(numbers_in(" ".join(chunk.path)))
 
 
 def to_metric(extracted: ExtractedMetric) -> Metric:
@@ -803,7 +798,10 @@ def ground_finding(
     span = finding_span(located, mine, (chunk.start, chunk.end))
     # The breadcrumb's headings ("一、2023年工作总结") are the finding's context too.
     span = replace(span, headings=" ".join((span.headings, *chunk.path)))
-    problems = figure_problems(extracted.title, extracted.summary, extracted.metrics, span, clean)
+    problems = [
+        x.message
+        for x in figure_issues(extracted.title, extracted.summary, extracted.metrics, span, clean)
+    ]
     warnings.extend(f"{title}: {p}" for p in problems)
     ok = ok and not problems
 

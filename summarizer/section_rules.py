@@ -19,21 +19,17 @@ import re
 from dataclasses import dataclass
 
 from summarizer.document import PartKind
+from summarizer.numbers import parse_number
 
 CN_NUMERALS = "一二三四五六七八九十"
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 #: Characters after which a heading may start mid-line (the previous sentence ended).
 BOUNDARY = "。！？!?；;：:\n"
 
 
 def cn_number(s: str) -> int:
-    """Value of a Chinese numeral up to 99 (一, 十二, 二十三)."""
-    if s.isdigit():
-        return int(s)
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0))
-    return _CN_DIGITS.get(s, 0)
+    """Value of a heading's numeral (一, 十二, 二十三, 一百, 3), through the one parser; 0 if none."""
+    value = parse_number(s)
+    return int(value) if value is not None else 0
 
 
 # ----------------------------------------------------------------------------- heading shapes
