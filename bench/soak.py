@@ -5,6 +5,13 @@ In: nothing (reports are generated from seeds into a temporary folder). Out: pri
 the same cache and output folder that must finish every file; every output JSON is validated.
 Exit 0 when the re-run completes all 200 valid outputs, 1 otherwise.
 
+Besides the server's faults, the folder holds the input-side ones (`--no-input-faults` to
+leave them out): one report under a GBK (non-UTF-8) file name, a docx with 3 million
+paragraphs, a symlink to a file outside the folder, a FIFO, an earlier `.html` and `.md`
+output of the tool; the first run is stopped by SIGTERM once and resumed, and rows of the
+cache are damaged before the healthy re-run. The peak memory (max RSS) of the batch
+processes is printed.
+
     .venv/bin/python bench/soak.py [--files 200] [--fault-rate 0.2] [--seed 7]
 """
 
@@ -15,6 +22,8 @@ import hashlib
 import json
 import os
 import random
+import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -84,8 +93,10 @@ def chunk_texts(path: Path) -> list[str]:
     return [c.text for c in analyse_source(source, Settings(chunk_tokens=CHUNK_TOKENS)).chunks]
 
 
-def run_batch(srv: ChatServer, inputs: Path, out: Path, work: Path, concurrency: int) -> int:
-    """One `summarizer batch` run against the server; returns its exit code."""
+def batch_command(
+    srv: ChatServer, inputs: Path, out: Path, work: Path, concurrency: int
+) -> tuple[list[str], dict[str, str]]:
+    """The `summarizer batch` command line against the server, and its environment."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update(OPENAI_API_KEY=FAKE_KEY, NO_COLOR="1")
     config = work / "summarizer.toml"
@@ -113,8 +124,70 @@ def run_batch(srv: ChatServer, inputs: Path, out: Path, work: Path, concurrency:
         "--no-overview",
         "--quiet",
     ]
+    return args, env
+
+
+def run_batch(srv: ChatServer, inputs: Path, out: Path, work: Path, concurrency: int) -> int:
+    """One `summarizer batch` run against the server; returns its exit code."""
+    args, env = batch_command(srv, inputs, out, work, concurrency)
     done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     return done.returncode
+
+
+def terminated_run(
+    srv: ChatServer, inputs: Path, out: Path, work: Path, concurrency: int, after: int
+) -> int:
+    """A run stopped by SIGTERM once the server has seen `after` requests; its exit code."""
+    args, env = batch_command(srv, inputs, out, work, concurrency)
+    proc = subprocess.Popen(
+        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(srv.chat_requests()) < after and proc.poll() is None:
+        time.sleep(0.05)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=120)
+
+
+GBK_NAME = "开发区工作总结.txt".encode("gbk")
+
+
+def add_input_faults(inputs: Path, work: Path) -> dict[str, str]:
+    """The input-side faults; returns what each is expected to end as in the index."""
+    from helpers import make_docx
+
+    make_docx(inputs / "bomb.docx", 3_000_000)
+    outside = work / "outside.txt"
+    outside.write_text(make_report(1), encoding="utf-8")
+    (inputs / "passwd.txt").symlink_to(outside)
+    os.mkfifo(inputs / "pipe.txt")
+    (inputs / "old.txt.md").write_text(
+        "# 报告\n\n---\n\n*Source: old.txt (sha256 0…, 10 chars) · backend offline*\n", "utf-8"
+    )
+    (inputs / "old.txt.html").write_text(
+        '<!DOCTYPE html><html><head><meta name="generator" content="summarizer"></head></html>',
+        "utf-8",
+    )
+    return {"bomb.docx": "failed"}
+
+
+def damage_cache(work: Path, rows: int) -> int:
+    """Overwrite `rows` cached answers with bytes that are not UTF-8; returns how many."""
+    import sqlite3
+
+    conn = sqlite3.connect(work / "cache" / "summarizer-cache.sqlite3")
+    keys = [k for (k,) in conn.execute("SELECT key FROM entries LIMIT ?", (rows,))]
+    for key in keys:
+        conn.execute("UPDATE entries SET value = CAST(? AS TEXT) WHERE key = ?", (b"\xff\xfe", key))
+    conn.commit()
+    conn.close()
+    return len(keys)
+
+
+def peak_rss_mb() -> float:
+    """The largest max RSS of any finished child process so far (Linux: KB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def index_status(out: Path) -> dict[str, str]:
@@ -131,6 +204,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--no-input-faults", action="store_true")
     ns = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="summarizer-soak-") as tmp:
@@ -144,6 +218,11 @@ def main() -> int:
             for text in chunk_texts(path):
                 file_of_chunk[text] = path.name
         chunks = len(file_of_chunk)
+        expected: dict[str, str] = {}
+        if not ns.no_input_faults:
+            expected = add_input_faults(inputs, work)
+            # One of the reports under a name that is not UTF-8.
+            os.rename(inputs / "r000.txt", os.path.join(os.fsencode(inputs), GBK_NAME))
 
         with ChatServer(
             fault_rate=ns.fault_rate,
@@ -155,6 +234,14 @@ def main() -> int:
             max_seconds=900,
         ) as srv:
             started = time.monotonic()
+            term = None
+            if not ns.no_input_faults:
+                term = terminated_run(srv, inputs, out, work, ns.concurrency, after=chunks // 4)
+                leftovers = [p.name for p in out.rglob("*.tmp")]
+                print(
+                    f"run 0 (SIGTERM after {chunks // 4} requests): exit {term}, "
+                    f"{len(index_status(out))} index records, temp files left {len(leftovers)}"
+                )
             code = run_batch(srv, inputs, out, work, ns.concurrency)
             first_s = time.monotonic() - started
             first = srv.chat_requests()
@@ -176,6 +263,8 @@ def main() -> int:
 
             # Same server (its port is part of the cache key), now healthy.
             srv.fault_rate = 0.0
+            if not ns.no_input_faults:
+                print(f"  cache rows damaged before run 2: {damage_cache(work, 25)}")
             started = time.monotonic()
             code2 = run_batch(srv, inputs, out, work, ns.concurrency)
             second_s = time.monotonic() - started
@@ -184,10 +273,26 @@ def main() -> int:
         outputs = sorted(out.rglob("*.txt.json"))
         invalid = [p.name for p in outputs if validate_file(p)]
         redone = Counter(status2.values())
-        complete = code2 == 0 and len(outputs) == ns.files and not invalid
+        unexpected = {
+            p: s for p, s in status2.items() if s != expected.get(p, "ok") and s != "skipped"
+        }
+        stray = [p.name for p in out.rglob("*.tmp")]
+        complete = (
+            code2 == (1 if expected else 0)
+            and len(outputs) == ns.files
+            and not invalid
+            and not unexpected
+            and not stray
+            and len(status2) == ns.files + len(expected)
+        )
         print(f"run 2 (healthy, same cache/output): exit {code2} in {second_s:.1f}s")
-        print(f"  index: {dict(sorted(redone.items()))}; requests {len(second)}")
-        print(f"  outputs {len(outputs)}/{ns.files}, invalid {len(invalid)}")
+        print(
+            f"  index: {dict(sorted(redone.items()))} ({len(status2)} records); requests {len(second)}"
+        )
+        print(
+            f"  outputs {len(outputs)}/{ns.files}, invalid {len(invalid)}, unexpected {unexpected}, temp files {len(stray)}"
+        )
+        print(f"  peak memory (max RSS of a batch process): {peak_rss_mb():.0f} MB")
         print("RESULT:", "all outputs complete and valid" if complete else f"INCOMPLETE {invalid}")
         return 0 if complete else 1
 

@@ -1,3 +1,4 @@
 from summarizer.cli import main
 
-main()
+if __name__ == "__main__":  # a multiprocessing child imports this module too
+    main()

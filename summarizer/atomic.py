@@ -61,7 +61,8 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True when a process with this id runs on this machine (this one included)."""
     if pid == os.getpid():
         return True
     try:
@@ -79,7 +80,7 @@ def sweep_stale_temps(folder: str | os.PathLike[str]) -> int:
     for current, _dirs, files in os.walk(folder):
         for name in files:
             m = _TEMP_NAME.match(name)
-            if m is None or _alive(int(m.group(1))):
+            if m is None or process_alive(int(m.group(1))):
                 continue
             try:
                 os.unlink(os.path.join(current, name))

@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pydantic
-
 from summarizer.document import CleanText, SourceText
 from summarizer.errors import InputError, ValidationError
 from summarizer.schema import Finding, Metric, SummaryDocument
-from summarizer.validation import json_path
+from summarizer.validation import JSONRefused, json_path, read_json_file, schema_errors
 from summarizer.vocabulary import KIND_FIELDS
 
 if TYPE_CHECKING:
@@ -64,9 +62,13 @@ def _short(text: str, limit: int = _SHOW) -> str:
 
 
 def load_output(output_path: str) -> SummaryDocument | list[Problem]:
-    """Parse an output file: the document, or its schema problems (raises on non-JSON)."""
+    """Parse an output file: the document, or its schema problems (raises on non-JSON).
+
+    Loaded through `validation.read_json_file`: bounded size and depth, no NaN, duplicate
+    keys or lone surrogates, strict types (an offset "9" is a problem, not 9).
+    """
     try:
-        raw = Path(output_path).read_text(encoding="utf-8")
+        data = read_json_file(output_path)
     except FileNotFoundError as e:
         raise InputError(f"{output_path}: no such file") from e
     except UnicodeDecodeError as e:
@@ -75,19 +77,17 @@ def load_output(output_path: str) -> SummaryDocument | list[Problem]:
         ) from e
     except OSError as e:
         raise InputError(f"{output_path}: cannot read: {e.strerror or e}") from e
-    try:
-        data = json.loads(raw)
+    except JSONRefused as e:
+        raise ValidationError(f"{output_path}: refused: {e}") from e
     except json.JSONDecodeError as e:
         raise ValidationError(
             f"{output_path}: not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"
         ) from e
-    try:
-        return SummaryDocument.model_validate(data)
-    except pydantic.ValidationError as e:
-        return [
-            Problem(json_path(*err["loc"]), f"schema: {err['msg']}", _short(repr(err["input"])))
-            for err in e.errors(include_url=False)
-        ]
+    problems = [
+        Problem(where, f"schema: {msg}", _short(repr(value)))
+        for where, msg, value in schema_errors(data)
+    ]
+    return problems or SummaryDocument.model_validate(data, strict=True)
 
 
 def _resolve_source(doc: SummaryDocument, output_path: str, source_path: str | None) -> Path:
@@ -111,15 +111,17 @@ def _resolve_source(doc: SummaryDocument, output_path: str, source_path: str | N
 
 def check_output(output_path: str, source_path: str | None = None) -> CheckReport:
     """Validate an output JSON and re-ground every finding against its source file."""
+    from summarizer.bounded import read_input
+    from summarizer.config import Settings
     from summarizer.pipeline import analyse_source
-    from summarizer.read import read_source
 
     loaded = load_output(output_path)
     if isinstance(loaded, list):
         return CheckReport(output_path=output_path, problems=loaded)
     doc = loaded
     path = _resolve_source(doc, output_path, source_path)
-    source = read_source(path)
+    # Bounded like an input of summarize: a recorded path may name any file.
+    source = read_input(path, Settings())
     if source.sha256 != doc.source.sha256:
         raise InputError(
             f"source changed since summarizing: sha256 {source.sha256[:12]}…≠"

@@ -151,6 +151,15 @@ class ChunkingSettings(_Group):
     max_file_mb: float = Field(
         default=20.0, gt=0.0, le=1024.0, description="Refuse larger inputs (MB)."
     )
+    parse_timeout_s: float = Field(
+        default=30.0,
+        gt=0.0,
+        le=3600.0,
+        description="Seconds one file's parsing (docx, PDF, HTML...) may take.",
+    )
+    parse_memory_mb: int = Field(
+        default=500, ge=50, le=65536, description="Memory one file's parsing may add (MB)."
+    )
 
 
 class RunSettings(_Group):

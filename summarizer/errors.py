@@ -6,6 +6,7 @@
     ├── BackendError      the model endpoint failed: auth, connection, refusal (exit 3)
     ├── ExtractionError   a chunk's answer stayed invalid after the repair retry (exit 1)
     ├── CacheError        the on-disk cache cannot be opened or written (exit 3)
+    ├── OutputError       an output cannot be written: a full or read-only disk (exit 3)
     └── ValidationError   a JSON file does not match the schema (exit 1)
 
 Messages are one line and end with the fix where there is one. Every error also carries
@@ -70,6 +71,10 @@ class ExtractionError(SummarizerError):
 
 
 class CacheError(SummarizerError):
+    exit_code = 3
+
+
+class OutputError(SummarizerError):
     exit_code = 3
 
 

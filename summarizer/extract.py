@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from summarizer.document import Analysis, Chunk, Report
 from summarizer.errors import BackendError, ConfigError, ExtractionError, SummarizerError
+from summarizer.redact import redact_model
 from summarizer.schema import ChunkExtraction, Usage
 
 if TYPE_CHECKING:
@@ -119,9 +120,16 @@ async def extract_chunks(
             assert cache is not None and identity is not None
             key = cache.key(identity=identity, lang=lang, text=chunk.text)
             if not refresh:
-                hit = cache.get(key)
+                hit = await shared_answer(cache, key)
                 if hit is not None:
                     return ChunkOutcome(chunk, hit, Usage(), cached=True)
+                try:
+                    return await buy(chunk, key)
+                finally:
+                    cache.release(key)
+        return await buy(chunk, key)
+
+    async def buy(chunk: Chunk, key: str | None) -> ChunkOutcome:
         request = ExtractRequest(
             chunk=chunk, report=reports[chunk.report], analysis=analysis, lang=lang
         )
@@ -137,10 +145,13 @@ async def extract_chunks(
             if e.chunk is None:
                 e.chunk = chunk.index
             return ChunkOutcome(chunk, None, spent, cached=False, error=str(e), exception=e)
+        # A key the model echoed (asked to by the document, say) never reaches the cache or
+        # an output.
+        extraction = redact_model(result.extraction)
         if key is not None:
             assert cache is not None
-            cache.put(key, result.extraction)
-        return ChunkOutcome(chunk, result.extraction, result.usage, cached=False)
+            cache.put(key, extraction)
+        return ChunkOutcome(chunk, extraction, result.usage, cached=False)
 
     async def tracked(chunk: Chunk) -> ChunkOutcome:
         outcome = await one(chunk)
@@ -149,6 +160,28 @@ async def extract_chunks(
         return outcome
 
     return list(await asyncio.gather(*(tracked(c) for c in analysis.chunks)))
+
+
+#: How often a task waiting for another's answer looks again (seconds).
+CLAIM_POLL_S = 0.2
+
+
+async def shared_answer(cache: Cache, key: str) -> ChunkExtraction | None:
+    """The cached answer of `key`, waiting while another process or task is buying it.
+
+    Returns None once this caller holds the claim (it buys the answer, then releases).
+    """
+    while True:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        if cache.claim(key):
+            # Answered between the look and the claim: use it, do not buy it again.
+            hit = cache.get(key)
+            if hit is not None:
+                cache.release(key)
+            return hit
+        await asyncio.sleep(CLAIM_POLL_S)
 
 
 def raise_first_error(outcomes: list[ChunkOutcome], path: str) -> None:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarizer import __version__
+from summarizer.bounded import read_input
 from summarizer.chunks import make_chunks
 from summarizer.clean import clean
 from summarizer.config import Settings
@@ -44,7 +45,7 @@ from summarizer.merge import (
     overview_digest,
 )
 from summarizer.meta import report_meta
-from summarizer.read import read_source
+from summarizer.redact import redact_secrets
 from summarizer.schema import (
     Metric,
     OverviewText,
@@ -77,7 +78,7 @@ def analyse(
 ) -> Analysis:
     """Read and analyse one file: reports, section tree, masked cruft and chunks."""
     settings = settings or Settings()
-    source = read_source(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    source = read_input(path, settings)
     return analyse_source(source, settings, tokens=tokens)
 
 
@@ -325,7 +326,7 @@ async def summarize_analysis(
         provenance=Provenance(
             backend=backend.name,
             model=backend.model,
-            prompt_version=_prompt_version(backend),
+            prompt_version=prompt_version_for(backend),
             tool_version=__version__,
             usage=usage,
             elapsed_s=round(time.perf_counter() - started, 4),
@@ -369,6 +370,7 @@ async def _overview(
     if answer is None:
         return None, Usage()
     text, usage = answer
+    text = redact_secrets(text)  # a key the model echoed goes nowhere
     if cache is not None and key is not None and text:
         cache.put(key, OverviewText(overview=text))
     return (text if _overview_grounded(text, report, summary) else None), usage
@@ -382,7 +384,7 @@ def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
     return not problems
 
 
-def _prompt_version(backend: Backend) -> str:
+def prompt_version_for(backend: Backend) -> str:
     if backend.name == "offline":
         return "rules-1"
     from summarizer.prompts import prompt_version

@@ -1,13 +1,20 @@
 """Scrub secrets from text before it reaches a log, an error message or a file.
 
-In: any string. Out: the same string with API keys replaced by "***".
+In: any string (or a pydantic model of strings). Out: the same with API keys replaced by "***".
+A key is found as written, URL-encoded (`%2D`, `+`) and base64-encoded (standard and URL-safe,
+at any alignment inside a longer blob such as `Basic dXNlcjpzay0uLi4=`), wherever it comes
+from: an error, a traceback, or a model that echoed it into its answer.
 This module imports nothing of ours.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import os
 import re
+import urllib.parse
+from typing import Any, TypeVar
 
 _KEY_PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
@@ -16,9 +23,12 @@ _KEY_PATTERNS = [
 
 #: Environment variables whose values are secrets wherever they appear.
 _SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
-
+#: Shorter fragments of an encoded key are too likely to occur by chance.
+_MIN_FRAGMENT = 8
 
 _registered: set[str] = set()
+
+M = TypeVar("M")
 
 
 def register_secret(value: str | None) -> None:
@@ -32,13 +42,60 @@ def _secret_values() -> list[str]:
     for name, value in os.environ.items():
         if name.endswith(_SECRET_ENV_SUFFIXES) and len(value) >= 6:
             values.append(value)
-    return sorted(values, key=len, reverse=True)
+    # Longest first: a secret that contains another is replaced whole.
+    return sorted(set(values), key=len, reverse=True)
+
+
+def _base64_fragments(raw: bytes) -> set[str]:
+    """The base64 text that `raw` turns into at each of the three alignments."""
+    out: set[str] = set()
+    for shift in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            enc = encode(b"\0" * shift + raw).decode("ascii")
+            start = -(-shift * 8 // 6)  # the first character made only of the key's bits
+            end = (shift + len(raw)) * 8 // 6
+            fragment = enc[start:end]
+            if len(fragment) >= _MIN_FRAGMENT:
+                out.add(fragment)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _forms(value: str) -> tuple[str, ...]:
+    """Every spelling of one secret to look for, longest first."""
+    forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
+    forms |= _base64_fragments(value.encode("utf-8"))
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def redact_secrets(text: str) -> str:
-    """Replace every known secret value and key-shaped token in `text` with ***."""
+    """Replace every known secret value (in any spelling) and key-shaped token with ***."""
     for value in _secret_values():
-        text = text.replace(value, "***")
+        for form in _forms(value):
+            if form in text:
+                text = text.replace(form, "***")
     text = _KEY_PATTERNS[0].sub("***", text)
     text = _KEY_PATTERNS[1].sub(lambda m: m.group(1) + "***", text)
     return text
+
+
+def _scrub(data: Any) -> Any:
+    if isinstance(data, str):
+        return redact_secrets(data)
+    if isinstance(data, list):
+        return [_scrub(v) for v in data]
+    if isinstance(data, dict):
+        return {k: _scrub(v) for k, v in data.items()}
+    return data
+
+
+def redact_model(model: M) -> M:
+    """A pydantic model with every string scrubbed; the same object when nothing changed.
+
+    For a model's answer: a key it echoed must not reach the cache or any output.
+    """
+    dump = model.model_dump()  # type: ignore[attr-defined]
+    clean = _scrub(dump)
+    if clean == dump:
+        return model
+    return type(model).model_validate(clean)  # type: ignore[attr-defined, no-any-return]

@@ -234,3 +234,35 @@ def make_request(
     )
     analysis = Analysis(clean=CleanText.build(source, []), reports=[report], chunks=[chunk])
     return ExtractRequest(chunk=chunk, report=report, analysis=analysis, lang=lang)
+
+
+def make_docx(path: Path, paragraphs: int, text: str = "x") -> Path:
+    """A minimal .docx whose body repeats one paragraph; millions compress to a few hundred KB."""
+    import zipfile
+
+    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    para = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{ns}">'
+        "<w:body>".encode()
+        + para * paragraphs
+        + b"</w:body></w:document>"
+    )
+    types = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+        '"application/xml"/><Override PartName="/word/document.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
+        '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="word/document.xml"/></Relationships>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr("_rels/.rels", rels)
+        z.writestr("word/document.xml", document)
+    return path

@@ -287,3 +287,7 @@ def test_two_batches_at_once_share_cache_and_output(tmp_path: Path) -> None:
     assert_valid_outputs(out, 6)
     records = read_index(out)
     assert {Path(r["path"]).name for r in records} == {f"r{i:03d}.txt" for i in range(6)}
+    # One writer at a time and a merge at the end: no valid file is marked failed, no
+    # duplicate line.
+    assert {r["status"] for r in records} <= {"ok", "skipped"}, records
+    assert len(records) == 6

@@ -46,6 +46,8 @@ CASES: dict[str, tuple[str, object, str, str]] = {
     "chunk_tokens": ("800", 800, "10", "an integer from 200 to 200000"),
     "encoding": ('"cl100k_base"', "cl100k_base", '"gpt9"', "one of o200k_base, cl100k_base"),
     "max_file_mb": ("2.5", 2.5, "-1", "a number > 0 and ≤ 1024"),
+    "parse_timeout_s": ("5", 5.0, "0", "a number > 0 and ≤ 3600"),
+    "parse_memory_mb": ("200", 200, "10", "an integer from 50 to 65536"),
     "concurrency": ("3", 3, '"lots"', "an integer from 1 to 256"),
     "cache_dir": ('"/tmp/c"', "/tmp/c", '""', "a non-empty text"),
     "use_cache": ("false", False, "2", "true or false"),

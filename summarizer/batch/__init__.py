@@ -13,6 +13,7 @@ from summarizer.batch.index import (
     IndexLog,
     IndexRecord,
     Status,
+    compact_index,
     cost_of,
     merge_records,
     read_index,
@@ -25,11 +26,20 @@ from summarizer.batch.run import (
     BatchJob,
     BatchResult,
     one_line,
+    redo_reason,
     run_batch,
+    run_settings,
     summarize_tree,
     write_overviews,
 )
-from summarizer.batch.walk import default_out_dir, output_path, walk_inputs
+from summarizer.batch.walk import (
+    Walk,
+    default_out_dir,
+    display_path,
+    output_path,
+    walk_inputs,
+    walk_tree,
+)
 
 __all__ = [
     "EXTRA_SUFFIXES",
@@ -54,4 +64,10 @@ __all__ = [
     "walk_inputs",
     "write_index",
     "write_overviews",
+    "Walk",
+    "display_path",
+    "walk_tree",
+    "compact_index",
+    "redo_reason",
+    "run_settings",
 ]

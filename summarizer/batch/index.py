@@ -7,22 +7,29 @@ while the run goes (`IndexLog`), the index rewritten compact at the end (`write_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
 import pydantic
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; one batch per output folder there
+    fcntl = None  # type: ignore[assignment]
+
 from summarizer.atomic import write_text_atomic
 from summarizer.pricing import usd_for
-from summarizer.schema import KIND_FIELDS, SummaryDocument, Usage
+from summarizer.schema import SummaryDocument, Usage
+from summarizer.vocabulary import KIND_FIELDS
+from summarizer.vocabulary import KINDS as KINDS
 
 INDEX_NAME = "index.jsonl"
-KINDS: tuple[str, ...] = tuple(KIND_FIELDS)
 
 Status = Literal["ok", "failed", "skipped"]
 
@@ -43,6 +50,8 @@ class IndexRecord(pydantic.BaseModel):
 
     path: str  # relative to the input folder, POSIX separators
     status: Status
+    sha256: str | None = None  # of the input's bytes, when it could be read
+    settings: dict[str, str | int | bool | None] | None = None  # what decides reuse
     reports: int = 0
     findings: dict[str, int] = pydantic.Field(default_factory=_zero_findings)
     verified: int = 0
@@ -121,30 +130,55 @@ def cost_of(
     return usd_for(model, usage.prompt_tokens, usage.completion_tokens, price_in, price_out)
 
 
-class IndexLog:
-    """index.jsonl opened for appending: each record is one write of a whole line, then flush.
+@contextlib.contextmanager
+def locked_index(path: Path) -> Iterator[TextIO]:
+    """index.jsonl opened for appending, under an exclusive lock shared by every process.
 
-    The lock keeps lines whole even if a caller appends from worker threads.
+    The lock is on the file itself; a compaction replaces the file, so a waiter that wakes
+    on the replaced one tries again on the new one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fh = open(path, "a", encoding="utf-8")
+        try:
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            if os.fstat(fh.fileno()).st_ino == os.stat(path).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            fh.close()
+            raise
+        fh.close()
+    try:
+        yield fh
+    finally:
+        fh.close()  # releases the lock
+
+
+class IndexLog:
+    """index.jsonl appended to while a run goes: each record is one whole line.
+
+    A write that fails (a full disk) is cut back to the last whole line before the error
+    goes on, so the file never holds a torn line of ours.
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._fh: TextIO | None = open(path, "a", encoding="utf-8")
 
     def append(self, record: IndexRecord) -> None:
-        line = record.to_json() + "\n"
-        with self._lock:
-            if self._fh is not None:
-                self._fh.write(line)
-                self._fh.flush()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._fh is not None:
-                self._fh.close()
-                self._fh = None
+        line = (record.to_json() + "\n").encode("utf-8")
+        with self._lock, locked_index(self.path) as fh:
+            fd = fh.fileno()
+            end = os.lseek(fd, 0, os.SEEK_END)
+            try:
+                os.write(fd, line)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, end)
+                raise
 
 
 def read_index(path: str | os.PathLike[str]) -> list[IndexRecord]:
@@ -165,9 +199,22 @@ def read_index(path: str | os.PathLike[str]) -> list[IndexRecord]:
 def merge_records(
     records: Iterable[IndexRecord], keep: Iterable[str] | None = None
 ) -> list[IndexRecord]:
-    """The last record per path, sorted by path; only paths in `keep` when given."""
+    """The last record per path, sorted by path; only paths in `keep` when given.
+
+    One exception: a failure does not replace a success for the same content and
+    settings (two batches at once, one of which failed a file the other finished).
+    """
     latest: dict[str, IndexRecord] = {}
     for r in records:
+        before = latest.get(r.path)
+        if (
+            before is not None
+            and r.status == "failed"
+            and before.status != "failed"
+            and r.sha256 is not None
+            and (r.sha256, r.settings) == (before.sha256, before.settings)
+        ):
+            continue
         latest[r.path] = r
     wanted = set(keep) if keep is not None else None
     return [latest[p] for p in sorted(latest) if wanted is None or p in wanted]
@@ -176,6 +223,22 @@ def merge_records(
 def write_index(path: str | os.PathLike[str], records: Sequence[IndexRecord]) -> None:
     """Rewrite index.jsonl atomically with these records."""
     write_text_atomic(path, "".join(r.to_json() + "\n" for r in records))
+
+
+def compact_index(
+    path: Path, extra: Sequence[IndexRecord] = (), keep: Callable[[str], bool] | None = None
+) -> list[IndexRecord]:
+    """Merge what index.jsonl holds now (every process's lines) with `extra`, rewrite it.
+
+    Under the index lock, so records another batch appends meanwhile are not lost. Paths
+    for which `keep` says no are dropped. Returns the records written.
+    """
+    with locked_index(path):
+        records = merge_records([*read_index(path), *extra])
+        if keep is not None:
+            records = [r for r in records if keep(r.path)]
+        write_index(path, records)
+    return records
 
 
 @dataclass

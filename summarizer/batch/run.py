@@ -16,9 +16,14 @@ would fail every other file the same way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
+import os
+import signal
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +32,20 @@ from summarizer.batch.index import (
     INDEX_NAME,
     IndexLog,
     IndexRecord,
+    Status,
+    compact_index,
     merge_records,
     read_index,
     record_from_document,
-    write_index,
 )
-from summarizer.batch.walk import output_path
+from summarizer.batch.walk import display_path, output_path
+from summarizer.bounded import read_input
 from summarizer.clean import clean
 from summarizer.config import Settings
 from summarizer.document import CleanText, SourceText
-from summarizer.errors import BackendError, SummarizerError
+from summarizer.errors import BackendError, ConfigError, OutputError, SummarizerError
 from summarizer.extract import Backend, ChunkOutcome
 from summarizer.progress import BatchProgress
-from summarizer.read import read_source
 from summarizer.render.overview import IndexEntry
 from summarizer.schema import SummaryDocument
 
@@ -62,6 +68,9 @@ class BatchJob:
     price_in: float | None = None
     price_out: float | None = None
     files_in_flight: int | None = None  # None: concurrency + 2
+    force: bool = False  # redo every input even when its output is reusable
+    #: What the walk left out, by reason (symlinks leaving DIR, special files, own outputs).
+    walk_skipped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,7 +82,9 @@ class BatchResult:
     elapsed_s: float
     model: str | None
     interrupted: bool = False
-    fatal: BackendError | None = None
+    fatal: SummarizerError | None = None
+    redone: dict[str, int] = field(default_factory=dict)  # reason -> inputs redone for it
+    walk_skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def any_failed(self) -> bool:
@@ -93,10 +104,6 @@ def one_line(e: BaseException, path: str | None = None) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-def _read(path: Path, settings: Settings) -> SourceText:
-    return read_source(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
-
-
 def _analyse(source: SourceText, settings: Settings, backend_name: str) -> Any:
     from summarizer.pipeline import analyse_source, token_mode_for
 
@@ -112,31 +119,95 @@ def _existing(out_json: Path, sha256: str) -> SummaryDocument | None:
     return doc if doc.source.sha256 == sha256 else None
 
 
+def run_settings(settings: Settings, backend: Backend) -> dict[str, str | int | bool | None]:
+    """The settings that make an output what it is: an output is reused only under these."""
+    from summarizer.pipeline import prompt_version_for
+    from summarizer.schema import SCHEMA_VERSION
+
+    offline = backend.name == "offline"
+    return {
+        "backend": backend.name,
+        "model": backend.model,
+        "base_url": None if offline else settings.resolved_base_url(),
+        "lang": settings.lang,
+        "prompt_version": prompt_version_for(backend),
+        "schema_version": SCHEMA_VERSION,
+        "chunk_tokens": settings.chunk_tokens,
+        "strict": settings.strict,
+    }
+
+
+def redo_reason(before: IndexRecord | None, now: dict[str, str | int | bool | None]) -> str | None:
+    """Why an existing output for the same content is not reused; None when it is."""
+    if before is not None and before.status == "failed":
+        return "last attempt failed"
+    if before is None or before.settings is None:
+        return "settings not recorded"
+    changed = [k for k in now if before.settings.get(k) != now[k]]
+    return f"changed {', '.join(changed)}" if changed else None
+
+
+#: Files failing in a row for an unreachable endpoint before the batch stops.
+DEAD_ENDPOINT_FILES = 3
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def _unreachable(e: BaseException) -> bool:
+    """True when the failure is a connection that could not be made or timed out."""
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        names = {c.__name__ for c in type(cur).__mro__}
+        if names & {"APIConnectionError", "APITimeoutError", "ConnectError", "ConnectTimeout"}:
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
 class _Runner:
     def __init__(
-        self, job: BatchJob, backend: Backend, cache: Any, progress: BatchProgress | None
+        self,
+        job: BatchJob,
+        backend: Backend,
+        cache: Any,
+        progress: BatchProgress | None,
+        previous: dict[str, IndexRecord],
     ) -> None:
         self.job = job
         self.limiter = asyncio.Semaphore(max(1, job.settings.concurrency))
         self.backend = backend
-        # The first authentication/model error: every later file would fail the same way.
-        self.fatal: BackendError | None = None
+        # What stops the run: an authentication/model error (every later file would fail the
+        # same way), a full output disk, or an endpoint that stopped answering.
+        self.fatal: SummarizerError | None = None
         self.cache = cache
         self.progress = progress
+        self.previous = previous
+        self.settings = run_settings(job.settings, backend)
         self.pending = iter(job.inputs)
         self.finished: list[IndexRecord] = []
+        self.redone: Counter[str] = Counter()
+        self.unreachable_in_a_row = 0
         self.log = IndexLog(job.out_dir / INDEX_NAME)
 
     async def worker(self, peers: list[asyncio.Task[None]]) -> None:
         for rel in self.pending:  # one loop, so `next` on the shared iterator is safe
             record = await self.one(rel)
             self.finished.append(record)
-            self.log.append(record)
+            try:
+                self.log.append(record)
+            except OSError as e:
+                self.stop_for_disk(e, self.log.path)
             if self.progress is not None:
                 detail = _detail(record) if record.status == "ok" else ""
                 if record.status == "skipped":
                     detail = "unchanged since the last run"
-                self.progress.file_done(rel, record.status, record.usage, detail, record.error)
+                try:
+                    self.progress.file_done(
+                        record.path, record.status, record.usage, detail, record.error
+                    )
+                except Exception:  # noqa: BLE001 - a display error never stops the batch
+                    pass
             if self.fatal is not None:
                 me = asyncio.current_task()
                 for task in peers:
@@ -144,26 +215,41 @@ class _Runner:
                         task.cancel()
                 return
 
+    def stop_for_disk(self, e: OSError, where: Path) -> None:
+        if self.fatal is None:
+            self.fatal = OutputError(
+                f"cannot write {display_path(str(where))}: {e.strerror or e}; the batch "
+                "stopped (free some space, then run the same command again to resume)"
+            )
+
+    def failed(self, rel: str, started: float, e: BaseException, sha: str | None) -> IndexRecord:
+        return IndexRecord(
+            path=display_path(rel),
+            status="failed",
+            elapsed_s=round(time.perf_counter() - started, 3),
+            error=display_path(one_line(e, str(self.job.root / rel))),
+            sha256=sha,
+            settings=self.settings,
+        )
+
     async def one(self, rel: str) -> IndexRecord:
         job = self.job
         started = time.perf_counter()
-        source = job.root / rel
+        name = display_path(rel)
         out_json = output_path(job.out_dir, rel)
+        sha: str | None = None
         try:
             # Read once: the decoded text carries the hash that decides whether to skip.
-            text = await asyncio.to_thread(_read, source, job.settings)
-            if not job.settings.refresh:
+            text = await asyncio.to_thread(read_input, job.root / rel, job.settings)
+            sha = text.sha256
+            if not (job.settings.refresh or job.force):
                 doc = await asyncio.to_thread(_existing, out_json, text.sha256)
                 if doc is not None:
-                    await self.write_extras(rel, doc, text, None)
-                    return record_from_document(
-                        rel,
-                        doc,
-                        "skipped",
-                        elapsed_s=doc.provenance.elapsed_s,
-                        price_in=job.price_in,
-                        price_out=job.price_out,
-                    )
+                    reason = redo_reason(self.previous.get(name), self.settings)
+                    if reason is None:
+                        await self.write_extras(rel, doc, text, None)
+                        return self.record(rel, doc, "skipped", doc.provenance.elapsed_s, sha)
+                    self.redone[reason] += 1
             analysis = await asyncio.to_thread(_analyse, text, job.settings, self.backend.name)
             from summarizer.pipeline import summarize_analysis
 
@@ -173,28 +259,52 @@ class _Runner:
                 settings=job.settings,
                 cache=self.cache,
                 limiter=self.limiter,
-                on_chunk=self.on_chunk(rel),
+                on_chunk=self.on_chunk(name),
             )
+        except Exception as e:  # noqa: BLE001 - one bad file never stops the batch
+            self.note_failure(e)
+            return self.failed(rel, started, e, sha)
+        self.unreachable_in_a_row = 0
+        try:
             # Extras first and JSON last: the JSON is what marks the input as done.
             await self.write_extras(rel, doc, text, analysis.clean, force=True)
             write_text_atomic(out_json, doc.model_dump_json(indent=2) + "\n")
-        except Exception as e:  # noqa: BLE001 - one bad file never stops the batch
-            if isinstance(e, BackendError):
-                self.fatal = self.fatal or e
-            return IndexRecord(
-                path=rel,
-                status="failed",
-                elapsed_s=round(time.perf_counter() - started, 3),
-                error=one_line(e, str(source)),
-            )
-        return record_from_document(
-            rel,
+        except OSError as e:
+            if e.errno in _DISK_FULL:
+                self.stop_for_disk(e, Path(e.filename) if e.filename else out_json)
+            return self.failed(rel, started, e, sha)
+        except Exception as e:  # noqa: BLE001
+            return self.failed(rel, started, e, sha)
+        return self.record(rel, doc, "ok", time.perf_counter() - started, sha)
+
+    def record(
+        self, rel: str, doc: SummaryDocument, status: Status, elapsed_s: float, sha: str
+    ) -> IndexRecord:
+        record = record_from_document(
+            display_path(rel),
             doc,
-            "ok",
-            elapsed_s=time.perf_counter() - started,
-            price_in=job.price_in,
-            price_out=job.price_out,
+            status,
+            elapsed_s=elapsed_s,
+            price_in=self.job.price_in,
+            price_out=self.job.price_out,
         )
+        return record.model_copy(update={"sha256": sha, "settings": self.settings})
+
+    def note_failure(self, e: BaseException) -> None:
+        if isinstance(e, BackendError | ConfigError):
+            self.fatal = self.fatal or e
+            return
+        if not _unreachable(e):
+            self.unreachable_in_a_row = 0
+            return
+        self.unreachable_in_a_row += 1
+        if self.unreachable_in_a_row >= DEAD_ENDPOINT_FILES and self.fatal is None:
+            endpoint = self.settings.get("base_url") or "the model endpoint"
+            self.fatal = BackendError(
+                f"{endpoint} is unreachable: {self.unreachable_in_a_row} files in a row could "
+                "not connect or timed out; the batch stopped (check --base-url and that the "
+                "server runs, then run the same command again to resume)"
+            )
 
     def on_chunk(self, rel: str) -> Any:
         def report(outcome: ChunkOutcome) -> None:
@@ -235,7 +345,7 @@ class _Runner:
                 page = render_html(doc, cleaned.text, list(cleaned.masks))
             write_text_atomic(target, page)
 
-    async def run(self) -> tuple[bool, BackendError | None]:
+    async def run(self) -> tuple[bool, SummarizerError | None]:
         """Process every input; True when cancelled (Ctrl-C)."""
         width = self.job.files_in_flight or self.job.settings.concurrency + 2
         tasks: list[asyncio.Task[None]] = []
@@ -250,8 +360,6 @@ class _Runner:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        finally:
-            self.log.close()
         return interrupted, self.fatal
 
 
@@ -274,21 +382,41 @@ async def run_batch(
     """
     started = time.perf_counter()
     index_path = job.out_dir / INDEX_NAME
-    previous = read_index(index_path)
-    # What a killed earlier run was writing when it died; a live writer's files stay.
-    if job.out_dir.is_dir():
-        await asyncio.to_thread(sweep_stale_temps, job.out_dir)
-    runner = _Runner(job, backend, cache, progress)
-    if progress is not None:
-        progress.start(len(job.inputs))
+    inputs = {display_path(rel) for rel in job.inputs}
+
+    def kept(path: str) -> bool:
+        # A --glob subset keeps the records of the other inputs that still exist.
+        return path in inputs or os.path.isfile(job.root / path)
+
+    fatal: SummarizerError | None = None
     try:
-        interrupted, fatal = await runner.run()
-    finally:
+        job.out_dir.mkdir(parents=True, exist_ok=True)
+        # What a killed earlier run was writing when it died; a live writer's files stay.
+        await asyncio.to_thread(sweep_stale_temps, job.out_dir)
+        # Compact first, so kills between runs never pile up duplicate lines.
+        previous = await asyncio.to_thread(compact_index, index_path, (), kept)
+    except OSError as e:
+        previous = read_index(index_path)
+        fatal = OutputError(f"cannot write {index_path}: {e.strerror or e}")
+    runner = _Runner(job, backend, cache, progress, {r.path: r for r in previous})
+    interrupted = False
+    if fatal is None:
         if progress is not None:
-            progress.stop()
-    records = merge_records([*previous, *runner.finished], keep=job.inputs)
-    write_index(index_path, records)
-    write_overviews(job, records)
+            progress.start(len(job.inputs))
+        try:
+            interrupted, fatal = await runner.run()
+        finally:
+            if progress is not None:
+                progress.stop()
+    try:
+        records = compact_index(index_path, runner.finished, kept)
+        write_overviews(job, records)
+    except OSError as e:
+        # The appended lines stay: whole lines only, merged at the next start.
+        records = merge_records([*previous, *runner.finished])
+        fatal = fatal or OutputError(
+            f"cannot write {index_path}: {e.strerror or e}; the appended lines are kept"
+        )
     return BatchResult(
         records=records,
         this_run=runner.finished,
@@ -296,6 +424,8 @@ async def run_batch(
         model=backend.model,
         interrupted=interrupted,
         fatal=fatal,
+        redone=dict(runner.redone),
+        walk_skipped=dict(job.walk_skipped),
     )
 
 
@@ -306,6 +436,13 @@ def summarize_tree(
     from summarizer.pipeline import backend_session
 
     async def main() -> BatchResult:
+        # SIGTERM and SIGHUP end the run like Ctrl-C: in-flight work is cancelled and the
+        # index still written from what finished.
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, task.cancel if task else lambda: None)
         async with backend_session(backend_name, job.settings) as (backend, cache):
             return await run_batch(job, backend, cache=cache, progress=progress)
 

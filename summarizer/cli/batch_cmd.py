@@ -41,6 +41,19 @@ from summarizer.cli._options import build_settings, model_options, run_options
     "files and index.html. Repeatable: -f markdown -f html writes both.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    default=False,
+    help="Redo every input, even those whose output was made from the same content with the "
+    "same settings (unchanged chunks still come from the cache; --refresh bypasses it too).",
+)
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    default=False,
+    help="Follow symlinks that point outside DIR (by default they are skipped and counted).",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the final summary (or the estimate) as JSON."
 )
 @click.option(
@@ -84,6 +97,8 @@ def batch(
     out_dir: str | None,
     patterns: tuple[str, ...],
     fmts: tuple[str, ...],
+    force: bool,
+    follow_symlinks: bool,
     as_json: bool,
     via: str,
     results: tuple[str, ...],
@@ -99,14 +114,16 @@ def batch(
     Writes one JSON per input mirroring the tree, and OUTDIR/index.jsonl with a line per
     input (status ok|failed|skipped, findings, tokens, cost, error). Hidden files and
     folders and OUTDIR itself are skipped. Re-running the same command resumes: inputs
-    whose JSON exists for the same file content are skipped (--refresh redoes them).
+    whose JSON exists for the same file content and the same settings (backend, model,
+    base URL, language, prompt, schema, chunk budget, strict) are skipped; --force redoes
+    them. Symlinks leaving DIR, special files and the tool's own outputs are left out.
     Exit 0 when every input succeeded, 1 when any failed, 2 when no input matched,
     3 on an authentication or configuration error (the batch stops at the first), 130 on
     Ctrl-C.
     """
     from rich.console import Console
 
-    from summarizer.batch import default_out_dir, walk_inputs
+    from summarizer.batch import default_out_dir, walk_tree
     from summarizer.pipeline import resolve_backend_name
 
     settings = build_settings(ctx, **flags)
@@ -115,7 +132,13 @@ def batch(
     out = Console()
     root = Path(directory)
     target = Path(out_dir) if out_dir else default_out_dir(root)
-    inputs = walk_inputs(root, patterns=patterns, exclude=[target, settings.cache_dir])
+    walk = walk_tree(
+        root,
+        patterns=patterns,
+        exclude=[target, settings.cache_dir],
+        follow_symlinks=follow_symlinks,
+    )
+    inputs = walk.inputs
     if not inputs:
         from summarizer.errors import InputError
 
@@ -166,6 +189,8 @@ def batch(
             price_out,
             quiet,
             as_json,
+            force=force,
+            walk_skipped=dict(walk.skipped),
         )
     )
 
@@ -181,6 +206,9 @@ def _run(
     price_out: float | None,
     quiet: bool,
     as_json: bool,
+    *,
+    force: bool = False,
+    walk_skipped: dict[str, int] | None = None,
 ) -> int:
     from rich.console import Console
 
@@ -194,6 +222,8 @@ def _run(
         inputs=inputs,
         settings=settings,
         formats=formats,
+        force=force,
+        walk_skipped=walk_skipped or {},
         price_in=price_in,
         price_out=price_out,
     )
@@ -245,6 +275,8 @@ def summary_json(result: Any, target: Path) -> dict[str, Any]:
         "cost_usd": t.cost_usd,
         "elapsed_s": round(result.elapsed_s, 3),
         "interrupted": result.interrupted,
+        "redone": dict(result.redone),
+        "left_out": dict(result.walk_skipped),
         "failed": [
             {"path": r.path, "error": r.error} for r in result.this_run if r.status == "failed"
         ],
@@ -301,6 +333,14 @@ def print_summary(
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("files ok / failed / skipped", f"{t.ok} / {t.failed} / {t.skipped}")
+    if result.redone:
+        why = "; ".join(f"{reason}: {n}" for reason, n in sorted(result.redone.items()))
+        table.add_row("redone (why)", f"{sum(result.redone.values())} ({why})")
+    if result.walk_skipped:
+        table.add_row(
+            "left out",
+            ", ".join(f"{reason}: {n}" for reason, n in sorted(result.walk_skipped.items())),
+        )
     f = t.findings
     table.add_row(
         "findings (成绩 / 问题 / 计划 / 其他)",

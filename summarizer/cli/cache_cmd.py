@@ -1,7 +1,8 @@
-"""`summarizer cache stats` and `summarizer cache clear`: inspect or empty the answer cache.
+"""`summarizer cache stats|clear|check`: inspect, empty or check (and repair) the answer cache.
 
 `stats` only looks: a cache folder that does not exist is reported as empty, not made.
 `clear` asks first (or takes --yes), deletes every entry and shrinks the file.
+`check` reads every entry back and runs SQLite's integrity check; `--repair` mends.
 """
 
 from __future__ import annotations
@@ -106,3 +107,28 @@ def clear(ctx: click.Context, cache_dir: str | None, yes: bool) -> None:
         size = int(store.stats()["size_bytes"])
         path = store.path
     click.echo(f"Removed {plural(removed, 'cached answer')} from {path} ({_human_size(size)} left)")
+
+
+@cache.command()
+@click.option("--cache-dir", default=None, help=_CACHE_DIR_HELP)
+@click.option(
+    "--repair", is_flag=True, default=False, help="Delete damaged rows (rebuild a damaged file)."
+)
+@click.pass_context
+def check(ctx: click.Context, cache_dir: str | None, repair: bool) -> None:
+    """Read every cached answer back and run SQLite's integrity check; exit 1 if damaged."""
+    from summarizer.cache import Cache
+
+    with Cache.open(_cache_dir(ctx, cache_dir)) as store:
+        found = store.check(repair=repair)
+        path = store.path
+    click.echo(
+        f"{path}: {found.entries} entries, {found.damaged} damaged, integrity {found.integrity}"
+    )
+    if repair:
+        if found.rebuilt:
+            click.echo(f"Rebuilt the database with {found.rebuilt} readable entries")
+        click.echo(f"Removed {found.removed} damaged entr{'y' if found.removed == 1 else 'ies'}")
+    elif not found.ok:
+        click.echo("Run `summarizer cache check --repair` to remove them.", err=True)
+        raise SystemExit(1)

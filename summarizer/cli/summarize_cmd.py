@@ -152,8 +152,8 @@ def read_stdin(settings: Settings) -> Any:
     import os
     import tempfile
 
+    from summarizer.bounded import read_input
     from summarizer.errors import InputError
-    from summarizer.read import read_source
 
     limit = int(settings.max_file_mb * 1024 * 1024)
     data = sys.stdin.buffer.read(limit + 1)
@@ -175,7 +175,7 @@ def read_stdin(settings: Settings) -> Any:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         try:
-            source = read_source(tmp, max_bytes=limit)
+            source = read_input(tmp, settings)
         except InputError as e:
             raise InputError(str(e).replace(tmp, STDIN_NAME)) from None
     finally:
