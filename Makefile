@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE ?= seeds/004_8aea4feb83059470.txt
 
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench bench-panel
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -31,3 +31,8 @@ test: $(BIN)/python
 bench: $(BIN)/python
 	$(BIN)/pip install -q '.[test]'
 	$(BIN)/python bench/run.py
+
+# `summarizer export` of 1,000 outputs in every format (bench/panel.py, docs/BENCHMARKS.md).
+bench-panel: $(BIN)/python
+	$(BIN)/pip install -q '.[test]'
+	$(BIN)/python bench/panel.py

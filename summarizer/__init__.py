@@ -9,6 +9,28 @@
 web server); `analyse` runs the text stages only (reports, sections, chunks; no model).
 Errors are `SummarizerError` subclasses. The names below are imported when first used, so
 `import summarizer` (and `summarizer --help`) stays quick.
+
+The layers, top to bottom; a module imports only from the layers below it (checked by
+import-linter: the contracts in pyproject.toml, run by `make test` and tests/test_layers.py):
+
+    cli/                        argv, console, exit codes; nothing imports it
+    offload/                    a batch through a provider's batch API
+    batch/                      a tree of inputs, the index, the overview pages
+    check | evaluate | panel/   an output against its source; against gold; indicator tables
+    pipeline                    the library API: analyse, summarize_analysis, summarize_file
+    render/                     rich, Markdown, HTML views of a SummaryDocument
+    merge                       grounded findings -> one ReportSummary per report
+    ground                      quotes and figures located in the source text
+    backends/                   offline rules, OpenAI-compatible endpoints; call no stage
+    extract                     the Backend protocol, registry, cached per-chunk calls
+    chunks | meta               chunk budget; titles, years, organisation
+    sections, section_rules     headings -> section tree with part kinds; the genre's tables
+    clean                       cruft masked with exact offsets kept
+    read, ingest/               bytes -> SourceText (txt, docx, doc, pdf, html, md, ...)
+    cache, config, figures, numbers, topics, tokens, prompts, redact, pricing, progress,
+    atomic, validation          helpers, free to import one another and the foundations
+    errors, schema, document    the foundations: import nothing of ours but
+    vocabulary                  the words: finding kinds, parts, topics, labels, colours
 """
 
 from __future__ import annotations

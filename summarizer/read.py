@@ -167,7 +167,7 @@ def read_source(path: str | os.PathLike[str], *, max_bytes: int | None = None) -
         warnings.extend(pdf.warnings)
     if not text.strip():
         what = "contains only whitespace" if fmt in ("txt", "md") else "has no text"
-        raise InputError(f"{name}: the file {what}; nothing to summarize")
+        raise InputError(f"the file {what}; nothing to summarize", path=name)
     from summarizer.ingest.script import simplified_view
 
     simplified = simplified_view(text)
@@ -207,47 +207,50 @@ def _read_bytes(name: str, max_bytes: int | None) -> bytes:
     try:
         st = os.stat(name)
     except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
+        raise InputError("no such file", path=name) from None
     except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
+        raise InputError("permission denied", path=name) from None
     except OSError as e:
-        raise InputError(f"{name}: cannot open ({e.strerror or e})") from None
+        raise InputError(f"cannot open ({e.strerror or e})", path=name) from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{name}: is a directory, not a file; use `summarizer batch` for folders")
+        raise InputError(
+            "is a directory, not a file; use `summarizer batch` for folders", path=name
+        )
     if not stat.S_ISREG(st.st_mode):
         # A FIFO or device would block or never end.
-        raise InputError(f"{name}: not a regular file")
+        raise InputError("not a regular file", path=name)
     ext = os.path.splitext(name)[1].lower()
     if ext not in _FORMAT_BY_EXTENSION:
         shown = ext or "(none)"
         raise InputError(
-            f"{name}: unsupported file extension {shown}; "
-            f"supported: {' '.join(SUPPORTED_EXTENSIONS)}"
+            f"unsupported file extension {shown}; supported: {' '.join(SUPPORTED_EXTENSIONS)}",
+            path=name,
         )
     if st.st_size == 0:
-        raise InputError(f"{name}: the file is empty")
+        raise InputError("the file is empty", path=name)
     if max_bytes is not None and st.st_size > max_bytes:
-        raise InputError(_too_big(name, st.st_size, max_bytes))
+        raise _too_big(name, st.st_size, max_bytes)
     try:
         with open(name, "rb") as f:
             # Bounded even if the file grows between stat and read.
             data = f.read() if max_bytes is None else f.read(max_bytes + 1)
     except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
+        raise InputError("permission denied", path=name) from None
     except OSError as e:
-        raise InputError(f"{name}: cannot read ({e.strerror or e})") from None
+        raise InputError(f"cannot read ({e.strerror or e})", path=name) from None
     if max_bytes is not None and len(data) > max_bytes:
-        raise InputError(_too_big(name, len(data), max_bytes))
+        raise _too_big(name, len(data), max_bytes)
     if not data:
-        raise InputError(f"{name}: the file is empty")
+        raise InputError("the file is empty", path=name)
     return data
 
 
-def _too_big(name: str, size: int, limit: int) -> str:
+def _too_big(name: str, size: int, limit: int) -> InputError:
     mib = 1024 * 1024
-    return (
-        f"{name}: file is {size:,} bytes ({size / mib:.1f} MB), over the limit of "
-        f"{limit:,} bytes ({limit / mib:.1f} MB); raise it with --max-file-mb"
+    return InputError(
+        f"file is {size:,} bytes ({size / mib:.1f} MB), over the limit of "
+        f"{limit:,} bytes ({limit / mib:.1f} MB); raise it with --max-file-mb",
+        path=name,
     )
 
 
@@ -259,11 +262,12 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
                 return _checked(data.decode(codec), label, name)
             except UnicodeDecodeError:
                 raise InputError(
-                    f"{name}: undecodable: has a {label} BOM but invalid data"
+                    f"undecodable: has a {label} BOM but invalid data",
+                    path=name,
                 ) from None
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            raise InputError(f"{name}: binary file ({what}), not text")
+            raise InputError(f"binary file ({what}), not text", path=name)
     try:
         return _checked(data.decode("utf-8"), "utf-8", name)
     except UnicodeDecodeError:
@@ -272,7 +276,7 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         text16 = _utf16_without_bom(data)
         if text16 is not None:
             return _checked(text16, "utf-16", name)
-        raise InputError(f"{name}: binary file (contains NUL bytes), not text")
+        raise InputError("binary file (contains NUL bytes), not text", path=name)
     gb = _try_decode(data, "gb18030")
     big5 = _try_decode(data, "big5")
     if big5 is None:
@@ -339,7 +343,8 @@ def _guess(data: bytes, name: str) -> tuple[str, str]:
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise InputError(
-            f"{name}: undecodable: not valid UTF-8, GBK/GB18030 or Big5 text; convert it to UTF-8"
+            "undecodable: not valid UTF-8, GBK/GB18030 or Big5 text; convert it to UTF-8",
+            path=name,
         )
     return str(best), str(best.encoding)
 
@@ -348,5 +353,5 @@ def _checked(text: str, encoding: str, name: str) -> tuple[str, str]:
     sample = text[:_CONTROL_SAMPLE_CHARS]
     controls = sum(1 for _ in _CONTROL_RE.finditer(sample))
     if sample and controls / len(sample) > _MAX_CONTROL_SHARE:
-        raise InputError(f"{name}: binary file (many control characters), not text")
+        raise InputError("binary file (many control characters), not text", path=name)
     return text, encoding

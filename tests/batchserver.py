@@ -71,6 +71,7 @@ class BatchServer:
     batches: dict[str, FakeBatch] = field(default_factory=dict)
     lines_answered: list[dict[str, Any]] = field(default_factory=list)  # every request line run
     calls: list[str] = field(default_factory=list)  # "METHOD path" of every HTTP request
+    live_requests: list[dict[str, Any]] = field(default_factory=list)  # chat bodies sent live
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -165,6 +166,31 @@ class BatchServer:
         batch.status = "expired" if expire else "completed"
 
 
+def _sse(completion: dict[str, Any]) -> str:
+    """One chat.completion as a server-sent event stream: content, finish, usage, done."""
+    choice = completion["choices"][0]
+    base = {k: completion[k] for k in ("id", "created", "model")}
+    base["object"] = "chat.completion.chunk"
+    events = [
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", "content": choice["message"]["content"]},
+                    "finish_reason": None,
+                }
+            ],
+        },
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]},
+        {**base, "choices": [], "usage": completion["usage"]},
+    ]
+    return (
+        "".join(f"data: {json.dumps(e, ensure_ascii=False)}\n\n" for e in events)
+        + "data: [DONE]\n\n"
+    )
+
+
 def _line(custom_id: str, status: int, body: dict[str, Any]) -> str:
     return json.dumps(
         {
@@ -202,7 +228,16 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.fake.calls.append(f"POST {self.path}")
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-        if self.path == "/v1/files":
+        if self.path == "/v1/chat/completions":
+            # A live call (the repair of an answer the batch gave): answered like a line.
+            body = json.loads(raw)
+            self.fake.live_requests.append(body)
+            completion = completion_body(self.fake.responder(body), body.get("model", "m"), 0)
+            if body.get("stream"):
+                self._send(200, _sse(completion).encode(), "text/event-stream")
+            else:
+                self._json(200, completion)
+        elif self.path == "/v1/files":
             message = BytesParser(policy=HTTP).parsebytes(
                 f"Content-Type: {self.headers['content-type']}\r\n\r\n".encode() + raw
             )

@@ -338,3 +338,14 @@ def write_set(root: Path, copies: int = 1) -> list[Path]:
             out.write_text(document(z, rel).model_dump_json(indent=2), encoding="utf-8")
             outs.append(out)
     return outs
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python -m tests.panel_data DIR  (writes DIR/src and DIR/out)")
+    written = write_set(Path(sys.argv[1]))
+    print(
+        f"{len(written)} outputs under {Path(sys.argv[1]) / 'out'}; run the panel commands in {sys.argv[1]}"
+    )

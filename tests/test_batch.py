@@ -426,6 +426,7 @@ def test_ctrl_c_stops_cleanly_with_130_and_a_rerun_completes(tmp_path: Path) -> 
     assert sum(r["status"] == "skipped" for r in records) == len(done)
 
 
+@pytest.mark.slow
 def test_temp_files_of_dead_writers_are_swept_and_live_ones_kept(tmp_path: Path) -> None:
     from summarizer.atomic import sweep_stale_temps, write_text_atomic
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import pickle
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -17,11 +18,13 @@ from fake_backend import FakeBackend, empty_extraction
 from helpers import make_request
 
 from summarizer.backends.openai_compat import OpenAIBackend
+from summarizer.batch.run import one_line
 from summarizer.cli import _report_error, error_line
 from summarizer.config import Settings
 from summarizer.errors import BackendError, ExtractionError, InputError, SummarizerError
 from summarizer.extract import ExtractRequest
 from summarizer.pipeline import analyse, summarize_analysis
+from summarizer.read import read_source
 from summarizer.schema import ChunkExtraction, Usage
 
 
@@ -130,3 +133,16 @@ def test_a_failed_file_names_its_path_chunk_status_and_the_usage_spent() -> None
     assert (e.chunk, e.status, e.retryable) == (1, 503, True)  # the first failure's
     # Usage so far: the n - 2 answered calls and what both failed chunks spent.
     assert e.usage == Usage(calls=n - 2) + spent + spent
+
+
+def test_a_read_error_names_its_file_in_a_field_and_the_batch_line_leaves_it_out(
+    tmp_path: Path,
+) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError) as info:
+        read_source(empty)
+    assert (info.value.path, info.value.message) == (str(empty), "the file is empty")
+    assert str(info.value) == f"{empty}: the file is empty"
+    assert one_line(info.value, str(empty)) == "the file is empty"
+    assert one_line(info.value, "other.txt") == f"{empty}: the file is empty"

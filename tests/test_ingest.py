@@ -135,6 +135,18 @@ def test_a_50_page_pdf_is_read_page_by_page(tmp_path: Path) -> None:
     assert "第50页" in source.text
 
 
+@needs_cjk_font
+def test_pdfs_read_in_threads_at_once(tmp_path: Path) -> None:
+    # A batch reads in worker threads; PDFium itself must see one call at a time.
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "report.pdf"
+    _pdf(path, list(REPORT_PAGES) * 4)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        texts = list(pool.map(lambda _: read_source(path).text, range(8)))
+    assert len(set(texts)) == 1 and "存在的问题" in texts[0]
+
+
 def test_a_page_of_english_is_a_real_text_layer() -> None:
     assert page_problem("Industrial output grew by 12.5 percent in 2023. " * 5) is None
 
@@ -158,6 +170,24 @@ OCR_LINES = ["二、存在的问题", "一是产业结构不够优化", "二是�
 
 
 @needs_cjk_font
+def test_an_ocr_extra_that_cannot_load_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer.ingest import pdf as pdf_mod
+
+    def broken(*_args: object) -> dict[int, str]:
+        raise ImportError("libGL.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(ocr_mod, "ocr_available", lambda: True)
+    monkeypatch.setattr(pdf_mod, "_ocr_pages", broken)
+    path = tmp_path / "mixed.pdf"
+    _pdf(path, [REPORT_PAGES[0], _text_image(OCR_LINES)])
+    source = read_source(path)
+    (warning,) = source.warnings
+    assert "page 2" in warning and "cannot load" in warning and "libGL" in warning
+
+
+@needs_cjk_font
 def test_without_the_ocr_extra_a_scan_says_how_to_install_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,10 +203,10 @@ def test_without_the_ocr_extra_a_scan_says_how_to_install_it(
 
 @needs_cjk_font
 def test_image_only_page_is_ocrd(tmp_path: Path) -> None:
-    pytest.importorskip(
-        "rapidocr_onnxruntime",
-        reason="the OCR extra is not installed (pip install 'summarizer[ocr]'); CI installs it",
-    )
+    if not ocr_mod.ocr_available():
+        pytest.skip(
+            "the OCR extra is not installed (pip install 'summarizer[ocr]'); CI installs it"
+        )
     path = tmp_path / "mixed.pdf"
     _pdf(path, [REPORT_PAGES[0], _text_image(OCR_LINES)])
     source = read_source(path)

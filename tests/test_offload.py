@@ -2,7 +2,7 @@
 
 The fake answers each request line with the chat server's default responder, so a live run
 against tests/chatserver.py and a batch job get the same answers and must write the same
-outputs (but for usage and timing in provenance).
+outputs (but for the run time in provenance).
 """
 
 from __future__ import annotations
@@ -56,11 +56,11 @@ def settings_for(base_url: str, cache: Path, **changes: Any) -> Settings:
 
 
 def comparable(out: Path) -> dict[str, Any]:
-    """Every output JSON, without what differs between two runs of the same answers."""
+    """Every output JSON, without the one field that differs between two runs of the same
+    answers (usage is the same: the batch's answers carry the usage the live ones did)."""
     docs = {}
     for path in sorted(out.glob("*.json")):
         doc = json.loads(path.read_text("utf-8"))
-        doc["provenance"].pop("usage")
         doc["provenance"].pop("elapsed_s")
         docs[path.name] = doc
     return docs
@@ -78,6 +78,7 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+@pytest.mark.slow
 def test_batch_api_writes_the_outputs_of_a_live_run_in_two_rounds(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root)
@@ -113,6 +114,7 @@ def _lines_by_batch(fake: BatchServer) -> list[list[dict[str, Any]]]:
     return groups
 
 
+@pytest.mark.slow
 def test_a_restart_between_submit_and_collect_resumes_from_the_state(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -140,6 +142,7 @@ def test_a_restart_between_submit_and_collect_resumes_from_the_state(tmp_path: P
         assert state.counts() == {"answered": lines_sent}
 
 
+@pytest.mark.slow
 def test_only_failed_lines_are_resubmitted(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -157,6 +160,7 @@ def test_only_failed_lines_are_resubmitted(tmp_path: Path) -> None:
     assert comparable(tmp_path / "out") == expected
 
 
+@pytest.mark.slow
 def test_an_expired_batch_resubmits_what_it_did_not_answer(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -171,6 +175,7 @@ def test_an_expired_batch_resubmits_what_it_did_not_answer(tmp_path: Path) -> No
     assert not result.any_failed
 
 
+@pytest.mark.slow
 def test_an_invalid_answer_without_live_calls_fails_only_its_file(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -190,9 +195,36 @@ def test_an_invalid_answer_without_live_calls_fails_only_its_file(tmp_path: Path
     status = {r.path: r.status for r in result.this_run}
     assert status == {inputs[0]: "failed", inputs[1]: "ok"}
     failed = next(r for r in result.this_run if r.status == "failed")
+    # The live path validated the replayed answer, asked for its repair, and was refused.
     assert "no usable answer" in (failed.error or "")
-    with JobState.open(tmp_path / "out") as state:
-        assert state.counts().get("invalid") == 1
+    assert not any("/chat/completions" in c for c in fake.calls)
+
+
+def test_an_invalid_answer_is_repaired_by_the_live_path(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    inputs = make_inputs(root, 2)
+    text = (root / inputs[0]).read_text("utf-8")
+    marker = text[len(text) // 2 : len(text) // 2 + 12]
+    broken = '{"findings": [{"kind": "nonsense"}]}'
+
+    def responder(body: dict[str, Any]) -> Reply:
+        asked_to_repair = any(m.get("content") == broken for m in body.get("messages", []))
+        if marker in (document_text(body) or "") and not asked_to_repair:
+            return Reply(content=broken)
+        return default_responder(body)
+
+    with BatchServer(responder=responder) as fake:
+        settings = settings_for(fake.base_url, tmp_path / "cache", chunk_tokens=6000)
+        result = run(jobs.wait_job(BatchJob(root, tmp_path / "out", inputs, settings), poll_s=0))
+        live = fake.live_requests
+    assert [r.status for r in result.this_run] == ["ok", "ok"]
+    # The live path's own repair retry: the batch's invalid answer shown back to the model.
+    assert any(
+        m.get("role") == "assistant" and m.get("content") == broken for m in live[0]["messages"]
+    )
+    # The report's overview, which the repaired answer left out, follows live too.
+    assert [is_overview(r) for r in live[1:]] == [True] * (len(live) - 1)
+    assert len(live) <= 2
 
 
 def vllm_answers(request_file: Path) -> str:
@@ -294,6 +326,7 @@ def _model_flags(base_url: str, cache: Path) -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_cli_batch_via_batch_api_waits_and_writes_the_outputs(tmp_path: Path) -> None:
     root = tmp_path / "in"
     inputs = make_inputs(root, 2)
@@ -309,6 +342,7 @@ def test_cli_batch_via_batch_api_waits_and_writes_the_outputs(tmp_path: Path) ->
     assert comparable(tmp_path / "out") == expected
 
 
+@pytest.mark.slow
 def test_cli_steps_submit_status_collect(tmp_path: Path) -> None:
     root = tmp_path / "in"
     make_inputs(root, 1)
@@ -334,6 +368,7 @@ def test_cli_steps_submit_status_collect(tmp_path: Path) -> None:
     assert len(list(out.glob("*.json"))) == 1
 
 
+@pytest.mark.slow
 def test_cli_dry_run_quotes_live_and_batch_prices(tmp_path: Path) -> None:
     root = tmp_path / "in"
     make_inputs(root, 1)

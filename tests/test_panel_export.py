@@ -43,6 +43,11 @@ MATCH_CASES = [
     ("研发投入强度", "个百分点", "研发投入强度", None, "points"),
     ("供应土地", "亩", "供地面积", None, "level"),
     ("单位工业增加值能耗", "%", "单位工业增加值能耗", None, "growth"),
+    # 规模工业 is 规模以上工业, not 工业 in general.
+    ("规模工业增加值", "亿元", "规模以上工业增加值", None, "level"),
+    ("新增规模以上工业企业", "户", "规模以上工业企业数", None, "level"),
+    ("研发投入占比销售收入", "%", "研发投入强度", None, "level"),
+    ("新出让土地", "亩", "供地面积", None, "level"),
 ]
 NO_MATCH_CASES = [
     ("高新技术企业", "亿元"),  # their revenue, not their number
@@ -130,7 +135,7 @@ def test_user_dictionary_extends_and_replaces(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     d = load_dictionary([extra])
-    assert d.version == "2026.12.1+local.1"
+    assert d.version == "2026.12.2+local.1"
     assert d.indicators["gdp"].name == "GDP"
     m = d.match("盘活闲置土地", "hm²")
     assert m is not None and m.indicator.id == "brownfield"
@@ -380,7 +385,7 @@ def test_sqlite_tables_and_fts(panel_set: tuple[Path, Panel]) -> None:
         assert (root / path).read_text(encoding="utf-8")[start:end] == text
     assert con.execute("SELECT count(*) FROM sources WHERE text_indexed = 1").fetchone() == (6,)
     info = dict(con.execute("SELECT key, value FROM panel_info").fetchall())
-    assert info["dictionary_version"] == "2026.12.1"
+    assert info["dictionary_version"] == "2026.12.2"
 
 
 def test_sqlite_fts_is_where_datasette_looks(panel_set: tuple[Path, Panel]) -> None:
@@ -446,3 +451,41 @@ def test_cli_export_and_indicators(tmp_path: Path) -> None:
     assert "规模以上工业总产值" in proc.stdout and "实际利用外资" in proc.stdout
     toml = run_cli("indicators", "--toml", cwd=tmp_path)
     assert toml.stdout.startswith("# The standard indicators")
+
+
+def test_figures_the_output_left_unread_are_parsed_from_raw(tmp_path: Path) -> None:
+    from summarizer.panel.rows import Output, panel_of
+    from summarizer.schema import Finding, Metric
+    from tests.panel_data import ZONES, document
+
+    doc = document(ZONES[0], "src/a2023.txt")
+    doc.reports[0].achievements[0].metrics = [
+        Metric(name="高新技术企业", raw="三家", value=None, unit=None, change_pct=None,
+               kind="actual", redacted=False),
+        Metric(name="规上工业总产值", raw="一百二十亿元", value=None, unit="亿元",
+               change_pct=None, kind="actual", redacted=False),
+        Metric(name="规上工业总产值", raw="X亿元", value=None, unit="亿元", change_pct=None,
+               kind="actual", redacted=True),
+    ]  # fmt: skip
+    assert isinstance(doc.reports[0].achievements[0], Finding)
+    panel = panel_of([Output("a.json", doc)])
+    got = [(r["raw"], r["value"], r["unit"], r["value_base"], r["base_unit"], r["indicator"])
+           for r in panel.metrics if r["finding_id"] == 1]  # fmt: skip
+    assert got == [
+        ("三家", 3.0, "家", 3.0, "个", "高新技术企业数"),
+        ("一百二十亿元", 120.0, "亿元", 12000000000.0, "元", "规模以上工业总产值"),
+        ("X亿元", None, "亿元", None, "元", "规模以上工业总产值"),
+    ]
+
+
+def test_sqlite_finds_sources_from_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The paths are relative to the set's root (where batch ran); export runs elsewhere.
+    write_set(tmp_path / "set")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    panel = build_panel([tmp_path / "set" / "out"])
+    assert export(panel, tmp_path / "p.sqlite") == []
+    con = sqlite3.connect(tmp_path / "p.sqlite")
+    assert con.execute("SELECT count(*) FROM sources WHERE text_indexed = 1").fetchone() == (6,)

@@ -74,6 +74,7 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
         summarizer.nope  # noqa: B018
 
 
+@pytest.mark.slow
 def test_import_stays_light() -> None:
     code = "import sys, summarizer; print(sorted(m for m in ('openai','pydantic','rich','tiktoken') if m in sys.modules))"
     result = subprocess.run(

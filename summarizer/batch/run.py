@@ -94,13 +94,13 @@ class BatchResult:
 def one_line(e: BaseException, path: str | None = None) -> str:
     """An exception as one line, without traceback; unexpected types are named.
 
-    A leading `path: ` is dropped: the index and the table already name the file.
+    The error's own path is left out when it is this file's: the index and the table
+    already name the file.
     """
-    text = " ".join(str(e).split())
-    if path is not None and text.startswith(f"{path}: "):
-        text = text[len(path) + 2 :]
     if isinstance(e, SummarizerError):
-        return text
+        text = e.message if e.path is not None and e.path == path else str(e)
+        return " ".join(text.split())
+    text = " ".join(str(e).split())
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 

@@ -46,6 +46,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     # The panel over JSON outputs (summarizer/panel/).
     "indicators": ("summarizer.cli.panel_cmd", "indicators", "List the standard indicators."),
     "export": ("summarizer.cli.panel_cmd", "export", "Export outputs to csv/xlsx/parquet/sqlite."),
+    "compare": ("summarizer.cli.panel_cmd", "compare", "Zones × standard indicators for a year."),
+    "track": ("summarizer.cli.panel_cmd", "track", "Targets of year-N plans against year N."),
+    "search": ("summarizer.cli.panel_cmd", "search", "Full-text search of a SQLite export."),
 }
 
 

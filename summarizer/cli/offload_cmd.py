@@ -106,7 +106,7 @@ def _print_step(step: Any, console: Any) -> None:
 
     if step.collected is not None:
         c = step.collected
-        line(f"collected: {c.answered} answered, {c.failed} failed, {c.invalid} invalid")
+        line(f"collected: {c.answered} answered, {c.failed} failed")
     if step.sent is not None:
         s = step.sent
         where = f"{len(s.batches)} batch(es)" if s.batches else f"{len(s.files)} file(s)"

@@ -106,8 +106,11 @@ def export(
 
     panel = _panel(outputs, indicator_files)
     notes = write(panel, target, sources=not no_sources)
-    for note in notes:
+    # A folder of outputs moved away from its sources would print one note per file.
+    for note in notes[:5]:
         click.echo(note, err=True)
+    if len(notes) > 5:
+        click.echo(f"… and {len(notes) - 5} more sources not indexed", err=True)
     click.echo(
         f"{target}: {len(panel.metrics)} metrics, {len(panel.findings)} findings from "
         f"{len(panel.outputs)} output(s)",
@@ -115,3 +118,198 @@ def export(
     )
     if panel.problems:
         raise SystemExit(1)
+
+
+_TABLE_OUTPUT = click.option(
+    "-o",
+    "--output",
+    "target",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the table to FILE (.csv or .xlsx).",
+)
+
+
+@click.command()
+@_outputs_argument
+@click.option("--year", type=int, default=None, help="The year (default: the latest reported).")
+@click.option(
+    "--indicator",
+    "wanted",
+    multiple=True,
+    help="Only this indicator (id or standard name); repeatable, in the order given.",
+)
+@_TABLE_OUTPUT
+@_INDICATORS_OPTION
+def compare(
+    outputs: tuple[str, ...],
+    year: int | None,
+    wanted: tuple[str, ...],
+    target: str | None,
+    indicator_files: tuple[str, ...],
+) -> None:
+    """Zones × standard indicators for a year: each figure as written, its change, its evidence."""
+    from rich.table import Table
+
+    from summarizer.panel.compare import compare as compare_panel
+    from summarizer.panel.compare import comparison_rows
+    from summarizer.panel.export import write_table
+
+    panel = _panel(outputs, indicator_files)
+    c = compare_panel(panel, year, list(wanted) or None)
+    console = _console()
+    if not c.cells:
+        console.print(f"no standard indicator with an actual figure for {c.year}", markup=False)
+    else:
+        table = Table(title=f"{c.year}: zones × standard indicators", title_justify="left")
+        table.add_column("园区", overflow="fold")
+        for _, name in c.indicators:
+            table.add_column(name, overflow="fold")
+        refs: list[str] = []
+        for zone in c.zones:
+            cells = []
+            for ind, _ in c.indicators:
+                cell = c.cells.get((zone, ind))
+                if cell is None:
+                    cells.append("–")
+                    continue
+                refs.append(f"[{len(refs) + 1}] {cell.link}  {cell.quote or ''}")
+                cells.append(f"{cell.text} [{len(refs)}]")
+            table.add_row(zone, *cells)
+        console.print(table)
+        for ref in refs:
+            console.print(ref, markup=False, highlight=False)
+    if target:
+        header, rows = comparison_rows(c)
+        notes = {}
+        for r, zone in enumerate(c.zones):
+            for i, (ind, _) in enumerate(c.indicators):
+                cell = c.cells.get((zone, ind))
+                if cell is not None:
+                    notes[(r, 1 + 2 * i)] = (cell.source_path, f"{cell.link}\n{cell.quote or ''}")
+        write_table(target, f"对比{c.year}", header, rows, notes)
+        click.echo(f"{target}: {len(rows)} zone(s) × {len(c.indicators)} indicator(s)", err=True)
+    if panel.problems:
+        raise SystemExit(1)
+
+
+_STATUS_STYLE = {
+    "met": "green",
+    "missed": "red",
+    "not reported": "yellow",
+    "dropped": "magenta",
+    "no report": "dim",
+}
+
+
+@click.command()
+@_outputs_argument
+@click.option("--year", type=int, default=None, help="Only the targets for this year.")
+@_TABLE_OUTPUT
+@_INDICATORS_OPTION
+def track(
+    outputs: tuple[str, ...], year: int | None, target: str | None, indicator_files: tuple[str, ...]
+) -> None:
+    """Targets of the year-N plans against the report on year N: met, missed, not reported, dropped."""
+    from rich.table import Table
+
+    from summarizer.panel import load_dictionary
+    from summarizer.panel.export import write_table
+    from summarizer.panel.track import STATUSES
+    from summarizer.panel.track import track as track_panel
+
+    panel = _panel(outputs, indicator_files)
+    d = load_dictionary(indicator_files)
+    rows = track_panel(panel, year, d)
+    console = _console()
+    table = Table(title="targets and outcomes", title_justify="left")
+    for name in ("园区", "年度", "指标", "目标", "实际", "结果", "说明", "目标原文", "实际原文"):
+        table.add_column(name, overflow="fold")
+    for t in rows:
+        table.add_row(
+            t.zone,
+            str(t.year),
+            t.indicator,
+            t.target,
+            t.actual or "–",
+            f"[{_STATUS_STYLE[t.status]}]{t.status}[/]",
+            t.note,
+            f"{t.target_quote or '–'} ({t.target_source})",
+            f"{t.actual_quote} ({t.actual_source})" if t.actual_quote else "–",
+        )
+    console.print(table)
+    counts = {s: sum(t.status == s for t in rows) for s in STATUSES}
+    console.print(
+        ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        + f"; 左右 tolerance {d.about_points:g} point for rates, {d.about_relative:.0%} of a level",
+        markup=False,
+    )
+    if target:
+        header = ["园区", "年度", "指标", "度量", "目标", "限定词", "限定含义", "目标原文",
+                  "目标出处", "实际", "实际原文", "实际出处", "结果", "说明"]  # fmt: skip
+        body = [
+            [t.zone, t.year, t.indicator, t.measure, t.target, t.qualifier, t.bound,
+             t.target_quote, t.target_source, t.actual, t.actual_quote, t.actual_source,
+             t.status, t.note]
+            for t in rows
+        ]  # fmt: skip
+        write_table(target, "目标跟踪", header, body)
+        click.echo(f"{target}: {len(body)} target(s)", err=True)
+    if panel.problems:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.argument("query")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=20, help="Hits per kind.")
+@click.option(
+    "--only",
+    type=click.Choice(["findings", "passages"]),
+    default=None,
+    help="Only findings or only source passages.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON lines.")
+def search(db: str, query: str, limit: int, only: str | None, as_json: bool) -> None:
+    """Search a SQLite export (from `summarizer export -o DB.sqlite`) for QUERY's terms."""
+    import json
+
+    from rich.text import Text
+
+    from summarizer.panel.search import search as search_db
+
+    kinds: Any = ("finding",) if only == "findings" else ("passage",) if only else None
+    hits = search_db(db, query, limit=limit, **({"kinds": kinds} if kinds else {}))
+    if as_json:
+        for h in hits:
+            click.echo(
+                json.dumps(
+                    {
+                        "kind": h.kind,
+                        "source_path": h.source_path,
+                        "start": h.start,
+                        "end": h.end,
+                        "matches": h.match_offsets,
+                        "zone": h.zone,
+                        "year": h.year,
+                        "part": h.part,
+                        "title": h.title,
+                        "text": h.text,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    console = _console()
+    for h in hits:
+        head = Text(h.location, style="bold cyan")
+        if h.kind == "finding":
+            head.append(f"  {h.zone or '–'} {h.year or '–'} {h.part} · {h.title}", style="bold")
+        else:
+            head.append("  source passage", style="dim")
+        console.print(head)
+        body = Text("  " + h.text.replace("\n", " "))
+        for s, e in h.spans:
+            body.stylize("bold reverse", s + 2, e + 2)
+        console.print(body)
+    console.print(f"{len(hits)} hit(s)", markup=False, style="dim")

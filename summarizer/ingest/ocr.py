@@ -8,6 +8,7 @@ In: PNG bytes of a page. Out: its text, one line per row of recognised boxes, to
 from __future__ import annotations
 
 import importlib.util
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -30,9 +31,15 @@ def _engine() -> Any:
     return RapidOCR()
 
 
+# One page at a time: the engine is not documented as thread-safe, and two recognitions at
+# once on a small CPU only slow each other down.
+_ENGINE_LOCK = threading.Lock()
+
+
 def recognise(png: bytes) -> str:
     """The text of one page image, rows of boxes joined into lines."""
-    result, _ = _engine()(png)
+    with _ENGINE_LOCK:
+        result, _ = _engine()(png)
     boxes: list[tuple[float, float, float, float, str]] = []
     for box, text, score in result or []:
         if float(score) < _MIN_SCORE or not str(text).strip():

@@ -30,22 +30,26 @@ def is_encrypted_ooxml(data: bytes) -> bool:
     return data.startswith(_OLE_MAGIC) and all(s in data for s in _ENCRYPTED_STREAMS)
 
 
-def protected_message(name: str) -> str:
-    return f"{name}: the document is password-protected; save a copy without a password"
+def protected_error(name: str) -> InputError:
+    return InputError(
+        "the document is password-protected; save a copy without a password", path=name
+    )
 
 
 def docx_text(data: bytes, name: str) -> str:
     import docx
 
     if is_encrypted_ooxml(data):
-        raise InputError(protected_message(name))
+        raise protected_error(name)
     if data.startswith(_OLE_MAGIC):
-        raise InputError(f"{name}: an old binary Word file (.doc) named .docx; rename it to .doc")
+        raise InputError("an old binary Word file (.doc) named .docx; rename it to .doc", path=name)
     try:
         document = docx.Document(io.BytesIO(data))
         return "\n".join(_docx_paragraphs(document.element.body, document))
     except Exception as e:
-        raise InputError(f"{name}: not a valid .docx file (corrupt): {type(e).__name__}") from None
+        raise InputError(
+            f"not a valid .docx file (corrupt): {type(e).__name__}", path=name
+        ) from None
 
 
 def _docx_paragraphs(parent: Any, document: Any) -> Iterator[str]:
@@ -77,16 +81,17 @@ def doc_text(data: bytes, name: str) -> str:
     """The text of an old binary Word .doc file, through `antiword` (Debian package)."""
     if is_encrypted_ooxml(data):
         # A password-protected .docx saved under a .doc name.
-        raise InputError(protected_message(name))
+        raise protected_error(name)
     if not data.startswith(_OLE_MAGIC):
         if data.startswith(b"PK\x03\x04"):
-            raise InputError(f"{name}: a .docx file named .doc; rename it to .docx")
-        raise InputError(f"{name}: not a Word .doc file (corrupt or another format)")
+            raise InputError("a .docx file named .doc; rename it to .docx", path=name)
+        raise InputError("not a Word .doc file (corrupt or another format)", path=name)
     exe = shutil.which("antiword")
     if exe is None:
         raise InputError(
-            f"{name}: old binary Word file (.doc) needs antiword: apt-get install antiword, "
-            "or save it as .docx"
+            "old binary Word file (.doc) needs antiword: apt-get install antiword, "
+            "or save it as .docx",
+            path=name,
         )
     with tempfile.TemporaryDirectory(prefix="summarizer-doc-") as tmp:
         path = os.path.join(tmp, "input.doc")
@@ -102,12 +107,13 @@ def doc_text(data: bytes, name: str) -> str:
             )
         except subprocess.TimeoutExpired:
             raise InputError(
-                f"{name}: antiword took over {_ANTIWORD_TIMEOUT_S} s; giving up"
+                f"antiword took over {_ANTIWORD_TIMEOUT_S} s; giving up",
+                path=name,
             ) from None
     err = done.stderr.decode("utf-8", "replace").replace(path, name).strip()
     if done.returncode != 0:
         if _ANTIWORD_ENCRYPTED in err.lower():
-            raise InputError(protected_message(name))
+            raise protected_error(name)
         first = err.splitlines()[0] if err else f"exit code {done.returncode}"
-        raise InputError(f"{name}: antiword cannot read this .doc file: {first}")
+        raise InputError(f"antiword cannot read this .doc file: {first}", path=name)
     return done.stdout.decode("utf-8", "replace")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from summarizer.errors import InputError
 
@@ -73,7 +74,12 @@ def clean_page_text(text: str) -> str:
     return _CONTROL_RE.sub("", text).strip("\n ")
 
 
-def open_pdf(data: bytes, name: str) -> object:
+# PDFium must not be called from two threads at once, not even for different documents,
+# and a batch reads files in worker threads.
+_PDFIUM_LOCK = threading.Lock()
+
+
+def _open_pdf(data: bytes, name: str) -> Any:
     """The PDFium document of `data`; `InputError` for a corrupt or password-protected file."""
     import pypdfium2 as pdfium
 
@@ -82,55 +88,58 @@ def open_pdf(data: bytes, name: str) -> object:
     except pdfium.PdfiumError as e:
         if "password" in str(e).lower():
             raise InputError(
-                f"{name}: the PDF is password-protected; save a copy without a password"
+                "the PDF is password-protected; save a copy without a password",
+                path=name,
             ) from None
-        raise InputError(f"{name}: not a valid PDF file (corrupt): {e}") from None
+        raise InputError(f"not a valid PDF file (corrupt): {e}", path=name) from None
 
 
 def pdf_pages(data: bytes, name: str) -> list[PdfPage]:
     """Every page's cleaned text and the verdict on its text layer."""
-    doc = open_pdf(data, name)
-    pages: list[PdfPage] = []
-    try:
-        for index in range(len(doc)):  # type: ignore[arg-type]
-            page = doc[index]  # type: ignore[index]
-            try:
-                textpage = page.get_textpage()
-                raw = textpage.get_text_range()
-                textpage.close()
-            except Exception as e:
-                raise InputError(
-                    f"{name}: cannot read the text of PDF page {index + 1} (corrupt): "
-                    f"{type(e).__name__}"
-                ) from None
-            finally:
-                page.close()
-            text = clean_page_text(raw)
-            pages.append(PdfPage(index + 1, text, page_problem(text)))
-    finally:
-        doc.close()  # type: ignore[attr-defined]
+    raws: list[str] = []
+    with _PDFIUM_LOCK:
+        doc = _open_pdf(data, name)
+        try:
+            for index in range(len(doc)):
+                page = doc[index]
+                try:
+                    textpage = page.get_textpage()
+                    raws.append(textpage.get_text_range())
+                    textpage.close()
+                except Exception as e:
+                    raise InputError(
+                        f"cannot read the text of PDF page {index + 1} (corrupt): "
+                        f"{type(e).__name__}",
+                        path=name,
+                    ) from None
+                finally:
+                    page.close()
+        finally:
+            doc.close()
+    pages = []
+    for number, raw in enumerate(raws, start=1):
+        text = clean_page_text(raw)
+        pages.append(PdfPage(number, text, page_problem(text)))
     return pages
 
 
-def render_pages_png(data: bytes, numbers: list[int], scale: float) -> Iterator[bytes]:
-    """PNG bytes of each page in `numbers` (1-based), rendered at `scale` × 72 dpi."""
+def render_page_png(data: bytes, number: int, scale: float, name: str) -> bytes:
+    """PNG bytes of page `number` (1-based), rendered at `scale` × 72 dpi."""
     import io
 
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(data)
-    try:
-        for number in numbers:
+    with _PDFIUM_LOCK:
+        doc = _open_pdf(data, name)
+        try:
             page = doc[number - 1]
             try:
                 image = page.render(scale=scale).to_pil()
             finally:
                 page.close()
-            buf = io.BytesIO()
-            image.save(buf, format="PNG")
-            yield buf.getvalue()
-    finally:
-        doc.close()
+        finally:
+            doc.close()
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def page_ranges(texts: list[str]) -> tuple[str, list[tuple[int, int]]]:
@@ -172,17 +181,24 @@ def read_pdf(data: bytes, name: str) -> PdfText:
     pages = pdf_pages(data, name)
     unusable = [p for p in pages if p.problem is not None]
     ocr_done: dict[int, str] = {}
+    ocr_broken = ""
     if unusable and ocr_available():
-        ocr_done = _ocr_pages(data, [p.number for p in unusable], name)
+        try:
+            ocr_done = _ocr_pages(data, [p.number for p in unusable], name)
+        except (ImportError, OSError) as e:
+            # Installed but not loadable (a missing system library under OpenCV, say):
+            # the pages are then named as unread, with the reason.
+            ocr_broken = f"the OCR extra is installed but cannot load ({type(e).__name__}: {e})"
     texts = [ocr_done.get(p.number, p.text) for p in pages]
     usable = [
         p for p in pages if (p.problem is None and p.text) or ocr_done.get(p.number, "").strip()
     ]
     if not usable:
         if ocr_done:
-            raise InputError(f"{name}: the PDF has no text layer and OCR found no text on it")
+            raise InputError("the PDF has no text layer and OCR found no text on it", path=name)
         raise InputError(
-            f"{name}: the PDF has no usable text layer (scanned images?); {INSTALL_HINT}"
+            f"the PDF has no usable text layer (scanned images?); {ocr_broken or INSTALL_HINT}",
+            path=name,
         )
     text, ranges = page_ranges(texts)
     masks: list[tuple[int, int, str]] = [(end, end + 1, "page break") for _, end in ranges[:-1]]
@@ -203,7 +219,8 @@ def read_pdf(data: bytes, name: str) -> PdfText:
                 masks.append((a, b, p.problem or "unusable text layer"))
         problems = "; ".join(sorted({p.problem or "" for p in left}))
         warnings.append(
-            f"PDF {_pages_phrase([p.number for p in left])} left out: {problems}; {INSTALL_HINT}"
+            f"PDF {_pages_phrase([p.number for p in left])} left out: {problems}; "
+            f"{ocr_broken or INSTALL_HINT}"
         )
     return PdfText(text, masks, tuple(sorted(ocr_done)), warnings)
 
@@ -222,7 +239,7 @@ def _ocr_pages(data: bytes, numbers: list[int], name: str) -> dict[int, str]:
 
     from summarizer.ingest.ocr import recognise
 
-    images = render_pages_png(data, numbers, OCR_SCALE)
+    images = (render_page_png(data, n, OCR_SCALE, name) for n in numbers)
     out: dict[int, str] = {}
     if len(numbers) >= _PROGRESS_MIN_PAGES and sys.stderr.isatty():
         from rich.console import Console

@@ -18,7 +18,6 @@ from summarizer.batch import BatchJob, BatchResult
 from summarizer.cache import Cache
 from summarizer.config import Settings
 from summarizer.errors import ConfigError, InputError
-from summarizer.extract import Backend
 from summarizer.offload import run
 from summarizer.offload.provider import BatchProvider
 from summarizer.offload.state import STATE_NAME, BatchRow, JobState
@@ -42,6 +41,20 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
     return data
 
 
+def at_batch_price(job: BatchJob) -> BatchJob:
+    """The job with its cost counted at the Batch API's price (unless prices were given)."""
+    from summarizer.pricing import BATCH_PRICE_SHARE, price_of
+
+    if job.price_in is not None or job.price_out is not None:
+        return job
+    price = price_of(job.settings.resolved_model)
+    if price is None:
+        return job
+    return dataclasses.replace(
+        job, price_in=price[0] * BATCH_PRICE_SHARE, price_out=price[1] * BATCH_PRICE_SHARE
+    )
+
+
 def load_job(out_dir: str | Path) -> BatchJob:
     """The job stored in `out_dir` by `submit`."""
     path = Path(out_dir) / STATE_NAME
@@ -61,40 +74,40 @@ def load_job(out_dir: str | Path) -> BatchJob:
 
 
 @contextlib.asynccontextmanager
-async def open_job(job: BatchJob) -> AsyncIterator[tuple[Backend, Cache, JobState]]:
-    """The live backend, the cache and the job state, closed on the way out."""
-    from summarizer.pipeline import backend_session
-
+async def open_job(job: BatchJob) -> AsyncIterator[tuple[Cache, JobState, BatchProvider]]:
+    """The cache, the job state and the provider's endpoints, closed on the way out."""
     if not job.settings.use_cache:
         raise ConfigError("a batch job keeps its answers in the cache: drop --no-cache")
-    async with backend_session("openai", job.settings) as (backend, cache):
-        assert cache is not None
-        state = JobState.open(job.out_dir)
-        try:
-            state.set_meta(
-                "job",
-                {
-                    "root": str(job.root.resolve()),
-                    "inputs": job.inputs,
-                    "settings": settings_to_dict(job.settings),
-                    "formats": list(job.formats),
-                },
-            )
-            yield backend, cache, state
-        finally:
-            state.close()
+    provider = BatchProvider.for_settings(job.settings)
+    cache = Cache.open(job.settings.cache_dir)
+    state = JobState.open(job.out_dir)
+    try:
+        state.set_meta(
+            "job",
+            {
+                "root": str(job.root.resolve()),
+                "inputs": job.inputs,
+                "settings": settings_to_dict(job.settings),
+                "formats": list(job.formats),
+            },
+        )
+        yield cache, state, provider
+    finally:
+        state.close()
+        cache.close()
+        await provider.aclose()
 
 
 async def submit_job(job: BatchJob) -> Step:
-    async with open_job(job) as (backend, cache, state):
-        sent = await run.submit(job, backend, cache, state, BatchProvider.for_backend(backend))
+    async with open_job(job) as (cache, state, provider):
+        sent = await run.submit(job, cache, state, provider)
         return Step(sent=sent, batches=state.batches(), counts=state.counts())
 
 
 async def status_job(out_dir: str | Path) -> Step:
     job = load_job(out_dir)
-    async with open_job(job) as (backend, _cache, state):
-        await run.refresh(state, BatchProvider.for_backend(backend))
+    async with open_job(job) as (_cache, state, provider):
+        await run.refresh(state, provider)
         return Step(batches=state.batches(), counts=state.counts())
 
 
@@ -103,14 +116,15 @@ async def collect_job(
 ) -> Step:
     """Collect finished batches; submit the next round if one is due; finish when complete."""
     job = load_job(out_dir)
-    async with open_job(job) as (backend, cache, state):
-        provider = BatchProvider.for_backend(backend)
-        collected = await run.collect(state, cache, provider)
+    async with open_job(job) as (cache, state, provider):
+        collected = await run.collect(state, provider)
         step = Step(collected=collected)
         if not collected.in_flight:
-            step.sent = await run.submit(job, backend, cache, state, provider)
+            step.sent = await run.submit(job, cache, state, provider)
             if not step.sent.in_flight:
-                step.result = await run.finish(job, backend, cache, live=live, progress=progress)
+                step.result = await run.finish(
+                at_batch_price(job), state, cache, live=live, progress=progress
+            )
         step.batches, step.counts = state.batches(), state.counts()
         return step
 
@@ -124,13 +138,12 @@ async def wait_job(
     say: Any = None,
 ) -> BatchResult:
     """`batch --via batch-api`: submit, wait, collect, until every output is written."""
-    async with open_job(job) as (backend, cache, state):
+    async with open_job(job) as (cache, state, provider):
         result = await run.run_via_api(
-            job,
-            backend,
+            at_batch_price(job),
             cache,
             state,
-            BatchProvider.for_backend(backend),
+            provider,
             poll_s=poll_s,
             live=live,
             on_round=say,
@@ -147,12 +160,14 @@ async def file_job(
 ) -> Step:
     """`batch --via batch-file`: read result files given, then write the next request files
     or, when nothing is missing, the outputs."""
-    async with open_job(job) as (backend, cache, state):
+    async with open_job(job) as (cache, state, _provider):
         step = Step()
         if results:
-            step.collected = run.read_result_files(results, state, cache)
-        step.sent = await run.write_request_files(job, backend, cache, state)
+            step.collected = run.read_result_files(results, state)
+        step.sent = await run.write_request_files(job, cache, state)
         if not step.sent.in_flight:
-            step.result = await run.finish(job, backend, cache, live=live, progress=progress)
+            step.result = await run.finish(
+                at_batch_price(job), state, cache, live=live, progress=progress
+            )
         step.batches, step.counts = state.batches(), state.counts()
         return step

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from summarizer.errors import BackendError
+from summarizer.errors import BackendError, ConfigError
 from summarizer.offload.lines import ENDPOINT
 
 
@@ -32,11 +32,25 @@ class BatchProvider:
         self.base_url = base_url
 
     @classmethod
-    def for_backend(cls, backend: Any) -> BatchProvider:
-        client = getattr(backend, "client", None)
-        if client is None:
-            raise BackendError("--via batch-api needs the openai backend (a model endpoint)")
-        return cls(client, getattr(backend, "base_url", "?"))
+    def for_settings(cls, settings: Any) -> BatchProvider:
+        """The endpoint, key and retries of the live backend these settings build."""
+        from openai import AsyncOpenAI
+
+        from summarizer.backends.openai_compat import DEFAULT_BASE_URL, LOCAL_KEY
+
+        key = settings.api_key()
+        if key is None and settings.preset.needs_key:
+            raise ConfigError(
+                f"no API key: set {settings.resolved_key_env} (or --api-key-env NAME)"
+            )
+        base_url = (settings.resolved_base_url() or DEFAULT_BASE_URL).rstrip("/")
+        # Unset retries mean "the model's default" to the live backend; two suit these calls.
+        retries = settings.max_retries if settings.max_retries is not None else 2
+        client = AsyncOpenAI(api_key=key or LOCAL_KEY, base_url=base_url, max_retries=retries)
+        return cls(client, base_url)
+
+    async def aclose(self) -> None:
+        await self._client.close()
 
     async def upload(self, name: str, data: bytes) -> str:
         result = await self._call(

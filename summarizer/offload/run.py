@@ -1,7 +1,6 @@
 """Rounds of an offloaded batch: submit what is missing, collect what came back, finish.
 
-In: a `BatchJob`, the live backend, the cache, the job state and (for `--via batch-api`) a
-`BatchProvider`. Out: answers in the cache, the job state brought up to date and, once nothing
+In: a `BatchJob`, the cache, the job state and (for `--via batch-api`) a `BatchProvider`. Out: answers in the cache, the job state brought up to date and, once nothing
 is missing, the outputs and index written by the live batch itself.
 """
 
@@ -14,16 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pydantic
-
 from summarizer.batch import BatchJob, BatchResult, run_batch
 from summarizer.cache import Cache
-from summarizer.errors import ExtractionError
-from summarizer.extract import Backend
-from summarizer.offload.adapter import parse_chunk, parse_overview
 from summarizer.offload.lines import RequestLine, ResultLine, parse_results, split_files, to_bytes
-from summarizer.offload.plan import Plan, RecordingBackend, plan_requests
+from summarizer.offload.plan import Plan, plan_requests
 from summarizer.offload.provider import BatchProvider
+from summarizer.offload.replay import KeyNotingCache, replay_backend
 from summarizer.offload.state import FINAL_BATCH, JobState
 from summarizer.progress import BatchProgress
 from summarizer.schema import Usage
@@ -42,65 +37,55 @@ class Round:
     files: list[Path] = field(default_factory=list)  # --via batch-file: request files written
     answered: int = 0
     failed: int = 0
-    invalid: int = 0
     in_flight: int = 0  # requests in batches not finished yet
     plan: Plan | None = None
 
 
-def ingest(
-    results: Sequence[ResultLine], state: JobState, cache: Cache, *, batch_id: str
-) -> tuple[int, int, int]:
-    """Store every valid answer in the cache; mark the others. (answered, failed, invalid)."""
-    answered = failed = invalid = 0
+def ingest(results: Sequence[ResultLine], state: JobState, *, batch_id: str) -> tuple[int, int]:
+    """Keep every answer that came back; mark the lines that failed. (answered, failed)
+
+    Answers are validated where a live answer is: by the live backend, when the next plan or
+    the final build replays them (and stores them in the cache).
+    """
+    answered = failed = 0
     usage = Usage()
-    known = {line.custom_id: line for line in state.lines_with("submitted", "failed", "invalid")}
+    known = {line.custom_id for line in state.lines_with("submitted", "failed")}
     for result in results:
-        line = known.get(result.custom_id)
-        if line is None:
+        if result.custom_id not in known:
             continue  # not ours, or answered already
         if not result.ok:
-            state.mark([line.custom_id], "failed", error=result.error)
+            state.mark([result.custom_id], "failed", error=result.error)
             failed += 1
             continue
         assert result.body is not None
         usage = usage + _usage(result.body)
-        try:
-            answer: Any = (
-                parse_overview(result.body) if line.kind == "overview" else parse_chunk(result.body)
-            )
-        except (pydantic.ValidationError, ValueError, ExtractionError) as e:
-            state.mark([line.custom_id], "invalid", error=_one_line(e))
-            invalid += 1
-            continue
-        cache.put(line.custom_id, answer)
-        state.mark([line.custom_id], "answered")
+        state.store_answer(result.custom_id, result.body)
         answered += 1
-    # Requests of this batch that came back in no file (an expired or cancelled batch).
-    lost = [
-        line.custom_id
-        for line in state.lines_with("submitted")
-        if state.batch_of(line.custom_id) == batch_id
-    ]
-    if lost:
-        state.mark(lost, "failed", error="the batch ended before this request was answered")
-        failed += len(lost)
+    if batch_id:
+        # Requests of this batch that came back in no file (an expired or cancelled batch).
+        lost = [
+            line.custom_id
+            for line in state.lines_with("submitted")
+            if state.batch_of(line.custom_id) == batch_id
+        ]
+        if lost:
+            state.mark(lost, "failed", error="the batch ended before this request was answered")
+            failed += len(lost)
     state.add_usage(usage)
-    return answered, failed, invalid
+    return answered, failed
 
 
 async def prepare(
-    job: BatchJob, backend: Backend, cache: Cache, state: JobState, *, max_attempts: int
+    job: BatchJob, cache: Cache, state: JobState, *, max_attempts: int
 ) -> tuple[Plan, list[RequestLine]]:
     """Plan, record new requests, and return those to send now (new or failed, not in flight)."""
-    plan = await plan_requests(job, backend, cache)
+    plan = await plan_requests(job, state.answer, cache)
     to_send: list[RequestLine] = []
     for line in plan.lines:
-        state.add(line)
-        status = state.status_of(line.custom_id)
-        if status == "answered":
-            # Answered, yet the cache misses it (cleared, or --no-cache): ask again.
+        if not state.add(line) and state.status_of(line.custom_id) == "answered":
+            # Answered for another request body (the prompt or settings changed since).
             state.mark([line.custom_id], "pending")
-            status = "pending"
+        status = state.status_of(line.custom_id)
         if status == "pending" or (
             status == "failed" and state.attempts_of(line.custom_id) < max_attempts
         ):
@@ -110,7 +95,6 @@ async def prepare(
 
 async def submit(
     job: BatchJob,
-    backend: Backend,
     cache: Cache,
     state: JobState,
     provider: BatchProvider,
@@ -120,7 +104,7 @@ async def submit(
     max_bytes: int | None = None,
 ) -> Round:
     """Send every missing request that is not already in flight, split at the limits."""
-    plan, to_send = await prepare(job, backend, cache, state, max_attempts=max_attempts)
+    plan, to_send = await prepare(job, cache, state, max_attempts=max_attempts)
     result = Round(planned=len(plan.lines), plan=plan)
     limits = _limits(max_requests, max_bytes)
     for n, group in enumerate(split_files(to_send, **limits)):
@@ -157,7 +141,7 @@ async def refresh(state: JobState, provider: BatchProvider) -> list[str]:
     return statuses
 
 
-async def collect(state: JobState, cache: Cache, provider: BatchProvider) -> Round:
+async def collect(state: JobState, provider: BatchProvider) -> Round:
     """Download the results of every finished batch into the cache (once per batch)."""
     await refresh(state, provider)
     result = Round()
@@ -168,10 +152,9 @@ async def collect(state: JobState, cache: Cache, provider: BatchProvider) -> Rou
         for file_id in (row.output_file_id, row.error_file_id):
             if file_id:
                 lines.extend(parse_results(await provider.download(file_id)))
-        a, f, i = ingest(lines, state, cache, batch_id=row.batch_id)
+        a, f = ingest(lines, state, batch_id=row.batch_id)
         result.answered += a
         result.failed += f
-        result.invalid += i
         state.set_collected(row.batch_id)
     result.in_flight = state.counts().get("submitted", 0)
     return result
@@ -179,24 +162,26 @@ async def collect(state: JobState, cache: Cache, provider: BatchProvider) -> Rou
 
 async def finish(
     job: BatchJob,
-    backend: Backend,
+    state: JobState,
     cache: Cache,
     *,
     live: bool = True,
     progress: BatchProgress | None = None,
 ) -> BatchResult:
-    """Build the outputs with the live batch: what the job answered comes from the cache.
+    """Build the outputs with the live batch, its answers replayed from the job.
 
     With `live`, whatever the job could not answer is asked live (the live path's repair
     retry and length split apply); without, those files fail with a line saying so.
     """
-    runner: Backend = backend if live else RecordingBackend(backend, None)
-    return await run_batch(job, runner, cache=cache, progress=progress)
+    backend, _transport = replay_backend(job.settings, state.answer, live=live)
+    try:
+        return await run_batch(job, backend, cache=KeyNotingCache(cache), progress=progress)
+    finally:
+        await backend.aclose()
 
 
 async def run_via_api(
     job: BatchJob,
-    backend: Backend,
     cache: Cache,
     state: JobState,
     provider: BatchProvider,
@@ -212,7 +197,7 @@ async def run_via_api(
     say = on_round or (lambda _message: None)
     deadline = clock() + max_wait_s
     while True:
-        sent = await submit(job, backend, cache, state, provider)
+        sent = await submit(job, cache, state, provider)
         if sent.submitted:
             say(f"submitted {sent.submitted} request(s) in {len(sent.batches)} batch(es)")
         if not sent.in_flight:
@@ -222,9 +207,9 @@ async def run_via_api(
                 say("stopped waiting: run `summarizer batch-api collect` later to resume")
                 raise TimeoutError("the batch job did not finish in time")
             await sleep(poll_s)
-        got = await collect(state, cache, provider)
-        say(f"collected {got.answered} answer(s), {got.failed} failed, {got.invalid} invalid")
-    return await finish(job, backend, cache, live=live)
+        got = await collect(state, provider)
+        say(f"collected {got.answered} answer(s), {got.failed} failed")
+    return await finish(job, state, cache, live=live)
 
 
 # --------------------------------------------------------------------------- batch file
@@ -232,7 +217,6 @@ async def run_via_api(
 
 async def write_request_files(
     job: BatchJob,
-    backend: Backend,
     cache: Cache,
     state: JobState,
     *,
@@ -241,7 +225,7 @@ async def write_request_files(
     max_bytes: int | None = None,
 ) -> Round:
     """`--via batch-file`: the missing requests as JSONL files in the output folder."""
-    plan, to_send = await prepare(job, backend, cache, state, max_attempts=max_attempts)
+    plan, to_send = await prepare(job, cache, state, max_attempts=max_attempts)
     result = Round(planned=len(plan.lines), plan=plan)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for n, group in enumerate(split_files(to_send, **_limits(max_requests, max_bytes))):
@@ -258,7 +242,7 @@ async def write_request_files(
     return result
 
 
-def read_result_files(paths: Sequence[Path], state: JobState, cache: Cache) -> Round:
+def read_result_files(paths: Sequence[Path], state: JobState) -> Round:
     """Read output files of `vllm run-batch` (or any OpenAI-format runner) into the cache.
 
     A request of a request file that no result file answers stays in flight; pass the file
@@ -268,8 +252,7 @@ def read_result_files(paths: Sequence[Path], state: JobState, cache: Cache) -> R
     lines: list[ResultLine] = []
     for path in paths:
         lines.extend(parse_results(path.read_bytes()))
-    a, f, i = ingest(lines, state, cache, batch_id="")
-    result.answered, result.failed, result.invalid = a, f, i
+    result.answered, result.failed = ingest(lines, state, batch_id="")
     result.in_flight = state.counts().get("submitted", 0)
     return result
 

@@ -23,7 +23,7 @@ from summarizer.schema import Usage
 
 STATE_NAME = ".summarizer-batch-job.sqlite3"
 
-LineStatus = Literal["pending", "submitted", "answered", "failed", "invalid"]
+LineStatus = Literal["pending", "submitted", "answered", "failed"]
 #: Batch statuses after which nothing more will change.
 FINAL_BATCH = frozenset({"completed", "failed", "expired", "cancelled"})
 
@@ -56,7 +56,7 @@ class JobState:
                 "CREATE TABLE IF NOT EXISTS lines ("
                 " custom_id TEXT PRIMARY KEY, kind TEXT NOT NULL, body TEXT NOT NULL,"
                 " label TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,"
-                " batch_id TEXT, error TEXT, updated REAL NOT NULL);"
+                " batch_id TEXT, error TEXT, result TEXT, updated REAL NOT NULL);"
                 "CREATE TABLE IF NOT EXISTS batches ("
                 " batch_id TEXT PRIMARY KEY, input_file_id TEXT NOT NULL, status TEXT NOT NULL,"
                 " requests INTEGER NOT NULL, completed INTEGER NOT NULL, failed INTEGER NOT NULL,"
@@ -148,6 +148,24 @@ class JobState:
                     (status, batch_id, error, 1 if attempt else 0, now, cid),
                 )
 
+    def store_answer(self, custom_id: str, completion: dict[str, Any]) -> None:
+        """Keep the chat.completion a batch returned for this request."""
+        self._conn.execute(
+            "UPDATE lines SET status = 'answered', result = ?, error = NULL, updated = ?"
+            " WHERE custom_id = ?",
+            (json.dumps(completion, ensure_ascii=False), time.time(), custom_id),
+        )
+
+    def answer(self, custom_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(the request line's body, the answer) for an answered request, else None."""
+        row = self._conn.execute(
+            "SELECT body, result FROM lines WHERE custom_id = ? AND status = 'answered'",
+            (custom_id,),
+        ).fetchone()
+        if row is None or row[1] is None:
+            return None
+        return json.loads(row[0]), json.loads(row[1])
+
     def batch_of(self, custom_id: str) -> str | None:
         row = self._conn.execute(
             "SELECT batch_id FROM lines WHERE custom_id = ?", (custom_id,)
@@ -168,7 +186,7 @@ class JobState:
 
     def errors(self, limit: int = 20) -> list[tuple[str, str]]:
         rows = self._conn.execute(
-            "SELECT label, error FROM lines WHERE status IN ('failed', 'invalid')"
+            "SELECT label, error FROM lines WHERE status = 'failed'"
             " AND error IS NOT NULL ORDER BY rowid LIMIT ?",
             (limit,),
         ).fetchall()

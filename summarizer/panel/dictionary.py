@@ -12,7 +12,6 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -96,6 +95,10 @@ class Dictionary:
     sources: list[str] = field(default_factory=list)
     _names: dict[str, tuple[Indicator, str | None]] = field(default_factory=dict, repr=False)
     _by_length: list[str] = field(default_factory=list, repr=False)
+    _any_word: re.Pattern[str] = field(default=re.compile("(?!)"), repr=False)
+    _before_words: re.Pattern[str] = field(default=re.compile("(?!)"), repr=False)
+    _after_word: re.Pattern[str] = field(default=re.compile("(?!)"), repr=False)
+    _before_chars: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
         self._index()
@@ -109,14 +112,25 @@ class Dictionary:
                 names[name_key(s)] = (ind, s)
         self._names = names
         self._by_length = sorted(names, key=len, reverse=True)
+        # Qualifier words as three patterns (longest first), so reading a figure's words
+        # is three regex calls rather than a loop over the table.
+        before = [w for w, q in self.qualifiers.items() if q.where == "before"]
+        after = [w for w, q in self.qualifiers.items() if q.where == "after"]
+        self._any_word = _alternation(self.qualifiers)
+        self._before_words = _alternation(w for w in before if len(w) > 1)
+        self._after_word = _alternation(after)
+        self._before_chars = frozenset(w for w in before if len(w) == 1)
 
     def unit(self, unit: str | None) -> Unit | None:
         """The unit entry of a unit as written (None when unknown or absent)."""
         if not unit:
             return None
-        return self.units.get(unicodedata.normalize("NFKC", unit).strip()) or self.units.get(
-            unit.strip()
-        )
+        u = self.units.get(unit)
+        if u is None:
+            u = self.units.get(unicodedata.normalize("NFKC", unit).strip()) or self.units.get(
+                unit.strip()
+            )
+        return u
 
     def normalise(self, value: float | None, unit: str | None) -> tuple[float | None, str | None]:
         """(value in the base unit, base unit); (None, base) when there is no value."""
@@ -125,10 +139,9 @@ class Dictionary:
             return None, None
         if value is None:
             return None, u.base
-        # Decimal arithmetic, then 12 significant digits: 184.7亿元 is 18470000000 元, not
-        # 18470000000.000004, and 30亩 is 20000 平方米.
-        exact = Decimal(repr(value)) * Decimal(repr(u.factor))
-        return float(f"{exact:.12g}"), u.base
+        # 12 significant digits: 184.7亿元 is 18470000000 元, not 18470000000.000004, and
+        # 30亩 is 20000 平方米, not 19999.999999999996.
+        return float(f"{value * u.factor:.12g}"), u.base
 
     def match(self, name: str, unit: str | None) -> Match | None:
         """The standard indicator a metric name (with the unit its figure is in) stands for."""
@@ -153,20 +166,19 @@ class Dictionary:
 
     def read_qualifiers(self, before: str, inside: str, after: str) -> Reading:
         """Qualifier words in the clause before a figure, in its raw text and right after it."""
-        words: list[str] = []
-        for word, q in self.qualifiers.items():
-            if word in inside:
-                words.append(word)
-            elif q.where == "before" and (
-                before.endswith(word) or (len(word) > 1 and word in before)
-            ):
-                # One-character words (超, 约, 近) count only right before the figure: in
-                # "签约项目30个" or "超市" they are part of a word.
-                words.append(word)
-            elif q.where == "after" and after.startswith(word):
-                words.append(word)
+        found = set(self._any_word.findall(inside))
+        found.update(self._before_words.findall(before))
+        # One-character words (超, 约, 近) count only right before the figure: in
+        # "签约项目30个" or "超市" they are part of a word.
+        if before[-1:] in self._before_chars:
+            found.add(before[-1])
+        m = self._after_word.match(after)
+        if m is not None:
+            found.add(m.group())
+        if not found:
+            return _NO_READING
         # "超过" also contains "超": keep the longer word only.
-        words = [w for w in words if not any(w != o and w in o for o in words)]
+        words = [w for w in found if not any(w != o and w in o for o in found)]
         words.sort(key=lambda w: (before.rfind(w) if w in before else len(before) + 1, w))
         bound: Bound | None = None
         firmness = ""
@@ -177,6 +189,14 @@ class Dictionary:
             if q.firmness == "hard" or (q.firmness == "soft" and not firmness):
                 firmness = q.firmness
         return Reading(tuple(words), bound, firmness)
+
+
+_NO_READING = Reading((), None, "")
+
+
+def _alternation(words: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered)) or "(?!)")
 
 
 def _measure(ind: Indicator, u: Unit | None, growth_named: bool) -> Measure | None:

@@ -20,6 +20,7 @@ import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +100,19 @@ def _text(value: Any) -> str:
 
 def _write_csv(panel: Panel, path: Path) -> list[str]:
     keys = [c.key for c in COLUMNS]
+    # The csv module writes None as "" and str as is; only numbers and flags need _text.
+    typed = [i for i, c in enumerate(COLUMNS) if c.type in (float, bool)]
     with _atomic(path) as tmp:
         # utf-8-sig: Excel opens a BOM-marked CSV as UTF-8 instead of the local code page.
         with tmp.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(keys)
+            pick = itemgetter(*keys)
             for row in all_rows(panel):
-                w.writerow([_text(row.get(k)) for k in keys])
+                cells = list(pick(row))
+                for i in typed:
+                    cells[i] = _text(cells[i])
+                w.writerow(cells)
     return []
 
 
@@ -216,7 +223,7 @@ def _write_parquet(panel: Panel, path: Path) -> list[str]:
     schema = pa.schema([pa.field(c.key, kinds[c.type]) for c in COLUMNS])
     rows = list(all_rows(panel))
     table = pa.Table.from_pydict(
-        {c.key: [r.get(c.key) for r in rows] for c in COLUMNS}, schema=schema
+        {c.key: list(map(itemgetter(c.key), rows)) for c in COLUMNS}, schema=schema
     )
     with _atomic(path) as tmp:
         pq.write_table(table, tmp)
@@ -263,7 +270,7 @@ def _table(
     cols = [c for c in columns if c.key != "record"]
     _create(con, table, [(c.key, _SQL_TYPES[c.type]) for c in cols])
     keys = [c.key for c in cols]
-    _insert(con, table, keys, (tuple(r.get(k) for k in keys) for r in rows))
+    _insert(con, table, keys, map(itemgetter(*keys), rows))
 
 
 def write_sqlite(panel: Panel, path: Path, *, sources: bool = True) -> list[str]:
@@ -369,11 +376,13 @@ def source_text(out: Output) -> tuple[str | None, str | None]:
     from summarizer.read import read_source
 
     recorded = Path(out.doc.source.path)
-    candidates = (
-        [recorded]
-        if recorded.is_absolute()
-        else [Path(out.path).resolve().parent / recorded, Path.cwd() / recorded]
-    )
+    if recorded.is_absolute():
+        candidates = [recorded]
+    else:
+        # `batch` records the path relative to where it ran, usually the folder above its
+        # output folder: try the output's folder and each one above it, then here.
+        here = Path(out.path).resolve().parent
+        candidates = [d / recorded for d in (here, *here.parents)] + [Path.cwd() / recorded]
     for c in candidates:
         if c.is_file():
             try:
@@ -403,3 +412,54 @@ def split_passages(text: str) -> Iterator[tuple[int, int, str]]:
             if piece.strip():
                 yield start, stop, piece
             start = stop
+
+
+# --------------------------------------------------------------------------- small tables
+
+CellNote = tuple[str, str]  # (hyperlink target, comment text)
+
+
+def write_table(
+    path: str | os.PathLike[str],
+    sheet: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    notes: dict[tuple[int, int], CellNote] | None = None,
+) -> None:
+    """A table of `compare` or `track` as .csv or .xlsx (header frozen, filters on).
+
+    `notes` maps (row, column) of a body cell, from 0, to a link and a comment: in xlsx the
+    cell links to its source file and its comment holds the evidence.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        with _atomic(p) as tmp:
+            with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(header)
+                w.writerows([_text(v) for v in row] for row in rows)
+        return
+    if suffix != ".xlsx":
+        raise InputError(f"{p}: write a table as .csv or .xlsx, not {suffix or '(no suffix)'}")
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = sheet
+    ws.append(list(header))
+    for row in rows:
+        ws.append([_xlsx_value(v) for v in row])
+    for (r, c), (link, comment) in (notes or {}).items():
+        cell = ws.cell(row=r + 2, column=c + 1)
+        cell.hyperlink = link
+        cell.comment = Comment(_xlsx_value(comment), "summarizer", width=320, height=120)
+    for i, name in enumerate(header, 1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, 2 * len(name) + 4))
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    with _atomic(p) as tmp:
+        wb.save(tmp)

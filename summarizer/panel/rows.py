@@ -17,6 +17,7 @@ from typing import Any
 
 import pydantic
 
+from summarizer.figures import parse_figure
 from summarizer.panel.dictionary import Dictionary, Match, load_dictionary
 from summarizer.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
 
@@ -90,6 +91,10 @@ EVIDENCE_COLUMNS = (
     Column("source_path", "源文件", str),
 )
 KEY_METRICS_PART = "key_metrics"
+# Every row holds every column (None where it does not apply), so writers can pick cells
+# with operator.itemgetter instead of a .get() per cell.
+_METRIC_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.metric)
+_FINDING_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.finding)
 
 # A quote's clause ends at these; qualifiers before a figure are read within its clause.
 _CLAUSE_BREAK = re.compile(r"[，,。；;：:！!？?\n]")
@@ -179,10 +184,10 @@ def panel_of(outputs: Sequence[Output], dictionary: Dictionary | None = None) ->
     for out in outputs:
         for index, report in enumerate(out.doc.reports):
             base = _report_fields(out, index, report)
-            quotes = [e for f in _findings(report) for e in f[1].evidence]
+            quotes = _located_first([e for f in _findings(report) for e in f[1].evidence])
             for m in report.key_metrics:
                 row = _metric_row(d, matcher, base, KEY_METRICS_PART, None, None, m, quotes)
-                metrics.append({"id": len(metrics) + 1, **row})
+                metrics.append({"id": len(metrics) + 1, **row, **_METRIC_BLANKS})
             for part, finding in _findings(report):
                 fid = len(findings) + 1
                 findings.append(_finding_row(base, part, fid, finding))
@@ -198,9 +203,10 @@ def panel_of(outputs: Sequence[Output], dictionary: Dictionary | None = None) ->
                     }
                     for i, e in enumerate(finding.evidence)
                 )
+                own = _located_first(finding.evidence)
                 for m in finding.metrics:
-                    row = _metric_row(d, matcher, base, part, fid, finding, m, finding.evidence)
-                    metrics.append({"id": len(metrics) + 1, **row})
+                    row = _metric_row(d, matcher, base, part, fid, finding, m, own)
+                    metrics.append({"id": len(metrics) + 1, **row, **_METRIC_BLANKS})
     return Panel(list(outputs), metrics, findings, evidence, dictionary_version=d.version)
 
 
@@ -233,6 +239,7 @@ def _finding_row(base: Row, part: str, fid: int, f: Finding) -> Row:
     located = [e for e in f.evidence if e.start is not None and e.end is not None]
     first = f.evidence[0] if f.evidence else None
     return {
+        **_FINDING_BLANKS,
         "record": "finding",
         "id": fid,
         **base,
@@ -261,8 +268,16 @@ def _metric_row(
     m: Metric,
     quotes: Sequence[Evidence],
 ) -> Row:
-    match: Match | None = matcher(m.name, m.unit)
-    value_base, base_unit = d.normalise(m.value, m.unit)
+    value, unit_written = m.value, m.unit
+    if (value is None and not m.redacted) or unit_written is None:
+        # An output may leave a figure it could not read empty (三家, 一百二十亿元): the one
+        # figure parser of the project reads it from the raw text.
+        fig = parse_figure(m.raw)
+        if value is None and not m.redacted and not fig.redacted:
+            value = fig.value
+        unit_written = unit_written or fig.unit
+    match: Match | None = matcher(m.name, unit_written)
+    value_base, base_unit = d.normalise(value, unit_written)
     ev, at = _locate(m.raw, quotes)
     if ev is not None and at is not None:
         before = _CLAUSE_BREAK.split(ev.quote[max(0, at - _BEFORE_CHARS) : at])[-1]
@@ -270,7 +285,7 @@ def _metric_row(
     else:
         before = after = ""
     reading = d.read_qualifiers(before, m.raw, after)
-    unit = d.unit(m.unit)
+    unit = d.unit(unit_written)
     fig_start = (
         ev.start + at if ev is not None and ev.start is not None and at is not None else None
     )
@@ -298,8 +313,8 @@ def _metric_row(
         "measure": match.measure if match else None,
         "name": m.name,
         "raw": m.raw,
-        "value": m.value,
-        "unit": m.unit,
+        "value": value,
+        "unit": unit_written,
         "value_base": value_base,
         "base_unit": base_unit,
         "change_pct": m.change_pct,
@@ -318,11 +333,15 @@ def _metric_row(
     }
 
 
+def _located_first(quotes: Sequence[Evidence]) -> list[Evidence]:
+    return sorted(quotes, key=lambda e: e.start is None)
+
+
 def _locate(raw: str, quotes: Sequence[Evidence]) -> tuple[Evidence | None, int | None]:
-    """The first evidence that holds the figure verbatim (located evidence first)."""
+    """The first evidence that holds the figure verbatim (`quotes`: located ones first)."""
     if not raw:
         return None, None
-    for e in sorted(quotes, key=lambda e: e.start is None):
+    for e in quotes:
         at = e.quote.find(raw)
         if at >= 0:
             return e, at

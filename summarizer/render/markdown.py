@@ -21,7 +21,7 @@ from summarizer.render.rich_view import (
     metric_inline,
 )
 from summarizer.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
-from summarizer.vocabulary import TOPIC_LABELS
+from summarizer.vocabulary import FINDING_KINDS, TOPIC_LABELS
 
 # Characters that mean something to Markdown inside a line.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -130,8 +130,8 @@ def render_markdown_index(entries: Sequence[IndexEntry]) -> str:
     lines = [
         "# Batch summary",
         "",
-        "| file | status | reports | 成绩 | 问题 | 计划 | 其他 | verified | error |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        f"| file | status | reports | {' | '.join(w.zh for w in FINDING_KINDS)} | verified | error |",
+        "|---|---|---:|" + "---:|" * len(FINDING_KINDS) + "---:|---|",
     ]
     for e in entries:
         name = _cell(e.path)

@@ -1,0 +1,150 @@
+"""Zones × standard indicators for one year: the figure each zone reports, with its evidence.
+
+In: a `Panel`. Out: a `Comparison` (one `Cell` per zone and indicator that has a figure),
+which the CLI prints with rich or writes as csv/xlsx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from summarizer.panel.rows import KEY_METRICS_PART, Panel, Row
+
+_MEASURE_ORDER = {"level": 0, "growth": 1, "points": 2}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One zone's figure for one indicator, as written, and where it stands in its source."""
+
+    text: str
+    metric_id: int
+    raw: str
+    measure: str
+    value_base: float | None
+    base_unit: str | None
+    change_pct: float | None
+    scope: str | None
+    redacted: bool
+    verified: bool
+    source_path: str
+    start: int | None
+    end: int | None
+    quote: str | None
+
+    @property
+    def link(self) -> str:
+        """path:start-end of the figure in its source (path alone when it was not located)."""
+        if self.start is None:
+            return self.source_path
+        return f"{self.source_path}:{self.start}-{self.end}"
+
+
+@dataclass
+class Comparison:
+    year: int | None
+    zones: list[str]
+    indicators: list[tuple[str, str]]  # (id, standard name), in order of first appearance
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+
+
+def zone_of(row: Row) -> str:
+    """The zone a row belongs to: its organization, or the source file when none is given."""
+    return row["zone"] or f"（未署名）{row['source_path']}"
+
+
+def figure_text(row: Row) -> str:
+    """The figure as written with its change: 199.5亿元（+8.2%）, 增速7%, 0.3个百分点."""
+    raw = row["raw"]
+    if row["measure"] == "growth":
+        text = f"增速{raw}"
+    elif row["change_pct"] is not None:
+        text = f"{raw}（{row['change_pct']:+g}%）"
+    else:
+        text = raw
+    if row["scope"]:
+        text += f"［口径：{row['scope']}］"
+    return text
+
+
+def _rank(row: Row) -> tuple[int, bool, bool, bool, int]:
+    # Level before growth, a figure before a redaction, verified first, a finding's figure
+    # (which has its own evidence) before the report's headline copy, then source order.
+    return (
+        _MEASURE_ORDER.get(row["measure"], 3),
+        bool(row["redacted"]),
+        not row["verified"],
+        row["part"] == KEY_METRICS_PART,
+        row["id"],
+    )
+
+
+def latest_year(panel: Panel) -> int | None:
+    """The latest year any report states actual figures for."""
+    years = [r["year"] for r in panel.metrics if r["kind"] == "actual" and r["year"] is not None]
+    return max(years) if years else None
+
+
+def compare(
+    panel: Panel, year: int | None = None, indicators: list[str] | None = None
+) -> Comparison:
+    """Zones × standard indicators of the actual figures for `year` (default: the latest).
+
+    `indicators` keeps only those ids or standard names, in the order given.
+    """
+    y = latest_year(panel) if year is None else year
+    best: dict[tuple[str, str], Row] = {}
+    names: dict[str, str] = {}
+    order: dict[str, int] = {}
+    zones: dict[str, None] = {}
+    for r in panel.metrics:
+        if r["kind"] != "actual" or r["year"] != y or r["indicator_id"] is None:
+            continue
+        zone = zone_of(r)
+        zones.setdefault(zone, None)
+        key = (zone, r["indicator_id"])
+        names[r["indicator_id"]] = r["indicator"]
+        order.setdefault(r["indicator_id"], len(order))
+        if key not in best or _rank(r) < _rank(best[key]):
+            best[key] = r
+    chosen = sorted(names, key=lambda i: order[i])
+    if indicators:
+        wanted = {w: n for n, w in enumerate(indicators)}
+        chosen = [i for i in chosen if i in wanted or names[i] in wanted]
+        chosen.sort(key=lambda i: wanted.get(i, wanted.get(names[i], 0)))
+    cells = {
+        key: Cell(
+            text=figure_text(r),
+            metric_id=r["id"],
+            raw=r["raw"],
+            measure=r["measure"],
+            value_base=r["value_base"],
+            base_unit=r["base_unit"],
+            change_pct=r["change_pct"],
+            scope=r["scope"],
+            redacted=r["redacted"],
+            verified=r["verified"],
+            source_path=r["source_path"],
+            start=r["figure_start"],
+            end=r["figure_end"],
+            quote=r["quote"],
+        )
+        for key, r in best.items()
+        if key[1] in chosen
+    }
+    return Comparison(y, list(zones), [(i, names[i]) for i in chosen], cells)
+
+
+def comparison_rows(c: Comparison) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the wide table: zone, then per indicator its cell and its evidence."""
+    header = ["园区"]
+    for _, name in c.indicators:
+        header += [name, f"{name}·证据"]
+    rows = []
+    for zone in c.zones:
+        row = [zone]
+        for ind, _ in c.indicators:
+            cell = c.cells.get((zone, ind))
+            row += [cell.text, cell.link] if cell else ["", ""]
+        rows.append(row)
+    return header, rows
