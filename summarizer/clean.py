@@ -42,6 +42,12 @@ _CRUFT_LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("publication metadata", re.compile(r"^\s*发布时间\s*[:：].{0,40}(浏览|阅读|点击)")),
     (
         "publication metadata",
+        re.compile(
+            r"^\s*(?:发布)?时间\s*[:：]\s*\d{4}-\d{1,2}-\d{1,2}.{0,40}(?:我要投稿|投稿|来源|作者)"
+        ),
+    ),
+    (
+        "publication metadata",
         re.compile(r"^\s*(索\s*引\s*号|发布机构|主题分类|公开日期|发文日期|文\s*号)\s*[:：].*\|"),
     ),
     (

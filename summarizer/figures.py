@@ -98,7 +98,7 @@ _LEAD = re.compile(
     r"^(?:[0-9.]+(?:%o|虬)|[0-9]+[.、．]|[一二三四五六七八九十]+是|其中|另外|此外|同时|全年|今年以来|今年"
     r"|当年|本年|上半年|下半年|前三季度|[一二三四]季度|(?:截至|截止|至)?目前|(?:截至|截止|至)?"
     r"[0-9Xx*\-～~]+月(?:底|份|末)?|[0-9Xx*]+年度?|累计|共计|共有|拥有|现有|共|总计|合计|分别|园区"
-    r"|开发区|全区|已经|已|了|预计|计划|力争|争取|确保|将|可|实现|完成|达到|达|为|占|单月)+"
+    r"|开发区|全区|我园区|本园区|我区|我县|我市|已经|已|了|预计|计划|力争|争取|确保|将|可|实现|完成|达到|达|为|占|单月)+"
 )
 _STRONG_VERB = re.compile(r"实现|完成|达到|累计")
 _TRAIL = re.compile(
@@ -111,6 +111,7 @@ _NOUN_AFTER = re.compile(
     r"(?:以上|以下|左右)?(?:的)?(?P<noun>.+?)(?=完成|实现|入选|发布|参加|开展|获得|签约|进行|正在|已|在|累计"
     r"|共|和|及|与|的|[0-9Xx*]|$)"
 )
+_BASE_YEAR_CUT = re.compile(r"(?:由|从|比|较)(?:19|20)\d{2}年")
 _NAME_MAX = 16  # "社会消费品零售总额" with its qualifier still fits
 
 
@@ -276,6 +277,10 @@ def metric_name(prefix: str, after: str = "") -> str:
     verbs = list(_STRONG_VERB.finditer(name))
     if verbs and verbs[-1].end() < len(name):
         name = name[verbs[-1].end() :]
+    # "产值由2020年的50亿元提高到86.4亿元": the name is what stands before the base year.
+    base = _BASE_YEAR_CUT.split(name, maxsplit=1)[0]
+    if len(base) >= 2 and base != name:
+        name = base
     name = _LEAD.sub("", name).strip()
     listed = name.endswith("等")
     name = _TRAIL.sub("", name).strip()

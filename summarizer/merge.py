@@ -211,7 +211,8 @@ def _top_topics_en(findings: list[Finding], n: int = 3) -> list[str]:
 
 
 def _headline_metrics(summary: ReportSummary, n: int = 3) -> list[Metric]:
-    return [m for m in summary.key_metrics if not m.redacted][:n]
+    # An overview of results quotes results: a target is a plan, not an achievement.
+    return [m for m in summary.key_metrics if not m.redacted and m.kind == "actual"][:n]
 
 
 def _compose_zh(s: ReportSummary) -> str:

@@ -20,7 +20,9 @@ _ZONE = re.compile(
     r"(?:经济技术开发区|经济开发区|高新技术产业开发区|高新区|开发区|工业园区|产业园区|工业集中发展区|"
     r"工业集中区|园区|经开区)(?:管理委员会|管委会)?)"
 )
-_GENERIC_PREFIX = re.compile(r"^(本|我|全|该|各|在|由|对|将|与|和|为|及|是|的|年度?|今年以来)")
+_GENERIC_PREFIX = re.compile(
+    r"^(?:现将|现就|现|就|本|我|全|该|各|在|由|对|将|与|和|为|及|是|的|年度?|今年以来)+"
+)
 
 
 _VERB = re.compile(
@@ -45,8 +47,9 @@ def report_meta(report: Report, clean: CleanText) -> ReportMeta:
     summary_year = _heading_year(achievements.title if achievements else None)
     if summary_year is None and not _is_redacted(achievements.title if achievements else None):
         summary_year = _title_year(title, plan=False)
-    if summary_year is None and achievements is not None and not _is_redacted(title):
-        # "xxxx年工作总结" over a body that opens "2023年，园区……": the body says the year.
+    if summary_year is None and achievements is not None and not _is_redacted(achievements.title):
+        # "xxxx年工作总结" over a body that opens "2023年，园区……": the body says the year
+        # (a redacted part heading, "xxxx年主要工作完成情况", keeps it hidden).
         summary_year = _opening_year(clean, achievements.start, achievements.end)
     plan_year = _heading_year(plans.title if plans else None)
     half_year = bool(title and _HALF_YEAR.search(title)) or bool(
@@ -60,10 +63,12 @@ def report_meta(report: Report, clean: CleanText) -> ReportMeta:
             plan_year = summary_year + 1
     if plan_year is None and plans is not None and summary_year is not None:
         redacted = _is_redacted(plans.title) or _is_redacted(title)
-        if not redacted:
-            # A half-year report plans the second half of the same year; a year-end one
-            # ("下一步，我们将……") the next year.
-            plan_year = summary_year if half_year else summary_year + 1
+        guess = summary_year if half_year else summary_year + 1
+        # A half-year report plans the second half of the same year; a year-end one
+        # ("下一步，我们将……") the next year, but only a year the report writes: the overview
+        # states it, and no number may come from nowhere.
+        if not redacted and str(guess) in clean.analysed(report.start, report.end):
+            plan_year = guess
     return ReportMeta(
         title=title,
         organization=_organization(report, clean),

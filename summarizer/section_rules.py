@@ -71,10 +71,10 @@ NUMBERED_HEADINGS: tuple[HeadingShape, ...] = (
     ),
 )
 
-#: A dash bullet at a line start ("——坚持创新驱动……"): one item of an unnumbered run.
-DASH_BULLET = re.compile(
-    r"(?:^|(?<=[。；;！？!?]))[ \t　]*(?:——|--|—(?!—))(?=[\u4e00-\u9fff“\"《])", re.M
-)
+#: A dash bullet ("——坚持创新驱动……") at a line start or after a finished sentence: one item
+#: of an unnumbered run. The pattern finds the dash; `sections` checks what stands before it.
+DASH_BULLET = re.compile(r"(?:——|--|—(?!—))(?=[\u4e00-\u9fff“\"《])")
+DASH_BULLET_AFTER = "\n。；;！？!?"
 
 #: Markdown heading marks at a line start; the analysed view blanks them.
 MARKDOWN_MARK = re.compile(r"(?m)^[ \t　]*(#{1,6})(?=[ \t　]*\S)")
@@ -194,7 +194,7 @@ BODY_KIND_CUES: tuple[WordingCue, ...] = (
         "problems",
         re.compile(
             r"问题|不足|短板|不强|不高|不够|不长|不优|不多|偏少|偏小|偏弱|偏低|较弱|乏力|滞后|制约|瓶颈|"
-            r"薄弱|困难|压力|差距|欠缺|缺乏|有限|有待|趋紧|突出"
+            r"薄弱|困难|压力|差距|欠缺|缺乏|有限|有待|趋紧"
         ),
         1.0,
     ),
@@ -231,7 +231,8 @@ INLINE_PART_LEADS: tuple[InlineLead, ...] = (
     InlineLead(
         "problems seen clearly (我们也清醒看到 清醒认识到)",
         "problems",
-        re.compile(r"(?:我们|同时)?[也还]?(?:要|必须)?清醒(?:地)?(?:看到|认识到)"),
+        # Anchored on the literal 清醒 (fast to scan for); the sentence start is found after.
+        re.compile(r"清醒(?:地)?(?:看到|认识到)"),
         0.85,
         mid_sentence=True,
     ),
@@ -246,6 +247,9 @@ HEADING_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年")
 _TRADITIONAL_PAIRS = (
     "問问 題题 難难 總总 結结 劃划 計计 績绩 點点 標标 舉举 設设 議议 見见 顧顾 與与 況况 務务 "
     "開开 發发 區区 園园 進进 項项 業业 產产 經经 濟济 內内 實实 現现 較较 認认 識识 達达 "
-    "規规 劃划 對对 應应 們们 這这 為为 將将 續续 進进 強强 優优 環环 境境 嚴严 峻峻 薄薄 弱弱"
+    "規规 劃划 對对 應应 們们 這这 為为 將将 續续 進进 強强 優优 環环 嚴严"
 )
-TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL_PAIRS.split()})
+_PAIRS = [pair for pair in _TRADITIONAL_PAIRS.split() if pair[0] != pair[1]]
+TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _PAIRS})
+#: Any of those characters: most texts have none, and then the map is skipped.
+TRADITIONAL_CHARS = re.compile("[" + "".join(pair[0] for pair in _PAIRS) + "]")

@@ -7,6 +7,12 @@ Headings are found anywhere in a line (one seed is a single long line), on the t
 masked spans removed (a page number inside a heading no longer breaks it); offsets are then
 mapped back to the source. Numbering sequences tell headings from enumerations inside
 sentences: an inline "3." is only a heading where a "2." of the same list came before.
+
+The genre's rules are tables in `section_rules` (this module only walks the text with them).
+Each part gets a kind and a confidence: from an inline lead-in or a heading that names the kind
+(about 0.9), else from the part's own wording in the genre's order (review → problems → plans,
+0.5-0.75), else inherited (0.4). A report with no numbered part heading is split at bare
+heading lines, else at the paragraphs where its wording turns from review to problems to plans.
 """
 
 from __future__ import annotations
@@ -70,9 +76,12 @@ class _Compact:
         text = original
         # One character for one, so the offset map stays valid: Markdown marks read as
         # spaces ("## 一、…" is a line-start heading) and traditional part words as simplified.
-        text = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), text)
-        text = text.translate(rules.TRADITIONAL)
-        original = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), original)
+        if "#" in text:
+            text = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), text)
+        if rules.TRADITIONAL_CHARS.search(text):
+            text = text.translate(rules.TRADITIONAL)
+        if "#" in original:
+            original = rules.MARKDOWN_MARK.sub(lambda m: m.group(0).replace("#", " "), original)
         return _Compact(text, cstarts, sstarts, len(clean.text), original)
 
     def verbatim(self, a: int, b: int, strip: str = " \t　\n") -> str:
@@ -152,19 +161,15 @@ def _candidates(text: str) -> list[_Heading]:
                     line_start=_at_line_start(text, s),
                 )
             )
-    for k, m in enumerate(rules.DASH_BULLET.finditer(text)):
-        found.append(
-            _Heading(
-                5,
-                k + 1,
-                m.group(0).strip(),
-                m.end() - len(m.group(0).lstrip()),
-                m.end(),
-                m.end(),
-                True,
-                unnumbered=True,
-            )
-        )
+    k = 0
+    for m in rules.DASH_BULLET.finditer(text):
+        j = m.start() - 1
+        while j >= 0 and text[j] in " \t　":
+            j -= 1
+        if j >= 0 and text[j] not in rules.DASH_BULLET_AFTER:
+            continue  # a dash inside a sentence ("……——") is punctuation, not a bullet
+        k += 1
+        found.append(_Heading(5, k, m.group(0), m.start(), m.end(), m.end(), True, unnumbered=True))
     found.sort(key=lambda h: (h.start, h.level))
     # At one position keep the first pattern ("(一)" rather than the "一" inside it).
     out: list[_Heading] = []
@@ -400,8 +405,10 @@ def _leading_title(text: str, titles: list[tuple[int, int]]) -> tuple[int, int] 
         line = line_m.group(0).strip()
         if "。" in line:
             break  # the body has started
-        if rules.NUMBERED_LINE.match(line) or _PART_LINE.match(line):
+        if rules.NUMBERED_LINE.match(line):
             continue
+        if _PART_LINE.match(line) and not _COMBINED_TITLE.search(line):
+            continue  # a part heading, unless it names review and plans together
         if (
             4 <= len(line) <= 40
             and not re.search(r"[。，,；;]", line)
@@ -438,6 +445,18 @@ def build_sections(clean: CleanText) -> list[Report]:
         if title_span is not None:
             # Drop part-like lines that are the title itself or repeats of it at the top.
             inside = [h for h in inside if not _within_titles(h, titles, r_start, title_span)]
+            # A share page repeats an undated title ("工业园区工作总结" three times).
+            title_text = text[title_span[0] : title_span[1]].strip()
+            inside = [
+                h
+                for h in inside
+                if not (
+                    h.level == 0
+                    and h.kind is None
+                    and h.start < title_span[1] + 600
+                    and text[h.title_start : h.title_end].strip() == title_text
+                )
+            ]
         body_start = _body_start(text, r_start, title_span, titles)
         reports.append(_build_report(index, comp, inside, r_start, r_end, body_start, title_span))
     if reports and reports[0].title is None:
@@ -638,9 +657,10 @@ def _wording_kind(body: str) -> tuple[PartKind, float] | None:
         return None
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     top_kind, top = ranked[0]
-    if top < 1.0:
-        return None
     second = ranked[1][1] if len(ranked) > 1 else 0.0
+    # Review wording is the default; problems or plans must stand out clearly.
+    if top < 1.0 or (top_kind != "achievements" and (top < 2.0 or top < 1.5 * second)):
+        return None
     return top_kind, round(0.5 + 0.25 * (top - second) / top, 2)
 
 
@@ -725,6 +745,12 @@ def _is_bare_heading(line: str) -> bool:
     )
 
 
+# "工业园区工作总结及2023年工作思路": a title line, though it ends like a part heading.
+# So is an undated "工业园区工作总结": a part heading does not name the zone.
+_COMBINED_TITLE = re.compile(
+    r"^[^\d]{2,}?总结(?:及|和|与|暨)"
+    r"|^[^\d]{0,20}?(?:园区|开发区|经开区|高新区|管委会|工业区|集中区)[^\d]{0,6}?总结$"
+)
 _TITLE_STRIP = " \t　\n:：,，;；"
 
 

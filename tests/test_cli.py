@@ -71,7 +71,17 @@ def test_sections_json_shape_and_three_reports() -> None:
     data = json.loads(result.output)
     assert len(data["reports"]) == 3
     assert set(data["reports"][0]) == {"title", "start", "end", "parts"}
-    assert set(data["reports"][0]["parts"][0]) == {"kind", "heading", "start", "end", "level"}
+    assert set(data["reports"][0]["parts"][0]) == {
+        "kind",
+        "heading",
+        "start",
+        "end",
+        "level",
+        "confidence",
+    }
+    # A part whose heading names its kind is confident; the preamble keeps the default.
+    named = [p for p in data["reports"][0]["parts"] if p["level"] == 1]
+    assert named and all(p["confidence"] >= 0.85 for p in named)
     assert set(data["chunks"][0]) == {"report", "kind", "path", "start", "end", "tokens"}
     assert data["masked"] and set(data["masked"][0]) == {"start", "end", "why"}
     # One call per chunk, plus an overview call for each report split over several chunks

@@ -123,6 +123,20 @@ CASES: list[Case] = [
         unsure=(0,),
     ),
     Case(
+        "a title line that ends like a part heading (工业园区工作总结及2023年工作思路)",
+        "工业园区工作总结及2023年工作思路\n2022年，园区各项工作取得明显成效。\n"
+        "一、2022年工作开展情况\n一是指标平稳增长，产值96亿元。二是招商成效明显，签约21个。\n"
+        "二、2023年工作思路\n一是精准招商。二是强化服务。\n",
+        ["preamble", "achievements", "plans"],
+    ),
+    Case(
+        "an undated title repeated by a share page (工业园区工作总结 ×3) is no part",
+        "工业园区工作总结\n\n工业园区工作总结\n\n工业园区工作总结1\n"
+        "20xx年是园区加快发展的一年，园区完成了年初确定的主要工作任务。\n"
+        "一、园区招商引资和项目建设方面\n园区突出重点，强化项目支撑，始终把项目建设作为重中之重。\n",
+        ["preamble", "achievements"],
+    ),
+    Case(
         "plan wording in an unnamed part (下半年，要…… / 我们将……)",
         "一、上半年经济运行平稳向好\n上半年实现产值40亿元，同比增长7%。新签约项目5个。\n"
         "二、抓住机遇，奋力冲刺\n下半年，要着力抓好项目建设，确保新开工项目8个。我们将进一步优化营商环境，力争全年产值突破90亿元。\n",
@@ -188,6 +202,12 @@ CRUFT_CASES: list[CruftCase] = [
         "添加文秘家园网 | 公文写作素材范文网站到电脑桌面\n一、工作总结\n",
         "site chrome",
         "添加文秘家园网 | 公文写作素材范文网站到电脑桌面",
+    ),
+    CruftCase(
+        "publication line (时间:2022-06-30 …我要投稿)",
+        "时间:2022-06-30 22:03:05 工作总结 我要投稿\n一、工作总结\n",
+        "publication metadata",
+        "时间:2022-06-30 22:03:05 工作总结 我要投稿",
     ),
     CruftCase(
         "template intro (总结就是把一个时段的……)",

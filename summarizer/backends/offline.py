@@ -122,17 +122,31 @@ _PROBLEM_INTRO = re.compile(r"存在|问题|不足|困难|挑战|短板|差距")
 
 
 def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
-    """Problems listed in one sentence: its ；-clauses, or its comma clauses when there are
-    four or more ("经济总量偏小，产业链条不长，配套能力偏弱，……"), an intro clause left out."""
+    """Problems listed in running text: the ；-clauses and sentences after an intro sentence
+    ("我们也清醒认识到，当前发展面临的困难和挑战。外部……；国内……。"), up to a closing
+    resolution ("我们一定……"); else the comma clauses of one sentence when there are four or
+    more ("经济总量偏小，产业链条不长，配套能力偏弱，……"), an intro clause left out."""
     text = clean.text
     start = part.heading_end
     while start < part.end and text[start] in " \t\n　":
         start += 1
-    stop = text.find("。", start, part.end)
-    stop = part.end if stop < 0 else stop + 1
-    sentence = text[start:stop]
-    pieces = _split_keep(sentence, "；;")
+    para_end = text.find("\n", start, part.end)
+    para_end = part.end if para_end < 0 else para_end
+    sentences = [(m.start(), m.group(0)) for m in _LIST_SENTENCE.finditer(text, start, para_end)]
+    if sentences and _is_intro(sentences[0][1]):
+        sentences = sentences[1:]
+    listed: list[tuple[int, str]] = []
+    for k, (at, sentence) in enumerate(sentences):
+        if _RESOLUTION.match(sentence) or (
+            k and not _PROBLEM_INTRO.search(sentence) and not _PROBLEM_WORDS.search(sentence)
+        ):
+            break
+        listed.extend((at + off, piece) for off, piece in _split_keep(sentence, "；;"))
+    pieces = [(at - start, piece) for at, piece in listed]
     if len(pieces) < 2:
+        stop = text.find("。", start, part.end)
+        stop = part.end if stop < 0 else stop + 1
+        sentence = text[start:stop]
         pieces = _split_keep(sentence, "，,")
         if len(pieces) < 4:
             return []
@@ -148,6 +162,30 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
         title = _CLAUSE_CUT.split(body, maxsplit=1)[0][:24]
         out.append(_Item(a, a, a, a, start + offset + len(clause), title))
     return out if len(out) >= 2 else []
+
+
+_LIST_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+_RESOLUTION = re.compile(
+    r"\s*(?:我们|对此|对这些问题|针对这些问题)[^。]{0,12}?(?:一定|将|要|必须|会)"
+)
+_PROBLEM_WORDS = re.compile(
+    r"不足|不强|不高|不够|不优|偏少|偏小|偏弱|较弱|乏力|滞后|制约|瓶颈|薄弱|困难|压力|欠缺|缺乏|有待|突出|较大|加深|下行"
+)
+
+
+def _is_intro(sentence: str) -> bool:
+    """A sentence that announces problems without listing them ("……面临的困难和挑战。")."""
+    return (
+        len(sentence) <= 48
+        and ";" not in sentence
+        and "；" not in sentence
+        and bool(
+            re.search(
+                r"(?:困难|挑战|问题|不足|短板)(?:和|与)?(?:困难|挑战|问题|不足)?[。：:]?\s*$",
+                sentence,
+            )
+        )
+    )
 
 
 def _split_keep(sentence: str, marks: str) -> list[tuple[int, str]]:
@@ -254,6 +292,12 @@ def _finding(
         title = _title_from(summary) or title
     if not summary:
         summary = title
+    elif _same(summary, title):
+        # A one-sentence item: the title is its words before the figures, the summary all of it.
+        head = re.split(r"[0-9０-９XＸx*]", title, maxsplit=1)[0]
+        head = re.sub(r"(?:同比)?(?:增长|达到|达|为|实现|完成|共|累计)$", "", head.rstrip("，, "))
+        if len(head) >= 4:
+            title = head
     metrics = _metrics(clean, item.body_start, item.end, headline=False, part_kind=part_kind)
     body = clean.analysed(item.start, item.end)
     entities = _entities(body)
@@ -283,7 +327,7 @@ _FIGURE_HINT = re.compile(
 def _best_sentence(clean: CleanText, item: _Item, title: str) -> str:
     """The item's most informative sentence among its first few: the one with the most
     figures (the first on a tie), never one that only repeats the title."""
-    best = ""
+    best = fallback = ""
     best_score = -1
     pos = item.body_start
     for _ in range(4):
@@ -294,13 +338,17 @@ def _best_sentence(clean: CleanText, item: _Item, title: str) -> str:
         stop = _SENTENCE_STOP.search(clean.text, start, item.end)
         pos = stop.end() if stop else item.end
         sentence = _tidy(sentence)
-        if len(sentence) < 6 or _same(sentence, title):
+        if len(sentence) < 6:
+            continue
+        if _same(sentence, title):
+            fallback = fallback or sentence  # used only when nothing else is said
             continue
         score = len(_FIGURE_HINT.findall(sentence))
         if score > best_score:
             best, best_score = sentence, score
         if best_score >= 2:
             break
+    best = best or fallback
     return _trim(best) if best else ""
 
 
@@ -312,7 +360,7 @@ def _tidy(sentence: str) -> str:
     if colon and len(rest) >= 6 and len(head) < 30:
         sentence = rest
     sentence = re.sub(r"^(?:[一二三四五六七八九十]{1,2}(?:是|要|抓)|——)", "", sentence.strip())
-    return sentence.rstrip("，,、 ")
+    return sentence.rstrip("，,、；; ")
 
 
 def _same(sentence: str, title: str) -> bool:
@@ -356,6 +404,7 @@ def _clean_title(title: str) -> str:
     return title[:30]
 
 
+_BASE_YEAR = re.compile(r"(?:由|从|比|较)(?:19|20)\d{2}年(?:底|末)?的?\s*$")
 _MONEY_OR_RATE = re.compile(r"元|美元|%|百分点|‰")
 _PLAN_PARTS = frozenset({"plans"})
 _ACTUAL_IN_PLAN = re.compile(r"已|去年|上年|上一年|过去")
@@ -385,8 +434,11 @@ def _metrics(
     ranked: list[tuple[int, int, Metric]] = []
     for position, found in enumerate(found_all):
         m: Metric = found.metric
-        if headline and m.unit in (None, ""):
-            continue
+        if headline and (
+            m.unit in (None, "")
+            or _BASE_YEAR.search(clean.text, max(0, found.start - 12), found.start)
+        ):
+            continue  # "由2020年的50亿元提高到…": the base year's figure is no result
         weight = 2 if (_MONEY_OR_RATE.search(m.unit or "") or m.change_pct is not None) else 1
         ranked.append((weight, position, _kind_in_part(clean, found.start, m, part_kind)))
     chosen = sorted(ranked, key=lambda r: (-r[0], r[1]))[:limit]

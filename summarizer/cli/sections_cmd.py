@@ -25,6 +25,7 @@ def analysis_json(analysis: Any) -> dict[str, Any]:
                         "start": s.start,
                         "end": s.end,
                         "level": s.level,
+                        "confidence": s.confidence,
                     }
                 )
         reports.append({"title": r.title, "start": r.start, "end": r.end, "parts": parts})
