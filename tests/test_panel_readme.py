@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
+from panel_data import write_set
 
 from summarizer.panel import build_panel
 from summarizer.panel.compare import compare
 from summarizer.panel.rows import Panel
 from summarizer.panel.track import track
-from tests.panel_data import write_set
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 EXAMPLE_INDICATORS = ["规模以上工业总产值", "实际使用外资", "一般公共预算收入", "供地面积"]

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
+from panel_data import write_set
 
 from summarizer.errors import InputError
 from summarizer.panel import build_panel, export, load_dictionary
@@ -14,8 +16,6 @@ from summarizer.panel.compare import compare, comparison_rows
 from summarizer.panel.rows import Panel
 from summarizer.panel.search import search, spans_of
 from summarizer.panel.track import judge, track
-from tests.helpers import run_cli
-from tests.panel_data import write_set
 
 A, B, C = "甲经济开发区", "乙高新技术产业开发区", "丙工业园区"
 
