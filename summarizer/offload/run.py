@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,6 +93,28 @@ async def prepare(
     return plan, to_send
 
 
+async def _send(
+    job: BatchJob,
+    cache: Cache,
+    state: JobState,
+    send: Callable[[int, list[RequestLine]], Awaitable[str]],
+    *,
+    max_attempts: int,
+    max_requests: int | None,
+    max_bytes: int | None,
+) -> Round:
+    """Plan, then hand every group of missing requests to `send`, which returns where the
+    group went (a batch id, or a file); the group is then in flight there."""
+    plan, to_send = await prepare(job, cache, state, max_attempts=max_attempts)
+    result = Round(planned=len(plan.lines), plan=plan)
+    for n, group in enumerate(split_files(to_send, **_limits(max_requests, max_bytes))):
+        where = await send(n, group)
+        state.mark([g.custom_id for g in group], "submitted", batch_id=where, attempt=True)
+        result.submitted += len(group)
+    result.in_flight = state.counts().get("submitted", 0)
+    return result
+
+
 async def submit(
     job: BatchJob,
     cache: Cache,
@@ -104,20 +126,20 @@ async def submit(
     max_bytes: int | None = None,
 ) -> Round:
     """Send every missing request that is not already in flight, split at the limits."""
-    plan, to_send = await prepare(job, cache, state, max_attempts=max_attempts)
-    result = Round(planned=len(plan.lines), plan=plan)
-    limits = _limits(max_requests, max_bytes)
-    for n, group in enumerate(split_files(to_send, **limits)):
-        name = f"summarizer-{int(time.time())}-{n}.jsonl"
-        file_id = await provider.upload(name, to_bytes(group))
+    batches: list[str] = []
+
+    async def upload(n: int, group: list[RequestLine]) -> str:
+        file_id = await provider.upload(f"summarizer-{int(time.time())}-{n}.jsonl", to_bytes(group))
         status = await provider.create(file_id)
         state.add_batch(status.batch_id, file_id, status.status, len(group))
-        state.mark(
-            [g.custom_id for g in group], "submitted", batch_id=status.batch_id, attempt=True
-        )
-        result.batches.append(status.batch_id)
-        result.submitted += len(group)
-    result.in_flight = state.counts().get("submitted", 0)
+        batches.append(status.batch_id)
+        return status.batch_id
+
+    result = await _send(
+        job, cache, state, upload,
+        max_attempts=max_attempts, max_requests=max_requests, max_bytes=max_bytes,
+    )  # fmt: skip
+    result.batches = batches
     return result
 
 
@@ -225,20 +247,22 @@ async def write_request_files(
     max_bytes: int | None = None,
 ) -> Round:
     """`--via batch-file`: the missing requests as JSONL files in the output folder."""
-    plan, to_send = await prepare(job, cache, state, max_attempts=max_attempts)
-    result = Round(planned=len(plan.lines), plan=plan)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for n, group in enumerate(split_files(to_send, **_limits(max_requests, max_bytes))):
-        path = job.out_dir / f"batch-requests-{stamp}-{n}.jsonl"
-        from summarizer.atomic import write_text_atomic
+    from summarizer.atomic import write_text_atomic
 
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    files: list[Path] = []
+
+    async def write(n: int, group: list[RequestLine]) -> str:
+        path = job.out_dir / f"batch-requests-{stamp}-{n}.jsonl"
         write_text_atomic(path, to_bytes(group).decode("utf-8"))
-        state.mark(
-            [g.custom_id for g in group], "submitted", batch_id=f"file:{path.name}", attempt=True
-        )
-        result.files.append(path)
-        result.submitted += len(group)
-    result.in_flight = state.counts().get("submitted", 0)
+        files.append(path)
+        return f"file:{path.name}"
+
+    result = await _send(
+        job, cache, state, write,
+        max_attempts=max_attempts, max_requests=max_requests, max_bytes=max_bytes,
+    )  # fmt: skip
+    result.files = files
     return result
 
 
