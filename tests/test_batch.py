@@ -398,6 +398,9 @@ def test_ctrl_c_stops_cleanly_with_130_and_a_rerun_completes(tmp_path: Path) -> 
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # A runner started in the background ignores SIGINT, and its children inherit that:
+            # the batch under test gets the default disposition, as under a terminal.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + 40
         while not json_outputs(out) and time.monotonic() < deadline and proc.poll() is None:
