@@ -147,6 +147,7 @@ async def wait_job(
             poll_s=poll_s,
             live=live,
             on_round=say,
+            progress=progress,
         )
         return result
 

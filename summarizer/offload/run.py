@@ -212,6 +212,7 @@ async def run_via_api(
     max_wait_s: float = 26 * 3600,
     live: bool = True,
     on_round: Callable[[str], None] | None = None,
+    progress: BatchProgress | None = None,
     sleep: Callable[[float], Any] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> BatchResult:
@@ -231,7 +232,7 @@ async def run_via_api(
             await sleep(poll_s)
         got = await collect(state, provider)
         say(f"collected {got.answered} answer(s), {got.failed} failed")
-    return await finish(job, state, cache, live=live)
+    return await finish(job, state, cache, live=live, progress=progress)
 
 
 # --------------------------------------------------------------------------- batch file
