@@ -95,9 +95,9 @@ def _median_wall(argv: list[str], runs: int = 5) -> float:
 
 
 def main() -> int:
-    from summarizer.clean import clean
-    from summarizer.read import read_source
-    from summarizer.sections import build_sections
+    from summarizer.text.clean import clean
+    from summarizer.text.read import read_source
+    from summarizer.text.sections import build_sections
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "government_report.txt"

@@ -16,11 +16,16 @@ import re
 import sys
 from pathlib import Path
 
-from summarizer.document import Analysis
-from summarizer.ground import ground_finding, ground_metrics, overview_problems, report_text
-from summarizer.numbers import find_numbers, numbers_in
+from summarizer.core.document import Analysis
+from summarizer.core.schema import ChunkExtraction, ExtractedFinding
+from summarizer.grounding.ground import (
+    ground_finding,
+    ground_metrics,
+    overview_problems,
+    report_text,
+)
+from summarizer.lexicon.numerals import find_numbers, numbers_in
 from summarizer.pipeline import analyse
-from summarizer.schema import ChunkExtraction, ExtractedFinding
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT.parent.parent / "shared" / "recordings" / "seeds" / "answers.jsonl"

@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from summarizer.read import read_source  # noqa: E402
+from summarizer.text.read import read_source  # noqa: E402
 
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 NOTO_SC = 2
@@ -106,13 +106,13 @@ def main() -> None:
                 "pass" if t < 2 else "GAP",
             )
         )
-        from summarizer.ingest.ocr import ocr_available
+        from summarizer.text.ingest.ocr import ocr_available
 
         if ocr_available():
             scan = folder / "scan.pdf"
             _image_pdf(scan, _page_texts(args.ocr_pages, 900))
             t0 = time.perf_counter()
-            from summarizer.ingest.ocr import _engine
+            from summarizer.text.ingest.ocr import _engine
 
             _engine()
             load = time.perf_counter() - t0

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.config import Settings  # noqa: E402
+from summarizer.core.config import Settings  # noqa: E402
 from summarizer.pipeline import summarize_file  # noqa: E402
 
 TARGET_S = 5.0

@@ -40,8 +40,8 @@ from chatserver import (  # noqa: E402
     recorded_responder,
 )
 
-from summarizer.pricing import price_of  # noqa: E402
-from summarizer.tokens import get_counter  # noqa: E402
+from summarizer.backends.pricing import price_of  # noqa: E402
+from summarizer.text.tokens import get_counter  # noqa: E402
 
 FIRST_TOKEN_S = 0.8
 _DOCUMENT = re.compile(r'<document id="([0-9a-f]+)">\n?(.*?)\n?</document id="\1">', re.S)

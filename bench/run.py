@@ -27,9 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.config import Settings  # noqa: E402
+from summarizer.core.config import Settings  # noqa: E402
 from summarizer.pipeline import analyse, summarize_file  # noqa: E402
-from summarizer.tokens import get_counter  # noqa: E402
+from summarizer.text.tokens import get_counter  # noqa: E402
 from tests.chatserver import ChatServer, Recorded  # noqa: E402
 
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -468,7 +468,7 @@ def library_concurrency(src: Path) -> list[Row]:
     """Stand-in while `batch` is missing: one process, one shared limit, as batch will do."""
     import asyncio
 
-    from summarizer.extract import create_backend
+    from summarizer.backends.extract import create_backend
     from summarizer.pipeline import summarize_analysis
 
     os.environ.setdefault("OPENAI_API_KEY", "bench-key")
@@ -540,7 +540,7 @@ def bench_memory(tmp: Path, sizes: Sequence[int]) -> list[Row]:
             mode = "library loop of summarize_file (batch CLI failed)"
             loop = (
                 "import sys, pathlib\n"
-                "from summarizer.config import Settings\n"
+                "from summarizer.core.config import Settings\n"
                 "from summarizer.pipeline import summarize_file\n"
                 "s = Settings(backend='offline', use_cache=False)\n"
                 "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.txt')):\n"

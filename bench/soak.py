@@ -36,10 +36,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from chatserver import ChatServer, document_text  # noqa: E402
 
-from summarizer.config import Settings  # noqa: E402
-from summarizer.document import SourceText  # noqa: E402
+from summarizer.core.config import Settings  # noqa: E402
+from summarizer.core.document import SourceText  # noqa: E402
 from summarizer.pipeline import analyse_source  # noqa: E402
-from summarizer.validation import validate_file  # noqa: E402
+from summarizer.review.validate import validate_file  # noqa: E402
 
 FAKE_KEY = "sk-test-FAKEKEY-0123456789"
 CHUNK_TOKENS = 200  # small, so the longer reports split into several chunks

@@ -10,27 +10,22 @@ web server); `analyse` runs the text stages only (reports, sections, chunks; no 
 Errors are `SummarizerError` subclasses. The names below are imported when first used, so
 `import summarizer` (and `summarizer --help`) stays quick.
 
-The layers, top to bottom; a module imports only from the layers below it (checked by
-import-linter: the contracts in pyproject.toml, run by `make test` and tests/test_layers.py):
+The packages, in pipeline order (docs/ARCHITECTURE.md); a package imports only from the
+layers below it (checked by import-linter: the contracts in pyproject.toml, run by `make test`
+and tests/test_layers.py):
 
-    cli/                        argv, console, exit codes; nothing imports it
-    offload/                    a batch through a provider's batch API
-    batch/                      a tree of inputs, the index, the overview pages
-    check | evaluate | panel/   an output against its source; against gold; indicator tables
-    pipeline                    the library API: analyse, summarize_analysis, summarize_file
-    render/                     rich, Markdown, HTML views of a SummaryDocument
-    merge                       grounded findings -> one ReportSummary per report
-    ground                      quotes and figures located in the source text
-    backends/                   offline rules, OpenAI-compatible endpoints; call no stage
-    extract                     the Backend protocol, registry, cached per-chunk calls
-    chunks | meta               chunk budget; titles, years, organisation
-    sections, section_rules     headings -> section tree with part kinds; the genre's tables
-    clean                       cruft masked with exact offsets kept
-    read, ingest/               bytes -> SourceText (txt, docx, doc, pdf, html, md, ...)
-    cache, config, figures, numbers, topics, tokens, prompts, redact, pricing, progress,
-    atomic, validation          helpers, free to import one another and the foundations
-    errors, schema, document    the foundations: import nothing of ours but
-    vocabulary                  the words: finding kinds, parts, topics, labels, colours
+    cli/                  argv, console, exit codes; nothing imports it
+    offload/              a batch through a provider's batch API or a batch file
+    batch/                a tree of inputs, the index, the overview pages
+    review/ | panel/      outputs read back: validate, check, eval | indicator tables
+    pipeline | render/    the library API (analyse, summarize_file) | rich, Markdown, HTML views
+    grounding/            quotes and figures located in the source; merge into reports
+    backends/             extract (the Backend protocol, cached calls), offline rules,
+                          OpenAI-compatible endpoints, prompts, capabilities, prices, cache
+    text/                 read, ingest, bounded, clean, sections, chunks, tokens, meta
+    lexicon/              the genre's words: numerals, section rules, topics, figures
+    core/                 errors, schema, document, vocabulary, config, version, atomic
+                          writes, redaction, progress: imports nothing else of ours
 """
 
 from __future__ import annotations
@@ -38,12 +33,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from summarizer.core.version import __version__
 
 if TYPE_CHECKING:
-    from summarizer.config import BackendSettings, ChunkingSettings, RunSettings, Settings
-    from summarizer.document import Analysis
-    from summarizer.errors import (
+    from summarizer.core.config import BackendSettings, ChunkingSettings, RunSettings, Settings
+    from summarizer.core.document import Analysis
+    from summarizer.core.errors import (
         BackendError,
         CacheError,
         ConfigError,
@@ -52,8 +47,7 @@ if TYPE_CHECKING:
         SummarizerError,
         ValidationError,
     )
-    from summarizer.pipeline import analyse, summarize_file, summarize_file_async
-    from summarizer.schema import (
+    from summarizer.core.schema import (
         Evidence,
         Finding,
         Metric,
@@ -63,32 +57,33 @@ if TYPE_CHECKING:
         SummaryDocument,
         Usage,
     )
+    from summarizer.pipeline import analyse, summarize_file, summarize_file_async
 
 # public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
     "summarize_file": "summarizer.pipeline",
     "summarize_file_async": "summarizer.pipeline",
     "analyse": "summarizer.pipeline",
-    "Analysis": "summarizer.document",
-    "Settings": "summarizer.config",
-    "BackendSettings": "summarizer.config",
-    "ChunkingSettings": "summarizer.config",
-    "RunSettings": "summarizer.config",
-    "SummarizerError": "summarizer.errors",
-    "InputError": "summarizer.errors",
-    "ConfigError": "summarizer.errors",
-    "BackendError": "summarizer.errors",
-    "ExtractionError": "summarizer.errors",
-    "CacheError": "summarizer.errors",
-    "ValidationError": "summarizer.errors",
-    "SummaryDocument": "summarizer.schema",
-    "ReportSummary": "summarizer.schema",
-    "Finding": "summarizer.schema",
-    "Evidence": "summarizer.schema",
-    "Metric": "summarizer.schema",
-    "Source": "summarizer.schema",
-    "Provenance": "summarizer.schema",
-    "Usage": "summarizer.schema",
+    "Analysis": "summarizer.core.document",
+    "Settings": "summarizer.core.config",
+    "BackendSettings": "summarizer.core.config",
+    "ChunkingSettings": "summarizer.core.config",
+    "RunSettings": "summarizer.core.config",
+    "SummarizerError": "summarizer.core.errors",
+    "InputError": "summarizer.core.errors",
+    "ConfigError": "summarizer.core.errors",
+    "BackendError": "summarizer.core.errors",
+    "ExtractionError": "summarizer.core.errors",
+    "CacheError": "summarizer.core.errors",
+    "ValidationError": "summarizer.core.errors",
+    "SummaryDocument": "summarizer.core.schema",
+    "ReportSummary": "summarizer.core.schema",
+    "Finding": "summarizer.core.schema",
+    "Evidence": "summarizer.core.schema",
+    "Metric": "summarizer.core.schema",
+    "Source": "summarizer.core.schema",
+    "Provenance": "summarizer.core.schema",
+    "Usage": "summarizer.core.schema",
 }
 
 __all__ = [

@@ -15,14 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from summarizer import __version__
-from summarizer.bounded import display_path, read_input
-from summarizer.chunks import make_chunks
-from summarizer.clean import clean
-from summarizer.config import Settings
-from summarizer.document import Analysis, SourceText
-from summarizer.errors import ConfigError
-from summarizer.extract import (
+from summarizer.backends.extract import (
     Backend,
     ChunkOutcome,
     OverviewRequest,
@@ -31,22 +24,10 @@ from summarizer.extract import (
     extract_chunks,
     raise_first_error,
 )
-from summarizer.ground import (
-    ground_finding,
-    ground_metrics,
-    ground_organization,
-    overview_problems,
-    report_text,
-)
-from summarizer.merge import (
-    GroundedFinding,
-    compose_overview,
-    merge_findings,
-    merge_metrics,
-    overview_digest,
-)
-from summarizer.meta import report_meta
-from summarizer.schema import (
+from summarizer.core.config import Settings
+from summarizer.core.document import Analysis, SourceText
+from summarizer.core.errors import ConfigError
+from summarizer.core.schema import (
     Metric,
     OverviewText,
     Provenance,
@@ -55,10 +36,29 @@ from summarizer.schema import (
     SummaryDocument,
     Usage,
 )
-from summarizer.sections import build_sections
+from summarizer.core.version import __version__
+from summarizer.grounding.ground import (
+    ground_finding,
+    ground_metrics,
+    ground_organization,
+    overview_problems,
+    report_text,
+)
+from summarizer.grounding.merge import (
+    GroundedFinding,
+    compose_overview,
+    merge_findings,
+    merge_metrics,
+    overview_digest,
+)
+from summarizer.text.bounded import display_path, read_input
+from summarizer.text.chunks import make_chunks
+from summarizer.text.clean import clean
+from summarizer.text.meta import report_meta
+from summarizer.text.sections import build_sections
 
 if TYPE_CHECKING:
-    from summarizer.cache import Cache
+    from summarizer.backends.cache import Cache
 
 # Words that nearly every work report uses; a text with almost none is probably something else.
 _GENRE_WORDS = re.compile(r"工作|开发区|园区|项目|企业|招商|建设|投资|发展|完成|推进|增长")
@@ -98,7 +98,7 @@ def analyse_source(
     near the budget, so a run whose reports are well under it never loads the BPE ranks
     (about 0.4 s) and cuts its chunks exactly where an exact count would.
     """
-    from summarizer.tokens import TokenCounter, get_counter
+    from summarizer.text.tokens import TokenCounter, get_counter
 
     settings = settings or Settings()
     cleaned = clean(source)
@@ -137,8 +137,8 @@ def analyse_source(
 def chunk_tokens_for(settings: Settings) -> int:
     """The chunk budget: --chunk-tokens, lowered where the model's output limit or context
     window (capability table) would not hold the expected answer."""
-    from summarizer.capabilities import capabilities_for
-    from summarizer.pricing import chunk_budget
+    from summarizer.backends.capabilities import capabilities_for
+    from summarizer.backends.pricing import chunk_budget
 
     caps = capabilities_for(settings.provider, settings.resolved_model)
     max_output = settings.max_output_tokens or caps.max_output_tokens
@@ -237,7 +237,7 @@ def open_cache(settings: Settings, backend: Backend) -> Cache | None:
     """The on-disk cache for this backend, or None when it does not cache or caching is off."""
     if not settings.use_cache or backend.cache_identity() is None:
         return None
-    from summarizer.cache import Cache
+    from summarizer.backends.cache import Cache
 
     return Cache.open(settings.cache_dir)
 
@@ -450,6 +450,6 @@ def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
 def prompt_version_for(backend: Backend) -> str:
     if not backend.calls_model:
         return "rules-1"
-    from summarizer.prompts import prompt_version
+    from summarizer.backends.prompts import prompt_version
 
     return prompt_version()

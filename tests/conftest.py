@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.extract import REGISTRY
+from summarizer.backends.extract import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -13,12 +13,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from summarizer.errors import ExtractionError
-from summarizer.extract import ExtractRequest, ExtractResult, OverviewRequest
-from summarizer.schema import ChunkExtraction, Usage
+from summarizer.backends.extract import ExtractRequest, ExtractResult, OverviewRequest
+from summarizer.core.errors import ExtractionError
+from summarizer.core.schema import ChunkExtraction, Usage
 
 if TYPE_CHECKING:
-    from summarizer.config import Settings
+    from summarizer.core.config import Settings
 
 Responder = Callable[[ExtractRequest], ChunkExtraction]
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from chatserver import ChatServer
 
-from summarizer.config import Settings
-from summarizer.document import Analysis, Chunk, CleanText, Report, SourceText
-from summarizer.extract import ExtractRequest, chunk_context
+from summarizer.backends.extract import ExtractRequest, chunk_context
+from summarizer.core.config import Settings
+from summarizer.core.document import Analysis, Chunk, CleanText, Report, SourceText
+from summarizer.core.schema import Metric, Provenance, ReportSummary, Source, SummaryDocument, Usage
 from summarizer.pipeline import analyse_source
-from summarizer.schema import Metric, Provenance, ReportSummary, Source, SummaryDocument, Usage
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_KEY = "sk-test-FAKEKEY-0123456789"

@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from summarizer.schema import (
+from summarizer.core.schema import (
     Evidence,
     Finding,
     Metric,

@@ -18,8 +18,8 @@ import pytest
 from helpers import cli_env, make_report, read_index, run_cli
 
 from summarizer.cli import main
-from summarizer.errors import InputError
-from summarizer.read import read_source
+from summarizer.core.errors import InputError
+from summarizer.text.read import read_source
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 # Bytes that are neither UTF-8 nor GB18030 nor Big5 (0x80 and 0xFF lead no valid sequence).

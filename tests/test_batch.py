@@ -33,8 +33,8 @@ from summarizer.batch import (
     read_index,
     walk_inputs,
 )
-from summarizer.progress import PlainProgress, make_progress
-from summarizer.schema import Usage
+from summarizer.core.progress import PlainProgress, make_progress
+from summarizer.core.schema import Usage
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -431,7 +431,7 @@ def test_ctrl_c_stops_cleanly_with_130_and_a_rerun_completes(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_temp_files_of_dead_writers_are_swept_and_live_ones_kept(tmp_path: Path) -> None:
-    from summarizer.atomic import sweep_stale_temps, write_text_atomic
+    from summarizer.core.atomic import sweep_stale_temps, write_text_atomic
 
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],

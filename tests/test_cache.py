@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from summarizer.cache import DB_NAME, Cache
+from summarizer.backends.cache import DB_NAME, Cache
 from summarizer.cli import cli
-from summarizer.errors import CacheError
-from summarizer.schema import ChunkExtraction
+from summarizer.core.errors import CacheError
+from summarizer.core.schema import ChunkExtraction
 
 IDENTITY: dict[str, Any] = {
     "backend": "openai",
@@ -89,7 +89,7 @@ def test_key_is_canonical_and_hex() -> None:
 
 
 def test_key_depends_on_schema(monkeypatch: pytest.MonkeyPatch) -> None:
-    import summarizer.cache as cache_module
+    import summarizer.backends.cache as cache_module
 
     before = key()
     monkeypatch.setattr(cache_module, "_fingerprint", lambda: "another schema")

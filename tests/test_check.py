@@ -12,16 +12,16 @@ import pytest
 from click.testing import CliRunner
 from helpers import offline_document
 
-from summarizer.check import check_output
 from summarizer.cli import cli, main
-from summarizer.errors import InputError, ValidationError
-from summarizer.schema import (
+from summarizer.core.errors import InputError, ValidationError
+from summarizer.core.schema import (
     Evidence,
     Finding,
     Metric,
     ReportSummary,
     SummaryDocument,
 )
+from summarizer.review.check import check_output
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "004_8aea4feb83059470.txt"
 FISCAL = "全年实现财政总收入12.8亿元,同比增长9.29%"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import seed_paths
 
-from summarizer.config import Settings
+from summarizer.core.config import Settings
 from summarizer.pipeline import analyse
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import seed_paths
 
-from summarizer.clean import clean
-from summarizer.document import SourceText
+from summarizer.core.document import SourceText
 from summarizer.pipeline import analyse
+from summarizer.text.clean import clean
 
 
 def _clean(text: str):  # type: ignore[no-untyped-def]

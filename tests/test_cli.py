@@ -143,7 +143,7 @@ def test_prompts_ship_inside_the_installed_package() -> None:
     import pytest
 
     import summarizer
-    from summarizer.prompts import prompt_dir, prompt_version
+    from summarizer.backends.prompts import prompt_dir, prompt_version
 
     package = Path(summarizer.__file__).resolve().parent
     if (package.parent / "pyproject.toml").exists():

@@ -198,7 +198,7 @@ def test_outputs_are_readable_by_others(tmp_path: Path) -> None:
 
 
 def test_file_mode_follows_the_umask_and_keeps_an_existing_mode(tmp_path: Path) -> None:
-    from summarizer.atomic import write_text_atomic
+    from summarizer.core.atomic import write_text_atomic
 
     old = os.umask(0o027)
     try:
@@ -260,8 +260,8 @@ def test_plurals() -> None:
 
 
 def _filled_cache(folder: Path, entries: int) -> None:
-    from summarizer.cache import Cache
-    from summarizer.schema import OverviewText
+    from summarizer.backends.cache import Cache
+    from summarizer.core.schema import OverviewText
 
     with Cache.open(folder) as cache:
         for i in range(entries):
@@ -338,8 +338,8 @@ def test_eval_with_missing_predictions_exits_1(tmp_path: Path) -> None:
 
 def test_resume_totals_of_the_bar_match_the_table() -> None:
     from summarizer.batch import IndexRecord, totals_of
-    from summarizer.progress import _Tally
-    from summarizer.schema import Usage
+    from summarizer.core.progress import _Tally
+    from summarizer.core.schema import Usage
 
     spent = Usage(calls=2, prompt_tokens=100, completion_tokens=40, cached_tokens=0)
     earlier = Usage(calls=5, prompt_tokens=900, completion_tokens=300, cached_tokens=0)
@@ -359,7 +359,7 @@ def test_a_large_input_shows_progress_on_a_terminal(tmp_path: Path) -> None:
     from rich.console import Console
 
     from summarizer.cli.summarize_cmd import _SLOW_INPUT_BYTES, _analyse_showing
-    from summarizer.config import Settings
+    from summarizer.core.config import Settings
 
     big = tmp_path / "big.txt"
     text = SEED.read_text(encoding="utf-8")

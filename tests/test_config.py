@@ -10,10 +10,10 @@ import pytest
 from conftest import seed_paths
 from helpers import run_cli
 
-from summarizer import __version__
 from summarizer.cli._options import build_settings
-from summarizer.config import Settings, load_settings
-from summarizer.errors import ConfigError
+from summarizer.core.config import Settings, load_settings
+from summarizer.core.errors import ConfigError
+from summarizer.core.version import __version__
 
 FAKE_SECRET = "sk-test0123456789abcdefghijklmnopqrstuv"
 

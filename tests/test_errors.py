@@ -17,15 +17,15 @@ from conftest import SEEDS
 from fake_backend import FakeBackend, empty_extraction
 from helpers import make_request
 
+from summarizer.backends.extract import ExtractRequest
 from summarizer.backends.openai_compat import OpenAIBackend
 from summarizer.batch.run import one_line
 from summarizer.cli import _report_error, error_line
-from summarizer.config import Settings
-from summarizer.errors import BackendError, ExtractionError, InputError, SummarizerError
-from summarizer.extract import ExtractRequest
+from summarizer.core.config import Settings
+from summarizer.core.errors import BackendError, ExtractionError, InputError, SummarizerError
+from summarizer.core.schema import ChunkExtraction, Usage
 from summarizer.pipeline import analyse, summarize_analysis
-from summarizer.read import read_source
-from summarizer.schema import ChunkExtraction, Usage
+from summarizer.text.read import read_source
 
 
 def test_fields_default_to_no_context() -> None:

@@ -14,8 +14,8 @@ from rich.console import Console
 
 from summarizer.cli import cli
 from summarizer.cli.eval_cmd import print_eval
-from summarizer.errors import InputError
-from summarizer.evaluate import evaluate, find_prediction, item_spans, parse_gold
+from summarizer.core.errors import InputError
+from summarizer.review.evaluate import evaluate, find_prediction, item_spans, parse_gold
 
 # Two reports in one file; report B starts at "乙园区本年度".
 SOURCE = (

@@ -8,11 +8,11 @@ import pytest
 from fake_backend import FakeBackend, empty_extraction
 from helpers import GOOD, make_request
 
-from summarizer.answer import expand_answer
-from summarizer.config import Settings
-from summarizer.errors import ConfigError, ExtractionError
-from summarizer.extract import REGISTRY, ExtractRequest, OverviewRequest, create_backend
-from summarizer.schema import ChunkAnswer, ChunkExtraction, Usage
+from summarizer.backends.answer import expand_answer
+from summarizer.backends.extract import REGISTRY, ExtractRequest, OverviewRequest, create_backend
+from summarizer.core.config import Settings
+from summarizer.core.errors import ConfigError, ExtractionError
+from summarizer.core.schema import ChunkAnswer, ChunkExtraction, Usage
 
 
 def test_queue_is_answered_in_call_order_and_calls_are_recorded() -> None:

@@ -16,13 +16,13 @@ from click.testing import CliRunner
 from helpers import make_docx
 
 from summarizer.cli import cli
-from summarizer.validation import MAX_JSON_DEPTH, load_json, validate_file
+from summarizer.review.validate import MAX_JSON_DEPTH, load_json, validate_file
 
 
 def _golden_output() -> dict:  # type: ignore[type-arg]
     from helpers import offline_document
 
-    from summarizer.schema import ReportSummary
+    from summarizer.core.schema import ReportSummary
 
     report = ReportSummary(
         title="t",
@@ -93,8 +93,8 @@ def test_validate_goes_on_after_a_hostile_file(tmp_path: Path) -> None:
 
 
 def test_check_refuses_hostile_json_in_one_line(tmp_path: Path) -> None:
-    from summarizer.check import load_output
-    from summarizer.errors import ValidationError
+    from summarizer.core.errors import ValidationError
+    from summarizer.review.check import load_output
 
     path = tmp_path / "dup.json"
     path.write_bytes(b'{"schema_version": "1", "schema_version": "2"}')
@@ -106,8 +106,8 @@ def test_check_refuses_hostile_json_in_one_line(tmp_path: Path) -> None:
 
 
 def test_check_refuses_a_huge_source_before_reading_it(tmp_path: Path) -> None:
-    from summarizer.check import check_output
-    from summarizer.errors import InputError
+    from summarizer.core.errors import InputError
+    from summarizer.review.check import check_output
 
     source = tmp_path / "a.txt"
     with open(source, "wb") as fh:
@@ -122,8 +122,8 @@ def test_check_refuses_a_huge_source_before_reading_it(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_docx_with_millions_of_paragraphs_is_refused_within_the_limits(tmp_path: Path) -> None:
-    from summarizer.bounded import ParseLimits, read_bounded
-    from summarizer.errors import InputError
+    from summarizer.core.errors import InputError
+    from summarizer.text.bounded import ParseLimits, read_bounded
 
     bomb = make_docx(tmp_path / "bomb.docx", 3_000_000)
     assert bomb.stat().st_size < 2_000_000
@@ -138,8 +138,8 @@ def test_docx_with_millions_of_paragraphs_is_refused_within_the_limits(tmp_path:
 
 @pytest.mark.slow
 def test_a_parse_past_its_time_is_stopped(tmp_path: Path) -> None:
-    from summarizer.bounded import ParseLimits, read_bounded
-    from summarizer.errors import InputError
+    from summarizer.core.errors import InputError
+    from summarizer.text.bounded import ParseLimits, read_bounded
 
     slow = make_docx(tmp_path / "slow.docx", 400_000)
     with pytest.raises(InputError, match="longer than 0.01 s; raise it with --parse-timeout-s"):
@@ -165,7 +165,7 @@ def _tree(root: Path, names: list[str | bytes]) -> None:
 
 def _job(root: Path, out: Path, tmp: Path, **changes: Any) -> Any:
     from summarizer.batch import BatchJob, walk_tree
-    from summarizer.config import Settings
+    from summarizer.core.config import Settings
 
     settings = Settings(cache_dir=str(tmp / "cache"), **changes.pop("settings", {}))
     walk = walk_tree(root, exclude=[out], follow_symlinks=changes.pop("follow", False))
@@ -220,7 +220,7 @@ def test_a_full_output_disk_stops_the_batch_naming_the_file(
     import errno
 
     import summarizer.batch.run as run_mod
-    from summarizer.errors import OutputError
+    from summarizer.core.errors import OutputError
 
     root, out = tmp_path / "in", tmp_path / "out"
     _tree(root, [f"r{i}.txt" for i in range(6)])
@@ -370,7 +370,7 @@ def test_a_dead_endpoint_stops_the_batch_with_one_line_naming_it(
 ) -> None:
     import socket
 
-    from summarizer.errors import BackendError
+    from summarizer.core.errors import BackendError
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -390,8 +390,8 @@ def test_a_dead_endpoint_stops_the_batch_with_one_line_naming_it(
 
 
 def _cached(tmp_path: Path, n: int = 3) -> tuple[Any, list[str]]:
-    from summarizer.cache import Cache
-    from summarizer.schema import ChunkExtraction
+    from summarizer.backends.cache import Cache
+    from summarizer.core.schema import ChunkExtraction
 
     cache = Cache.open(tmp_path / "cache")
     keys = [Cache.key(identity={"b": "x"}, lang="zh", text=f"chunk {i}") for i in range(n)]
@@ -403,7 +403,7 @@ def _cached(tmp_path: Path, n: int = 3) -> tuple[Any, list[str]]:
 def test_a_damaged_cache_row_is_a_miss_and_is_replaced(tmp_path: Path) -> None:
     import sqlite3
 
-    from summarizer.schema import ChunkExtraction
+    from summarizer.core.schema import ChunkExtraction
 
     cache, keys = _cached(tmp_path)
     raw = sqlite3.connect(cache.path)
@@ -450,10 +450,10 @@ def test_a_cache_write_that_fails_is_a_warning_and_the_answer_is_kept(
 
     from fake_backend import FakeBackend, empty_extraction
 
-    from summarizer.cache import Cache
-    from summarizer.config import Settings
-    from summarizer.document import SourceText
-    from summarizer.extract import extract_chunks
+    from summarizer.backends.cache import Cache
+    from summarizer.backends.extract import extract_chunks
+    from summarizer.core.config import Settings
+    from summarizer.core.document import SourceText
     from summarizer.pipeline import analyse_source
 
     class FullDisk:
@@ -483,7 +483,7 @@ def test_a_cache_write_that_fails_is_a_warning_and_the_answer_is_kept(
 def test_a_damaged_cache_file_is_rebuilt_from_the_rows_still_readable(tmp_path: Path) -> None:
     import random
 
-    from summarizer.cache import Cache
+    from summarizer.backends.cache import Cache
 
     cache, keys = _cached(tmp_path, 300)
     cache._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -519,7 +519,7 @@ def _spellings(key: str) -> list[str]:
 
 @pytest.mark.parametrize("form", range(6), ids=["raw", "url", "url+", "b64", "basic", "b64url"])
 def test_a_key_is_scrubbed_in_every_spelling(monkeypatch: pytest.MonkeyPatch, form: int) -> None:
-    from summarizer.redact import redact_secrets
+    from summarizer.core.redact import redact_secrets
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     spelled = _spellings(KEY)[form]
@@ -535,7 +535,7 @@ def test_a_key_echoed_url_encoded_never_reaches_a_traceback(
     import urllib.parse
 
     from summarizer.cli import _report_error
-    from summarizer.errors import ExtractionError
+    from summarizer.core.errors import ExtractionError
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     try:
@@ -557,12 +557,12 @@ def test_a_key_echoed_by_the_model_reaches_neither_the_cache_nor_the_output(
 
     from fake_backend import FakeBackend
 
-    from summarizer.cache import Cache
-    from summarizer.config import Settings
-    from summarizer.document import SourceText
-    from summarizer.extract import extract_chunks
+    from summarizer.backends.cache import Cache
+    from summarizer.backends.extract import extract_chunks
+    from summarizer.core.config import Settings
+    from summarizer.core.document import SourceText
+    from summarizer.core.schema import ChunkExtraction
     from summarizer.pipeline import analyse_source
-    from summarizer.schema import ChunkExtraction
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     leak = (
@@ -607,8 +607,8 @@ def test_a_key_echoed_by_the_model_reaches_neither_the_cache_nor_the_output(
 
 
 def _report_analysis() -> Any:
-    from summarizer.config import Settings
-    from summarizer.document import SourceText
+    from summarizer.core.config import Settings
+    from summarizer.core.document import SourceText
     from summarizer.pipeline import analyse_source
 
     source = SourceText(path="a.txt", text=REPORT, encoding="utf-8", format="txt", sha256="0" * 64)
@@ -620,8 +620,8 @@ def test_two_runs_at_once_buy_each_answer_once(tmp_path: Path) -> None:
 
     from fake_backend import FakeBackend, empty_extraction
 
-    from summarizer.cache import Cache
-    from summarizer.extract import extract_chunks
+    from summarizer.backends.cache import Cache
+    from summarizer.backends.extract import extract_chunks
 
     analysis = _report_analysis()
 
@@ -654,8 +654,13 @@ def test_an_answer_claimed_by_a_dead_process_is_bought_at_once(tmp_path: Path) -
 
     from fake_backend import FakeBackend, empty_extraction
 
-    from summarizer.cache import Cache
-    from summarizer.extract import chunk_context, chunk_request, extract_chunks, request_key
+    from summarizer.backends.cache import Cache
+    from summarizer.backends.extract import (
+        chunk_context,
+        chunk_request,
+        extract_chunks,
+        request_key,
+    )
 
     analysis = _report_analysis()
     dead = int(

@@ -1,4 +1,4 @@
-"""Tests for summarizer.figures: parsing figures, listing numbers, finding metrics."""
+"""Tests for summarizer.lexicon.figures: parsing figures, listing numbers, finding metrics."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.figures import (
+from summarizer.lexicon.figures import (
     Figure,
     canonical_number,
     find_metrics,

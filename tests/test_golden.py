@@ -14,10 +14,15 @@ import pytest
 from conftest import SEEDS, seed_paths
 from fake_backend import FakeBackend
 
-from summarizer.config import Settings
-from summarizer.extract import ExtractRequest
+from summarizer.backends.extract import ExtractRequest
+from summarizer.core.config import Settings
+from summarizer.core.schema import (
+    ChunkExtraction,
+    ExtractedFinding,
+    ExtractedMetric,
+    SummaryDocument,
+)
 from summarizer.pipeline import analyse, summarize_analysis
-from summarizer.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, SummaryDocument
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 

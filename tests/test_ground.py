@@ -1,11 +1,12 @@
-"""Tests for summarizer.ground: aligning quotes to the source and checking numbers."""
+"""Tests for summarizer.grounding.ground: aligning quotes to the source and checking numbers."""
 
 from __future__ import annotations
 
 import pytest
 
-from summarizer.document import Chunk, CleanText, Mask, SourceText
-from summarizer.ground import (
+from summarizer.core.document import Chunk, CleanText, Mask, SourceText
+from summarizer.core.schema import ExtractedFinding, ExtractedMetric
+from summarizer.grounding.ground import (
     FUZZY_MIN_SCORE,
     align_quote,
     ground_finding,
@@ -13,7 +14,6 @@ from summarizer.ground import (
     ground_organization,
     normalize_quote,
 )
-from summarizer.schema import ExtractedFinding, ExtractedMetric
 
 # Seed 003, with the docx-sharing site's page marker "\n2、" in the middle of a sentence.
 PLATFORM = (

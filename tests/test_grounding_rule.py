@@ -12,18 +12,9 @@ import pytest
 from fake_backend import FakeBackend
 from helpers import metric, offline_document
 
-from summarizer.check import check_document, check_output
-from summarizer.config import Settings
-from summarizer.document import SourceText
-from summarizer.ground import (
-    ground_finding,
-    ground_metrics,
-    name_bound,
-    overview_problems,
-    report_text,
-)
-from summarizer.pipeline import analyse, analyse_source, summarize_file
-from summarizer.schema import (
+from summarizer.core.config import Settings
+from summarizer.core.document import SourceText
+from summarizer.core.schema import (
     ChunkExtraction,
     Evidence,
     ExtractedFinding,
@@ -31,6 +22,15 @@ from summarizer.schema import (
     Finding,
     ReportSummary,
 )
+from summarizer.grounding.ground import (
+    ground_finding,
+    ground_metrics,
+    name_bound,
+    overview_problems,
+    report_text,
+)
+from summarizer.pipeline import analyse, analyse_source, summarize_file
+from summarizer.review.check import check_document, check_output
 
 SEED_004 = Path(__file__).resolve().parent.parent / "seeds" / "004_8aea4feb83059470.txt"
 HEADLINE = "规上工业总产值184.7亿元,同比增长16.2%;完成固定资产投资37.59亿元,同比增长23.8%"
@@ -130,7 +130,7 @@ def seed_004() -> tuple[str, object]:
 
 
 def _ground_004(analysis: object, f: ExtractedFinding) -> tuple[bool, list[str]]:
-    from summarizer.document import Analysis
+    from summarizer.core.document import Analysis
 
     assert isinstance(analysis, Analysis)
     finding, warnings = ground_finding(f, analysis.chunks[0], analysis.clean, analysis.reports)
@@ -175,7 +175,7 @@ def test_seed_004_flipped_direction_is_caught(seed_004: tuple[str, object]) -> N
 
 
 def test_seed_004_key_metrics_and_overview(seed_004: tuple[str, object]) -> None:
-    from summarizer.document import Analysis
+    from summarizer.core.document import Analysis
 
     _, analysis = seed_004
     assert isinstance(analysis, Analysis)
@@ -234,7 +234,7 @@ def _doc_004(text: str) -> ReportSummary:
 
 
 def _check(text: str, analysis: object, report: ReportSummary) -> list[str]:
-    from summarizer.document import Analysis
+    from summarizer.core.document import Analysis
 
     assert isinstance(analysis, Analysis)
     doc = offline_document(report, path="x.txt", sha256="0", chars=len(text))

@@ -8,9 +8,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from summarizer.document import Mask
-from summarizer.render.html import IndexEntry, render_html, render_html_index
-from summarizer.schema import (
+from summarizer.core.document import Mask
+from summarizer.core.schema import (
     Evidence,
     Finding,
     Metric,
@@ -20,6 +19,7 @@ from summarizer.schema import (
     SummaryDocument,
     Usage,
 )
+from summarizer.render.html import IndexEntry, render_html, render_html_index
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "004_8aea4feb83059470.txt"
 

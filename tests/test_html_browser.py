@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 from helpers import metric, offline_document
 
-from summarizer.document import Mask
-from summarizer.render.html import render_html
-from summarizer.schema import (
+from summarizer.core.document import Mask
+from summarizer.core.schema import (
     Evidence,
     Finding,
     Metric,
     ReportSummary,
     SummaryDocument,
 )
+from summarizer.render.html import render_html
 
 pytestmark = pytest.mark.browser
 

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.document import SourceText
-from summarizer.errors import InputError
-from summarizer.ingest import ocr as ocr_mod
-from summarizer.ingest.pdf import PAGE_BREAK, page_problem
+from summarizer.core.document import SourceText
+from summarizer.core.errors import InputError
 from summarizer.pipeline import analyse_source
-from summarizer.read import read_source
+from summarizer.text.ingest import ocr as ocr_mod
+from summarizer.text.ingest.pdf import PAGE_BREAK, page_problem
+from summarizer.text.read import read_source
 
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 NOTO_SC = 2  # the face index of Simplified Chinese in the collection
@@ -173,7 +173,7 @@ OCR_LINES = ["二、存在的问题", "一是产业结构不够优化", "二是�
 def test_an_ocr_extra_that_cannot_load_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from summarizer.ingest import pdf as pdf_mod
+    from summarizer.text.ingest import pdf as pdf_mod
 
     def broken(*_args: object) -> dict[int, str]:
         raise ImportError("libGL.so.1: cannot open shared object file")

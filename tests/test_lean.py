@@ -16,9 +16,9 @@ import pytest
 from chatserver import RECORDINGS, ChatServer, lean_answer, recorded_responder
 from helpers import run_cli
 
-from summarizer.answer import expand_answer, expand_metric, expand_quote, split_metric
-from summarizer.schema import ChunkAnswer
-from summarizer.tokens import get_counter
+from summarizer.backends.answer import expand_answer, expand_metric, expand_quote, split_metric
+from summarizer.core.schema import ChunkAnswer
+from summarizer.text.tokens import get_counter
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 _DOCUMENT = re.compile(r'<document id="([0-9a-f]+)">\n?(.*?)\n?</document id="\1">', re.S)

@@ -15,10 +15,10 @@ from chatserver import ChatServer, Reply, default_responder
 from helpers import run_cli
 from test_openai_backend import make_request
 
-from summarizer.activity import ACTIVITY
+from summarizer.backends.extract import ExtractResult
 from summarizer.backends.openai_compat import OpenAIBackend
-from summarizer.config import Settings
-from summarizer.extract import ExtractResult
+from summarizer.core.activity import ACTIVITY
+from summarizer.core.config import Settings
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

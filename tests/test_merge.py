@@ -1,17 +1,17 @@
-"""Tests for summarizer.merge: ordering, de-duplication across chunks, overviews."""
+"""Tests for summarizer.grounding.merge: ordering, de-duplication across chunks, overviews."""
 
 from __future__ import annotations
 
 from helpers import metric
 
-from summarizer.merge import (
+from summarizer.core.schema import Evidence, Finding, FindingKind, Metric, ReportSummary, Topic
+from summarizer.grounding.merge import (
     GroundedFinding,
     compose_overview,
     merge_findings,
     merge_metrics,
     overview_digest,
 )
-from summarizer.schema import Evidence, Finding, FindingKind, Metric, ReportSummary, Topic
 
 
 def _finding(
@@ -166,7 +166,7 @@ def test_overview_digest_lists_findings_and_metrics() -> None:
 
 
 def test_overview_digest_keeps_every_kind_within_the_budget() -> None:
-    from summarizer.tokens import estimate_tokens
+    from summarizer.text.tokens import estimate_tokens
 
     summary = _summary()
     many = [_finding(f"成绩{i}", [(100 + i, 101 + i)]) for i in range(60)]

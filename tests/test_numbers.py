@@ -1,4 +1,4 @@
-"""Case tables for summarizer.numbers: one row per way a report writes a number."""
+"""Case tables for summarizer.lexicon.numerals: one row per way a report writes a number."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from summarizer.figures import Figure, find_metrics, parse_figure
-from summarizer.numbers import cn_value, find_numbers, numbers_in, parse_number
+from summarizer.lexicon.figures import Figure, find_metrics, parse_figure
+from summarizer.lexicon.numerals import cn_value, find_numbers, numbers_in, parse_number
 
 
 @pytest.mark.parametrize(

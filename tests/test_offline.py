@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import seed_paths
 
-from summarizer.config import Settings
+from summarizer.core.config import Settings
 from summarizer.pipeline import summarize_file
 
 OFFLINE = Settings(backend="offline")

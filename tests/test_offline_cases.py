@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.config import Settings
+from summarizer.core.config import Settings
+from summarizer.core.schema import ReportSummary
 from summarizer.pipeline import summarize_file
-from summarizer.schema import ReportSummary
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from conftest import seed_paths
 from helpers import run_cli
 
 from summarizer.batch import BatchJob, summarize_tree
-from summarizer.config import Settings
+from summarizer.core.config import Settings
 from summarizer.offload import job as jobs
 from summarizer.offload.lines import RequestLine, parse_results, split_files
 from summarizer.offload.state import JobState

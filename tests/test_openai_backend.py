@@ -21,12 +21,12 @@ import pytest
 from chatserver import ChatServer, Reply, completion_body, default_responder, document_text
 from helpers import GOOD, make_request
 
+from summarizer.backends.extract import AnswerTooLong, OverviewRequest
 from summarizer.backends.openai_compat import OpenAIBackend, create
-from summarizer.config import Settings
-from summarizer.errors import BackendError, ConfigError, ExtractionError
-from summarizer.extract import AnswerTooLong, OverviewRequest
-from summarizer.prompts import document_nonce, render
-from summarizer.schema import ChunkExtraction, Usage
+from summarizer.backends.prompts import document_nonce, render
+from summarizer.core.config import Settings
+from summarizer.core.errors import BackendError, ConfigError, ExtractionError
+from summarizer.core.schema import ChunkExtraction, Usage
 
 KEY = "sk-test-DO-NOT-LEAK-1234567890"
 BASE = "http://llm.test/v1"

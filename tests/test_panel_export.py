@@ -11,7 +11,7 @@ import pytest
 from helpers import run_cli
 from panel_data import ZONES, source_text, write_set
 
-from summarizer.errors import ConfigError, InputError
+from summarizer.core.errors import ConfigError, InputError
 from summarizer.panel import build_panel, export, load_dictionary
 from summarizer.panel.export import split_passages
 from summarizer.panel.rows import COLUMNS, EVIDENCE_COLUMNS, FINDING_COLUMNS, METRIC_COLUMNS, Panel
@@ -456,8 +456,8 @@ def test_cli_export_and_indicators(tmp_path: Path) -> None:
 def test_figures_the_output_left_unread_are_parsed_from_raw(tmp_path: Path) -> None:
     from panel_data import ZONES, document
 
+    from summarizer.core.schema import Finding, Metric
     from summarizer.panel.rows import Output, panel_of
-    from summarizer.schema import Finding, Metric
 
     doc = document(ZONES[0], "src/a2023.txt")
     doc.reports[0].achievements[0].metrics = [

@@ -10,7 +10,7 @@ import pytest
 from helpers import run_cli
 from panel_data import write_set
 
-from summarizer.errors import InputError
+from summarizer.core.errors import InputError
 from summarizer.panel import build_panel, export, load_dictionary
 from summarizer.panel.compare import compare, comparison_rows
 from summarizer.panel.rows import Panel

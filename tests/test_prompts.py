@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import prompts
-from summarizer.errors import ConfigError
-from summarizer.prompts import (
+from summarizer.backends import prompts
+from summarizer.backends.prompts import (
     document_nonce,
     escape_document,
     load_prompt,
@@ -17,6 +16,7 @@ from summarizer.prompts import (
     prompt_version,
     render,
 )
+from summarizer.core.errors import ConfigError
 
 EXTRACT_VALUES = {
     "breadcrumb": "一、工作总结 > （一）招商引资",

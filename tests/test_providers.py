@@ -26,9 +26,9 @@ from chatserver import (
 )
 from helpers import run_cli
 
-from summarizer.capabilities import capabilities_for
-from summarizer.config import Settings
-from summarizer.extract import split_chunk
+from summarizer.backends.capabilities import capabilities_for
+from summarizer.backends.extract import split_chunk
+from summarizer.core.config import Settings
 from summarizer.pipeline import analyse, chunk_tokens_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -158,7 +158,7 @@ def test_reasoning_models_get_max_completion_tokens_and_no_temperature(
 
 
 def test_chunks_are_sized_so_the_answer_fits_the_output_limit() -> None:
-    from summarizer.pricing import COMPLETION_RATIO_HIGH, OUTPUT_MARGIN
+    from summarizer.backends.pricing import COMPLETION_RATIO_HIGH, OUTPUT_MARGIN
 
     assert chunk_tokens_for(Settings()) == 6000  # gpt-4o-mini: 16,384 out
     small = chunk_tokens_for(Settings(provider="llamacpp"))

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from conftest import GOLD, SEEDS, seed_paths
 
-from summarizer.atomic import write_text_atomic
-from summarizer.config import Settings
-from summarizer.evaluate import evaluate
+from summarizer.core.atomic import write_text_atomic
+from summarizer.core.config import Settings
 from summarizer.pipeline import summarize_file
+from summarizer.review.evaluate import evaluate
 
 
 def test_offline_backend_meets_the_bar_on_the_seeds(tmp_path: Path) -> None:

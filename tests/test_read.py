@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from summarizer import read as read_mod
-from summarizer.errors import InputError
-from summarizer.read import SUPPORTED_EXTENSIONS, decode_bytes, html_to_text, read_source
+from summarizer.core.errors import InputError
+from summarizer.text import read as read_mod
+from summarizer.text.read import SUPPORTED_EXTENSIONS, decode_bytes, html_to_text, read_source
 
 REPO = Path(__file__).resolve().parent.parent
 

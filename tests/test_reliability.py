@@ -32,8 +32,8 @@ from helpers import (
     summarize,
 )
 
-from summarizer.cache import Cache
-from summarizer.validation import validate_file
+from summarizer.backends.cache import Cache
+from summarizer.review.validate import validate_file
 
 # Subprocesses, servers or a browser: the second tier of `make test`.
 pytestmark = pytest.mark.slow

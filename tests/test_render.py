@@ -5,9 +5,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.console import Console
 
-from summarizer.render.markdown import escape, render_markdown
-from summarizer.render.rich_view import metric_inline, render_rich
-from summarizer.schema import (
+from summarizer.core.schema import (
     Evidence,
     Finding,
     Metric,
@@ -17,6 +15,8 @@ from summarizer.schema import (
     SummaryDocument,
     Usage,
 )
+from summarizer.render.markdown import escape, render_markdown
+from summarizer.render.rich_view import metric_inline, render_rich
 
 
 def _metric(name: str, raw: str, value: float | None, unit: str | None, **kw: object) -> Metric:

@@ -15,12 +15,12 @@ import pytest
 from chatserver import ChatServer
 from test_openai_backend import KEY, make_request
 
+from summarizer.backends.cache import Cache
+from summarizer.backends.extract import ChunkContext, cached_call, chunk_request, request_key
 from summarizer.backends.openai_compat import OpenAIBackend
-from summarizer.cache import Cache
-from summarizer.config import Settings
-from summarizer.extract import ChunkContext, cached_call, chunk_request, request_key
-from summarizer.prompts import prompt_dir
-from summarizer.schema import ChunkExtraction
+from summarizer.backends.prompts import prompt_dir
+from summarizer.core.config import Settings
+from summarizer.core.schema import ChunkExtraction
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 In the style of langextract's alignment case tables: each `Case` names its shape, gives a short
 text and states the expected part kinds (preamble included) and, where it matters, the item
 headings of one part and the minimum confidence of a kind. A new rule in
-`summarizer/section_rules.py` comes with a row here of its own shape.
+`summarizer/lexicon/section_rules.py` comes with a row here of its own shape.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from summarizer.clean import clean
-from summarizer.document import Report, SourceText
-from summarizer.sections import build_sections
+from summarizer.core.document import Report, SourceText
+from summarizer.text.clean import clean
+from summarizer.text.sections import build_sections
 
 
 @dataclass(frozen=True)

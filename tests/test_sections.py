@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import gold_for, seed_paths
 
-from summarizer.clean import clean
-from summarizer.document import SourceText
+from summarizer.core.document import SourceText
 from summarizer.pipeline import analyse
-from summarizer.sections import build_sections
+from summarizer.text.clean import clean
+from summarizer.text.sections import build_sections
 
 KIND = {"achievement": "achievements", "problem": "problems", "plan": "plans", "other": "other"}
 

@@ -23,7 +23,7 @@ from helpers import (
     summarize,
 )
 
-from summarizer.validation import validate_file
+from summarizer.review.validate import validate_file
 
 # Subprocesses, servers or a browser: the second tier of `make test`.
 pytestmark = pytest.mark.slow
@@ -156,9 +156,9 @@ def test_hostile_headings_stay_inside_the_context_block(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Titles and headings come from the report too: they cannot leave their block."""
+    from summarizer.backends.extract import chunk_context
     from summarizer.backends.openai_compat import OpenAIBackend
-    from summarizer.config import Settings
-    from summarizer.extract import chunk_context
+    from summarizer.core.config import Settings
     from summarizer.pipeline import analyse
 
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)

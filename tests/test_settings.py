@@ -14,7 +14,7 @@ from conftest import seed_paths
 from helpers import run_cli
 
 from summarizer.cli._options import flag_name
-from summarizer.config import (
+from summarizer.core.config import (
     FIELDS,
     GROUPS,
     PROVIDERS,
@@ -24,7 +24,7 @@ from summarizer.config import (
     allowed,
     load_settings,
 )
-from summarizer.errors import ConfigError
+from summarizer.core.errors import ConfigError
 
 # field -> (a good value as TOML text, its parsed value, a bad value as TOML text, allowed text)
 CASES: dict[str, tuple[str, object, str, str]] = {

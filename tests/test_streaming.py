@@ -17,11 +17,11 @@ import pytest
 from chatserver import ChatServer, Reply, default_responder
 from test_openai_backend import KEY, make_request
 
-from summarizer.activity import ACTIVITY
+from summarizer.backends.extract import ExtractResult
 from summarizer.backends.openai_compat import OpenAIBackend
-from summarizer.config import Settings
-from summarizer.errors import ExtractionError
-from summarizer.extract import ExtractResult
+from summarizer.core.activity import ACTIVITY
+from summarizer.core.config import Settings
+from summarizer.core.errors import ExtractionError
 
 
 @pytest.fixture(autouse=True)
@@ -237,8 +237,8 @@ def test_a_refused_response_format_falls_back_to_json_mode_once(
 def test_the_progress_line_shows_tokens_arriving_then_waits() -> None:
     from rich.console import Console
 
-    from summarizer.activity import Activity
-    from summarizer.progress import LiveColumn, announce_waits
+    from summarizer.core.activity import Activity
+    from summarizer.core.progress import LiveColumn, announce_waits
 
     now = [100.0]
     activity = Activity(clock=lambda: now[0])

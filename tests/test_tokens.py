@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from summarizer import tokens
+from summarizer.text import tokens
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -167,7 +167,7 @@ def test_encoding_for_model() -> None:
 
 @pytest.mark.slow
 def test_import_does_not_import_tiktoken() -> None:
-    code = "import sys, summarizer.tokens; print('tiktoken' in sys.modules)"
+    code = "import sys, summarizer.text.tokens; print('tiktoken' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )

@@ -6,10 +6,9 @@ from typing import get_args
 
 import pytest
 
-from summarizer.document import Mask, merge_masks
-from summarizer.schema import ReportSummary
-from summarizer.validation import json_path
-from summarizer.vocabulary import (
+from summarizer.core.document import Mask, merge_masks
+from summarizer.core.schema import ReportSummary
+from summarizer.core.vocabulary import (
     FINDING_KINDS,
     KIND_FIELDS,
     KINDS,
@@ -20,6 +19,7 @@ from summarizer.vocabulary import (
     PartKind,
     Topic,
 )
+from summarizer.review.validate import json_path
 
 
 def test_every_kind_is_in_the_table_once_in_output_order() -> None:

@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from summarizer.config import Settings
-from summarizer.document import PART_FINDING_KIND, CleanText, Section
-from summarizer.extract import ExtractRequest, ExtractResult, OverviewRequest
-from summarizer.figures import find_metrics
-from summarizer.numbers import TARGET_WORDS
-from summarizer.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
-from summarizer.topics import topic_for
+from summarizer.backends.extract import ExtractRequest, ExtractResult, OverviewRequest
+from summarizer.core.config import Settings
+from summarizer.core.document import PART_FINDING_KIND, CleanText, Section
+from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
+from summarizer.lexicon.figures import find_metrics
+from summarizer.lexicon.numerals import TARGET_WORDS
+from summarizer.lexicon.topics import topic_for
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;]?")
 _CLAUSE_CUT = re.compile(r"[,，、:：]")

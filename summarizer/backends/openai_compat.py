@@ -36,24 +36,24 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from summarizer.activity import ACTIVITY
-from summarizer.answer import EXPANSION_VERSION, expand_answer
-from summarizer.capabilities import Capabilities, capabilities_for
-from summarizer.errors import BackendError, ConfigError, ExtractionError
-from summarizer.extract import (
+from summarizer.backends.answer import EXPANSION_VERSION, expand_answer
+from summarizer.backends.capabilities import Capabilities, capabilities_for
+from summarizer.backends.extract import (
     AnswerTooLong,
     ChunkContext,
     ExtractRequest,
     ExtractResult,
     OverviewRequest,
 )
-from summarizer.prompts import (
+from summarizer.backends.prompts import (
     document_nonce,
     escape_document,
     render,
 )
-from summarizer.redact import redact_secrets
-from summarizer.schema import (
+from summarizer.core.activity import ACTIVITY
+from summarizer.core.errors import BackendError, ConfigError, ExtractionError
+from summarizer.core.redact import redact_secrets
+from summarizer.core.schema import (
     ChunkAnswer,
     ChunkExtraction,
     OverviewText,
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     import httpx2
     from openai import AsyncOpenAI
 
-    from summarizer.config import Settings
+    from summarizer.core.config import Settings
 
 #: What local servers get when no key is set (they accept any).
 LOCAL_KEY = "local"
@@ -447,7 +447,7 @@ class OpenAIBackend:
         chat template or a dropped system prompt (the model then never saw the rules)."""
         if not usage.prompt_tokens:
             return
-        from summarizer.tokens import estimate_tokens
+        from summarizer.text.tokens import estimate_tokens
 
         sent = sum(estimate_tokens(str(m.get("content") or "")) for m in body["messages"])
         if sent >= 400 and usage.prompt_tokens < PROMPT_TOKENS_FLOOR * sent:

@@ -23,11 +23,11 @@ try:
 except ImportError:  # Windows: no advisory locks; one batch per output folder there
     fcntl = None  # type: ignore[assignment]
 
-from summarizer.atomic import write_text_atomic
-from summarizer.pricing import usd_for
-from summarizer.schema import SummaryDocument, Usage
-from summarizer.vocabulary import KIND_FIELDS
-from summarizer.vocabulary import KINDS as KINDS
+from summarizer.backends.pricing import usd_for
+from summarizer.core.atomic import write_text_atomic
+from summarizer.core.schema import SummaryDocument, Usage
+from summarizer.core.vocabulary import KIND_FIELDS
+from summarizer.core.vocabulary import KINDS as KINDS
 
 INDEX_NAME = "index.jsonl"
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from summarizer.atomic import sweep_stale_temps, write_text_atomic
+from summarizer.backends.extract import Backend, ChunkOutcome
 from summarizer.batch.index import (
     INDEX_NAME,
     IndexLog,
@@ -39,15 +39,15 @@ from summarizer.batch.index import (
     record_from_document,
 )
 from summarizer.batch.walk import display_path, output_path
-from summarizer.bounded import read_input
-from summarizer.clean import clean
-from summarizer.config import Settings
-from summarizer.document import CleanText, SourceText
-from summarizer.errors import BackendError, ConfigError, OutputError, SummarizerError
-from summarizer.extract import Backend, ChunkOutcome
-from summarizer.progress import BatchProgress
+from summarizer.core.atomic import sweep_stale_temps, write_text_atomic
+from summarizer.core.config import Settings
+from summarizer.core.document import CleanText, SourceText
+from summarizer.core.errors import BackendError, ConfigError, OutputError, SummarizerError
+from summarizer.core.progress import BatchProgress
+from summarizer.core.schema import SummaryDocument
 from summarizer.render.overview import IndexEntry
-from summarizer.schema import SummaryDocument
+from summarizer.text.bounded import read_input
+from summarizer.text.clean import clean
 
 #: Output formats besides JSON (always written) and the suffix each adds to the input name.
 EXTRA_SUFFIXES: dict[str, str] = {"markdown": ".md", "html": ".html"}
@@ -121,8 +121,8 @@ def _existing(out_json: Path, sha256: str) -> SummaryDocument | None:
 
 def run_settings(settings: Settings, backend: Backend) -> dict[str, str | int | bool | None]:
     """The settings that make an output what it is: an output is reused only under these."""
+    from summarizer.core.schema import SCHEMA_VERSION
     from summarizer.pipeline import prompt_version_for
-    from summarizer.schema import SCHEMA_VERSION
 
     offline = backend.name == "offline"
     return {

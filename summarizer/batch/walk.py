@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from summarizer.batch.index import INDEX_NAME
-from summarizer.bounded import display_path
-from summarizer.read import SUPPORTED_EXTENSIONS
+from summarizer.text.bounded import display_path
+from summarizer.text.read import SUPPORTED_EXTENSIONS
 
 __all__ = [
     "Walk",

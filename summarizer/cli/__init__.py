@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from summarizer import __version__
-from summarizer.errors import SummarizerError
+from summarizer.core.errors import SummarizerError
+from summarizer.core.version import __version__
 
 # name -> (module, attribute, one-line help). Help is here so `--help` imports nothing.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -186,7 +186,7 @@ def error_line(e: SummarizerError) -> str:
 
 
 def _report_error(e: Exception, verbose: bool) -> int:
-    from summarizer.redact import redact_secrets
+    from summarizer.core.redact import redact_secrets
 
     if verbose:
         import traceback

@@ -1,4 +1,4 @@
-"""The settings flags, built from `summarizer.config.Settings`, and the settings they make.
+"""The settings flags, built from `summarizer.core.config.Settings`, and the settings they make.
 
 One source of truth: every field of the settings model is a flag here (`--chunk-tokens`,
 `--strict/--no-strict`, ...), with the field's description as help and its choices or
@@ -15,7 +15,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from summarizer.cli import obj
-from summarizer.config import FIELDS, Settings, allowed, load_settings
+from summarizer.core.config import FIELDS, Settings, allowed, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

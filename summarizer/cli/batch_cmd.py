@@ -140,7 +140,7 @@ def batch(
     )
     inputs = walk.inputs
     if not inputs:
-        from summarizer.errors import InputError
+        from summarizer.core.errors import InputError
 
         wanted = "matching " + " ".join(patterns) if patterns else "of a supported type"
         # Nothing to do is worth saying in the exit code: a typo in --glob is not success.
@@ -213,7 +213,7 @@ def _run(
     from rich.console import Console
 
     from summarizer.batch import BatchJob, cost_of, summarize_tree
-    from summarizer.progress import announce_waits, make_progress
+    from summarizer.core.progress import announce_waits, make_progress
 
     err = Console(stderr=True)
     job = BatchJob(

@@ -22,7 +22,7 @@ _CACHE_DIR_HELP = (
 
 
 def _cache_dir(ctx: click.Context, cache_dir: str | None) -> Path:
-    from summarizer.config import load_settings
+    from summarizer.core.config import load_settings
 
     settings = load_settings(
         obj(ctx).get("config_path"),
@@ -55,7 +55,7 @@ def stats(ctx: click.Context, cache_dir: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from summarizer.cache import DB_NAME, Cache
+    from summarizer.backends.cache import DB_NAME, Cache
 
     folder = _cache_dir(ctx, cache_dir)
     if (folder / DB_NAME).is_file():
@@ -84,7 +84,7 @@ def stats(ctx: click.Context, cache_dir: str | None, as_json: bool) -> None:
 @click.pass_context
 def clear(ctx: click.Context, cache_dir: str | None, yes: bool) -> None:
     """Delete every cached answer and shrink the cache file (asks first unless --yes)."""
-    from summarizer.cache import DB_NAME, Cache
+    from summarizer.backends.cache import DB_NAME, Cache
     from summarizer.render.format import plural
 
     folder = _cache_dir(ctx, cache_dir)
@@ -117,7 +117,7 @@ def clear(ctx: click.Context, cache_dir: str | None, yes: bool) -> None:
 @click.pass_context
 def check(ctx: click.Context, cache_dir: str | None, repair: bool) -> None:
     """Read every cached answer back and run SQLite's integrity check; exit 1 if damaged."""
-    from summarizer.cache import Cache
+    from summarizer.backends.cache import Cache
 
     with Cache.open(_cache_dir(ctx, cache_dir)) as store:
         found = store.check(repair=repair)

@@ -29,8 +29,8 @@ def check(output: str, source_path: str | None, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from summarizer.check import check_output
-    from summarizer.errors import ValidationError
+    from summarizer.core.errors import ValidationError
+    from summarizer.review.check import check_output
 
     result = check_output(output, source_path)
     if as_json:

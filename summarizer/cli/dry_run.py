@@ -15,8 +15,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from summarizer.config import Settings
-from summarizer.pricing import BATCH_PRICE_SHARE, PRICES, CostEstimate, estimate
+from summarizer.backends.pricing import BATCH_PRICE_SHARE, PRICES, CostEstimate, estimate
+from summarizer.core.config import Settings
 from summarizer.render.format import plural
 
 

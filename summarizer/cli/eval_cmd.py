@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from summarizer.evaluate import EvalReport, FileScore, Ratio, Scores, evaluate
-from summarizer.vocabulary import KINDS, WORDS
+from summarizer.core.vocabulary import KINDS, WORDS
+from summarizer.review.evaluate import EvalReport, FileScore, Ratio, Scores, evaluate
 
 _DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -114,7 +114,7 @@ def eval_(gold_dir: Path, pred_dir: Path, sources_dir: Path | None, as_json: boo
         print_eval(report, Console())
     unscored = [f for f in report.files if f.status != "ok"]
     if unscored:
-        from summarizer.errors import ValidationError
+        from summarizer.core.errors import ValidationError
         from summarizer.render.format import plural
 
         # Scores with a missing prediction counted as zero are not a clean result.

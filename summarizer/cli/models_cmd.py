@@ -16,8 +16,13 @@ def models(provider: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from summarizer.capabilities import DATA_FILE, capabilities_for, model_entries, provider_names
-    from summarizer.config import PROVIDERS
+    from summarizer.backends.capabilities import (
+        DATA_FILE,
+        capabilities_for,
+        model_entries,
+        provider_names,
+    )
+    from summarizer.core.config import PROVIDERS
 
     rows = []
     for name in provider_names():

@@ -35,7 +35,7 @@ def _panel(outputs: tuple[str, ...], indicator_files: tuple[str, ...]) -> Any:
     for problem in panel.problems:
         click.echo(f"skipped: {problem}", err=True)
     if not panel.outputs:
-        from summarizer.errors import InputError
+        from summarizer.core.errors import InputError
 
         raise InputError(f"no summarizer outputs among {', '.join(outputs)}")
     return panel

@@ -10,7 +10,7 @@ import click
 @click.command()
 def schema() -> None:
     """Print the JSON Schema of the output (SummaryDocument)."""
-    from summarizer.schema import summary_json_schema
+    from summarizer.core.schema import summary_json_schema
 
     click.echo(json.dumps(summary_json_schema(), ensure_ascii=False, indent=2))
 
@@ -23,7 +23,7 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
 
     Exit 0 when every file is valid, 1 when any is not.
     """
-    from summarizer.validation import validate_file
+    from summarizer.review.validate import validate_file
 
     results = [(path, validate_file(path)) for path in files]
     failed = sum(1 for _, errors in results if errors)

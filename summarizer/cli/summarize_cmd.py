@@ -23,9 +23,9 @@ from summarizer.cli._options import build_settings, model_options, run_options
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from summarizer.config import Settings
-    from summarizer.document import Analysis
-    from summarizer.schema import SummaryDocument
+    from summarizer.core.config import Settings
+    from summarizer.core.document import Analysis
+    from summarizer.core.schema import SummaryDocument
 
 FORMATS = ["rich", "json", "markdown", "html"]
 SUFFIXES = {"json": ".json", "markdown": ".md", "html": ".html", "rich": ".txt"}
@@ -122,7 +122,7 @@ def summarize(
         try:
             _summarize_one(file, i, settings, backend_name, fmt, target, err, note)
         except Exception as e:
-            from summarizer.errors import BackendError, ConfigError
+            from summarizer.core.errors import BackendError, ConfigError
 
             if isinstance(e, BackendError | ConfigError):
                 raise  # the endpoint or the settings fail for every file alike
@@ -172,8 +172,8 @@ def read_stdin(settings: Settings) -> Any:
     """Standard input as a `SourceText`, read like a file of the format its bytes show."""
     import tempfile
 
-    from summarizer.bounded import read_input
-    from summarizer.errors import InputError
+    from summarizer.core.errors import InputError
+    from summarizer.text.bounded import read_input
 
     limit = int(settings.max_file_mb * 1024 * 1024)
     data = sys.stdin.buffer.read(limit + 1)
@@ -243,7 +243,7 @@ def warnings_summary(doc: SummaryDocument) -> str:
 async def _run(
     analysis: Analysis, backend_name: str, settings: Settings, err: Console
 ) -> SummaryDocument:
-    from summarizer.progress import announce_waits
+    from summarizer.core.progress import announce_waits
 
     # Waits before retries and one-line notices (a response-format fallback) go to stderr.
     undo = None if err.quiet else announce_waits(err)
@@ -265,7 +265,7 @@ async def _run_with(
         # Model calls take seconds each: show them on a terminal, and leave no trace after.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        from summarizer.progress import LiveColumn
+        from summarizer.core.progress import LiveColumn
 
         columns = (
             "{task.description}",
@@ -331,7 +331,7 @@ def write_document(
         if output:
             import io
 
-            from summarizer.atomic import write_text_atomic
+            from summarizer.core.atomic import write_text_atomic
 
             buffer = io.StringIO()
             render_rich(doc, Console(file=buffer, width=100, color_system=None))
@@ -344,7 +344,7 @@ def write_document(
     else:
         text = render_document(doc, analysis, fmt)
     if output:
-        from summarizer.atomic import write_text_atomic
+        from summarizer.core.atomic import write_text_atomic
 
         write_text_atomic(output, text)
     else:

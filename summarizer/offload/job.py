@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from summarizer.backends.cache import Cache
 from summarizer.batch import BatchJob, BatchResult
-from summarizer.cache import Cache
-from summarizer.config import Settings
-from summarizer.errors import ConfigError, InputError
+from summarizer.core.config import Settings
+from summarizer.core.errors import ConfigError, InputError
+from summarizer.core.progress import BatchProgress
 from summarizer.offload import run
 from summarizer.offload.provider import BatchProvider
 from summarizer.offload.state import STATE_NAME, BatchRow, JobState
-from summarizer.progress import BatchProgress
 
 
 @dataclass
@@ -43,7 +43,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
 
 def at_batch_price(job: BatchJob) -> BatchJob:
     """The job with its cost counted at the Batch API's price (unless prices were given)."""
-    from summarizer.pricing import BATCH_PRICE_SHARE, price_of
+    from summarizer.backends.pricing import BATCH_PRICE_SHARE, price_of
 
     if job.price_in is not None or job.price_out is not None:
         return job

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from summarizer.backends.cache import Cache
 from summarizer.batch import BatchJob, one_line
-from summarizer.cache import Cache
 from summarizer.offload.lines import RequestLine
 from summarizer.offload.replay import Answers, KeyNotingCache, current_label, replay_backend
 

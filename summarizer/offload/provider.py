@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from summarizer.errors import BackendError, ConfigError
+from summarizer.core.errors import BackendError, ConfigError
 from summarizer.offload.lines import ENDPOINT
 
 

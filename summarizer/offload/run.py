@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from summarizer.backends.cache import Cache
 from summarizer.batch import BatchJob, BatchResult, run_batch
-from summarizer.cache import Cache
+from summarizer.core.progress import BatchProgress
+from summarizer.core.schema import Usage
 from summarizer.offload.lines import RequestLine, ResultLine, parse_results, split_files, to_bytes
 from summarizer.offload.plan import Plan, plan_requests
 from summarizer.offload.provider import BatchProvider
 from summarizer.offload.replay import KeyNotingCache, replay_backend
 from summarizer.offload.state import FINAL_BATCH, JobState
-from summarizer.progress import BatchProgress
-from summarizer.schema import Usage
 
 #: How many times a failed line is sent again before the live path (or failure) takes it.
 MAX_ATTEMPTS = 3
@@ -248,7 +248,7 @@ async def write_request_files(
     max_bytes: int | None = None,
 ) -> Round:
     """`--via batch-file`: the missing requests as JSONL files in the output folder."""
-    from summarizer.atomic import write_text_atomic
+    from summarizer.core.atomic import write_text_atomic
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     files: list[Path] = []

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from summarizer.errors import CacheError
+from summarizer.core.errors import CacheError
+from summarizer.core.schema import Usage
 from summarizer.offload.lines import LineKind, RequestLine
-from summarizer.schema import Usage
 
 STATE_NAME = ".summarizer-batch-job.sqlite3"
 

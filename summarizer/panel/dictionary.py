@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from summarizer.errors import ConfigError
+from summarizer.core.errors import ConfigError
 
 Bound = Literal["at_least", "about", "at_most"]
 Measure = Literal["level", "growth", "points"]

@@ -24,8 +24,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from summarizer import __version__
-from summarizer.errors import ConfigError, InputError
+from summarizer.core.errors import ConfigError, InputError
+from summarizer.core.version import __version__
 from summarizer.panel.rows import (
     COLUMNS,
     EVIDENCE_COLUMNS,
@@ -373,7 +373,7 @@ def _fts(con: sqlite3.Connection) -> None:
 
 def source_text(out: Output) -> tuple[str | None, str | None]:
     """The decoded text of an output's source, or (None, why not) when it is gone or changed."""
-    from summarizer.read import read_source
+    from summarizer.text.read import read_source
 
     recorded = Path(out.doc.source.path)
     if recorded.is_absolute():

@@ -17,9 +17,9 @@ from typing import Any
 
 import pydantic
 
-from summarizer.figures import parse_figure
+from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
+from summarizer.lexicon.figures import parse_figure
 from summarizer.panel.dictionary import Dictionary, Match, load_dictionary
-from summarizer.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
 
 Row = dict[str, Any]
 

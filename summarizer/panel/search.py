@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from summarizer.errors import InputError
+from summarizer.core.errors import InputError
 
 HitKind = Literal["finding", "passage"]
 _TRIGRAM = 3

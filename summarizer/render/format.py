@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from summarizer.schema import ReportSummary, SummaryDocument
+from summarizer.core.schema import ReportSummary, SummaryDocument
 
 # Irregular plurals of the nouns the tool counts; the rest take an "s".
 _PLURALS = {"entry": "entries", "summary": "summaries", "warning": "warnings"}

@@ -23,11 +23,11 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup
 
-from summarizer.document import Mask, merge_masks
+from summarizer.core.document import Mask, merge_masks
+from summarizer.core.schema import Finding, ReportSummary, SummaryDocument
+from summarizer.core.vocabulary import FINDING_KINDS, KIND_FIELDS, TOPIC_LABELS, WORDS
 from summarizer.render.format import change_direction, format_change, natural_key
 from summarizer.render.overview import IndexEntry
-from summarizer.schema import Finding, ReportSummary, SummaryDocument
-from summarizer.vocabulary import FINDING_KINDS, KIND_FIELDS, TOPIC_LABELS, WORDS
 
 __all__ = ["IndexEntry", "render_html", "render_html_index", "finding_id"]
 

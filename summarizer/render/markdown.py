@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
+from summarizer.core.vocabulary import FINDING_KINDS, TOPIC_LABELS
 from summarizer.render.format import format_change
 from summarizer.render.overview import IndexEntry
 from summarizer.render.rich_view import (
@@ -20,8 +22,6 @@ from summarizer.render.rich_view import (
     VERIFIED_MARK,
     metric_inline,
 )
-from summarizer.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
-from summarizer.vocabulary import FINDING_KINDS, TOPIC_LABELS
 
 # Characters that mean something to Markdown inside a line.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")

@@ -17,9 +17,9 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from summarizer.core.schema import Finding, Metric, ReportSummary, SummaryDocument
+from summarizer.core.vocabulary import FINDING_KINDS, TOPIC_LABELS
 from summarizer.render.format import change_direction, format_change
-from summarizer.schema import Finding, Metric, ReportSummary, SummaryDocument
-from summarizer.vocabulary import FINDING_KINDS, TOPIC_LABELS
 
 #: Heading of each finding list, in the order they are shown.
 #: (ReportSummary list, heading) of each finding kind, in order.

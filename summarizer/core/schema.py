@@ -1,0 +1,340 @@
+"""The output contract (schema_version "1") and the smaller per-chunk model the LLM fills.
+
+In: nothing. Out: pydantic models. No I/O here; of ours it imports only the vocabulary.
+
+Two families:
+- `SummaryDocument` → `ReportSummary` → `Finding` / `Metric` / `Evidence`: what the tool
+  writes. Offsets, `verified`, redaction flags and provenance are computed by code.
+- `ChunkExtraction` → `ExtractedFinding` / `ExtractedMetric`: what a backend returns for
+  one chunk. Every field is required and no extra property is allowed, so OpenAI's strict
+  structured outputs accept the JSON Schema as it is.
+- `ChunkAnswer` → `AnswerFinding`: the lean answer a model writes (metrics as "name figure",
+  quotes that may be abbreviated to their ends, every field bounded); `summarizer.backends.answer`
+  expands it into a `ChunkExtraction` against the chunk's text.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The kinds and topics are the project's vocabulary (vocabulary.py); re-exported because the
+# fields below are typed with them and callers have long imported them from here.
+from summarizer.core.vocabulary import KIND_FIELDS as KIND_FIELDS
+from summarizer.core.vocabulary import TOPIC_LABELS as TOPIC_LABELS
+from summarizer.core.vocabulary import FindingKind as FindingKind
+from summarizer.core.vocabulary import Topic as Topic
+
+SCHEMA_VERSION: Literal["1"] = "1"
+
+_SCHEMA_CACHE: dict[Any, dict[str, Any]] = {}
+
+MetricKind = Literal["actual", "target"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- output
+
+
+class Metric(_Strict):
+    """A figure as the report states it."""
+
+    name: str = Field(description="What is measured, e.g. 规上工业总产值.")
+    raw: str = Field(description="The figure exactly as written, e.g. 184.7亿元, X亿元, -*%.")
+    value: float | None = Field(description="The number; null when the figure is redacted.")
+    unit: str | None = Field(
+        description="Unit as written (亿元, 万元, %, 家, 亩 ...); null if none."
+    )
+    change_pct: float | None = Field(
+        description="Year-on-year change in percent (同比增长16.2% → 16.2; 下降 → negative); "
+        "null if not stated or redacted."
+    )
+    kind: MetricKind = Field(
+        description="actual: achieved; target: planned (计划, 力争, 目标, 预计)."
+    )
+    redacted: bool = Field(description="True when the report hides the number (X, xx, *).")
+
+
+class Evidence(_Strict):
+    """A verbatim passage of the source that supports a finding."""
+
+    quote: str = Field(description="Verbatim source text.")
+    start: int | None = Field(
+        description="Offset of the quote in the decoded source text; null if it was not found."
+    )
+    end: int | None = Field(description="End offset (exclusive); source_text[start:end] == quote.")
+
+
+class Finding(_Strict):
+    """One achievement, problem, plan or other item of a report."""
+
+    title: str = Field(description="Short label, e.g. 招商引资.")
+    summary: str = Field(description="One sentence.")
+    topic: Topic = Field(description="Fixed topic category.")
+    metrics: list[Metric] = Field(description="Figures this finding states.")
+    entities: list[str] = Field(description="Companies, projects and parks named.")
+    evidence: list[Evidence] = Field(description="Verbatim support with offsets.")
+    verified: bool = Field(
+        description="True when every quote was found in the source and every number of the "
+        "finding occurs in its source chunk."
+    )
+
+
+class ReportSummary(_Strict):
+    """The summary of one report (a file may hold several)."""
+
+    title: str | None = Field(description="Report title as written; null if none.")
+    organization: str | None = Field(description="The zone or committee; null if unknown/redacted.")
+    summary_year: int | None = Field(description="Year the achievements cover; null if redacted.")
+    plan_year: int | None = Field(description="Year the plans cover; null if unknown.")
+    overview: str = Field(description="Two or three sentences.")
+    key_metrics: list[Metric] = Field(description="Headline figures of the report.")
+    achievements: list[Finding]
+    problems: list[Finding]
+    plans: list[Finding]
+    other: list[Finding] = Field(description="Items that are none of the three, e.g. 意见和建议.")
+    warnings: list[str]
+
+
+class Source(_Strict):
+    path: str = Field(
+        description="Absolute, normalised path of the input when it was summarized "
+        "(<stdin> for standard input)."
+    )
+    relative_path: str | None = Field(
+        default=None,
+        description="Path relative to the batch folder (POSIX separators); null outside a batch.",
+    )
+    sha256: str = Field(description="SHA-256 of the file's bytes.")
+    chars: int = Field(description="Length of the decoded text in characters.")
+    encoding: str
+    format: str = Field(description="txt, md, docx, html or pdf.")
+
+
+class Usage(_Strict):
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+        )
+
+
+class Provenance(_Strict):
+    backend: str
+    model: str | None
+    prompt_version: str = Field(description="Hash of the prompt files.")
+    tool_version: str
+    usage: Usage
+    elapsed_s: float
+
+
+class SummaryDocument(_Strict):
+    """What `summarizer summarize` writes for one input file."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    source: Source
+    reports: list[ReportSummary]
+    warnings: list[str]
+    provenance: Provenance
+
+
+# --------------------------------------------------------------------------- per chunk
+
+
+class ExtractedMetric(_Strict):
+    name: str = Field(description="What is measured, in the report's words.")
+    raw: str = Field(
+        description="The figure copied exactly as written, unit included: 184.7亿元, X亿元, *%. "
+        "Never fill in a redacted figure."
+    )
+    change_pct: float | None = Field(
+        description="Year-on-year change in percent as written (下降 → negative); null if absent "
+        "or redacted."
+    )
+    kind: MetricKind = Field(description="actual, or target for planned figures.")
+
+
+class ExtractedFinding(_Strict):
+    kind: FindingKind = Field(
+        description="achievement (成绩), problem (问题/不足), plan (计划/思路), or other "
+        "(e.g. 意见和建议)."
+    )
+    title: str = Field(description="Short label of 2-8 characters, e.g. 招商引资.")
+    summary: str = Field(description="One sentence summarising the item, only facts of the text.")
+    topic: Topic
+    metrics: list[ExtractedMetric]
+    entities: list[str] = Field(description="Companies, projects and parks named in the item.")
+    quotes: list[str] = Field(
+        description="One to three passages copied verbatim from the text that support the item."
+    )
+
+
+class ChunkExtraction(_Strict):
+    """What a backend returns for one chunk."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON Schema, generated once: the SDK asks for it on every request (6 ms each)
+        and edits the dict it gets, so each caller receives its own copy."""
+        key = (cls, args, tuple(sorted(kwargs.items())))
+        if key not in _SCHEMA_CACHE:
+            _SCHEMA_CACHE[key] = super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(_SCHEMA_CACHE[key])
+
+    organization: str | None = Field(
+        description="The zone or committee the report is about, as written; null if not stated "
+        "in this text or redacted."
+    )
+    key_metrics: list[ExtractedMetric] = Field(
+        description="Headline figures of the whole zone stated in this text (total output, "
+        "investment, revenue...); empty if none."
+    )
+    findings: list[ExtractedFinding]
+    # Strict mode lists it as required like every property (the SDK marks all of them); the
+    # default only lets older cached answers and canned test answers still validate.
+    overview: str | None = Field(
+        default=None,
+        description="Only when the user message says this chunk holds the whole report: two "
+        "or three sentences summarising the report (achievements with headline figures, "
+        "problems, plans). Otherwise null.",
+    )
+
+
+class OverviewText(_Strict):
+    overview: str = Field(
+        max_length=1200, description="Two or three sentences summarising the report."
+    )
+
+
+# --------------------------------------------------------------------------- the answer
+
+#: Limits of every answer field: enforced on the client always, and sent in the schema to
+#: servers that honour them (schema_limits in the capability table).
+MAX_FINDINGS = 80
+MAX_ITEMS = 24
+
+
+class AnswerFinding(_Strict):
+    """One finding as the model writes it (the lean answer)."""
+
+    kind: FindingKind = Field(
+        description="achievement (成绩), problem (问题/不足), plan (计划/思路), or other "
+        "(e.g. 意见和建议)."
+    )
+    title: str = Field(max_length=40, description="Short label of 2-8 characters, e.g. 招商引资.")
+    summary: str = Field(
+        max_length=400,
+        description="One short sentence with the item's main facts as written.",
+    )
+    topic: Topic
+    metrics: list[Annotated[str, Field(max_length=120)]] = Field(
+        max_length=MAX_ITEMS,
+        description="The item's figures, each as 'name figure': the metric's name, a space, the "
+        "figure copied exactly as written with its unit (规上工业总产值 184.7亿元, 签约项目 X个).",
+    )
+    entities: list[Annotated[str, Field(max_length=80)]] = Field(
+        max_length=MAX_ITEMS,
+        description="Companies, projects and parks named in the item, as written.",
+    )
+    quotes: list[Annotated[str, Field(max_length=300)]] = Field(
+        max_length=3,
+        description="One or two passages copied verbatim from the text; a passage longer than "
+        "16 characters may be written as its first 6 characters, …, its last 6 characters.",
+    )
+
+
+class ChunkAnswer(_Strict):
+    """What a model writes for one chunk: the lean answer. Code derives the rest (value,
+    unit, change, target or actual, redaction, the whole quoted passage) from the source."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON Schema, generated once (see ChunkExtraction.model_json_schema)."""
+        key = (cls, args, tuple(sorted(kwargs.items())))
+        if key not in _SCHEMA_CACHE:
+            _SCHEMA_CACHE[key] = super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(_SCHEMA_CACHE[key])
+
+    organization: str | None = Field(
+        max_length=100,
+        description="The zone or committee the report is about, as written; null if not stated "
+        "in this text or redacted.",
+    )
+    key_metrics: list[Annotated[str, Field(max_length=120)]] = Field(
+        max_length=MAX_ITEMS,
+        description="Headline figures of the whole zone stated in this text, each as "
+        "'name figure' like the findings' metrics; empty if none.",
+    )
+    findings: list[AnswerFinding] = Field(max_length=MAX_FINDINGS)
+    overview: str | None = Field(
+        max_length=1200,
+        description="Only when the user message says this chunk holds the whole report: two "
+        "or three sentences summarising the report (achievements with headline figures, "
+        "problems, plans). Otherwise null.",
+    )
+
+
+#: Schema keywords that bound sizes: kept only for servers that enforce them.
+_LIMIT_KEYWORDS = ("maxLength", "maxItems", "minItems", "minLength")
+
+
+def strict_json_schema(model: type[BaseModel], *, limits: bool = True) -> dict[str, Any]:
+    """The model's JSON Schema in the form strict structured outputs accept: every property
+    required, no additional properties, no null defaults, `$ref`s with siblings inlined
+    (what the openai SDK sends for a pydantic `response_format`, without importing it).
+    `limits=False` drops the size bounds (maxLength, maxItems) for servers that refuse them."""
+    schema = model.model_json_schema()
+    strict: dict[str, Any] = _strict(schema, schema, limits)
+    return strict
+
+
+def _strict(node: Any, root: dict[str, Any], limits: bool = True) -> Any:
+    if isinstance(node, list):
+        return [_strict(n, root, limits) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = dict(node)
+    if not limits:
+        for keyword in _LIMIT_KEYWORDS:
+            node.pop(keyword, None)
+    if "$ref" in node and len(node) > 1:
+        target: Any = root
+        for part in node.pop("$ref")[2:].split("/"):
+            target = target[part]
+        node = {**target, **node}
+    if node.get("type") == "object" and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    if isinstance(node.get("properties"), dict):
+        node["required"] = list(node["properties"])
+    if "default" in node and node["default"] is None:
+        del node["default"]
+    for key in ("$defs", "properties"):
+        if isinstance(node.get(key), dict):
+            node[key] = {k: _strict(v, root, limits) for k, v in node[key].items()}
+    for key in ("items", "anyOf", "allOf"):
+        if key in node:
+            node[key] = _strict(node[key], root, limits)
+    return node
+
+
+def summary_json_schema() -> dict[str, Any]:
+    """The JSON Schema of `SummaryDocument` (what `summarizer schema` prints)."""
+    return SummaryDocument.model_json_schema()
+
+
+def schema_fingerprint() -> str:
+    """Canonical JSON of the chunk model's schema; part of the cache key."""
+    return json.dumps(ChunkExtraction.model_json_schema(), sort_keys=True, ensure_ascii=False)

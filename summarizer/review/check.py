@@ -1,0 +1,237 @@
+"""Re-check a written summary against its source file.
+
+In: the path of an output JSON (a `SummaryDocument`) and optionally of its source file.
+Out: a `CheckReport` listing every problem found: schema errors with their JSON path,
+evidence whose offsets do not hold the quote, every figure the output states (findings
+verified or not, metrics, key metrics, overview) re-grounded by ground.py's one rule,
+redacted figures that carry a value, findings marked verified without located evidence,
+and findings marked unverified. Raises `InputError` when the source cannot be found or
+changed since it was summarized (its sha256 differs), and `ValidationError` when the file
+is not JSON at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from summarizer.core.document import CleanText, SourceText
+from summarizer.core.errors import InputError, ValidationError
+from summarizer.core.schema import Finding, Metric, SummaryDocument
+from summarizer.core.vocabulary import KIND_FIELDS
+from summarizer.review.validate import JSONRefused, json_path, read_json_file, schema_errors
+
+if TYPE_CHECKING:
+    from summarizer.core.document import Analysis
+
+__all__ = ["CheckReport", "Problem", "check_document", "check_output", "load_output"]
+
+_SHOW = 40  # characters of a quote shown in a problem
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an output file."""
+
+    where: str  # JSON path ("$.reports[0].achievements[2].evidence[0]", see json_path)
+    what: str
+    detail: str = ""
+
+
+@dataclass
+class CheckReport:
+    """The outcome of `check_output`."""
+
+    output_path: str
+    source_path: str | None = None
+    findings: int = 0
+    evidence_spans: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _short(text: str, limit: int = _SHOW) -> str:
+    one_line = text.replace("\n", "⏎")
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+def load_output(output_path: str) -> SummaryDocument | list[Problem]:
+    """Parse an output file: the document, or its schema problems (raises on non-JSON).
+
+    Loaded through `validation.read_json_file`: bounded size and depth, no NaN, duplicate
+    keys or lone surrogates, strict types (an offset "9" is a problem, not 9).
+    """
+    try:
+        data = read_json_file(output_path)
+    except FileNotFoundError as e:
+        raise InputError(f"{output_path}: no such file") from e
+    except UnicodeDecodeError as e:
+        raise ValidationError(
+            f"{output_path}: not UTF-8 JSON ({e.reason} at byte {e.start})"
+        ) from e
+    except OSError as e:
+        raise InputError(f"{output_path}: cannot read: {e.strerror or e}") from e
+    except JSONRefused as e:
+        raise ValidationError(f"{output_path}: refused: {e}") from e
+    except json.JSONDecodeError as e:
+        raise ValidationError(
+            f"{output_path}: not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"
+        ) from e
+    problems = [
+        Problem(where, f"schema: {msg}", _short(repr(value)))
+        for where, msg, value in schema_errors(data)
+    ]
+    return problems or SummaryDocument.model_validate(data, strict=True)
+
+
+def _resolve_source(doc: SummaryDocument, output_path: str, source_path: str | None) -> Path:
+    if source_path is not None:
+        p = Path(source_path)
+        if not p.is_file():
+            raise InputError(f"source not found: {source_path}")
+        return p
+    recorded = Path(doc.source.path)
+    candidates = (
+        [recorded]
+        if recorded.is_absolute()
+        else [Path.cwd() / recorded, Path(output_path).resolve().parent / recorded]
+    )
+    for c in candidates:
+        if c.is_file():
+            return c
+    tried = ", ".join(str(c) for c in dict.fromkeys(candidates))
+    raise InputError(f"source not found: {doc.source.path} (tried {tried}); pass --source FILE")
+
+
+def check_output(output_path: str, source_path: str | None = None) -> CheckReport:
+    """Validate an output JSON and re-ground every finding against its source file."""
+    from summarizer.core.config import Settings
+    from summarizer.pipeline import analyse_source
+    from summarizer.text.bounded import read_input
+
+    loaded = load_output(output_path)
+    if isinstance(loaded, list):
+        return CheckReport(output_path=output_path, problems=loaded)
+    doc = loaded
+    path = _resolve_source(doc, output_path, source_path)
+    # Bounded like an input of summarize: a recorded path may name any file.
+    source = read_input(path, Settings())
+    if source.sha256 != doc.source.sha256:
+        raise InputError(
+            f"source changed since summarizing: sha256 {source.sha256[:12]}…≠"
+            f"{doc.source.sha256[:12]}… ({path}); summarize it again"
+        )
+    analysis = analyse_source(source)
+    report = check_document(doc, source.text, analysis)
+    report.output_path = output_path
+    report.source_path = str(path)
+    return report
+
+
+# --------------------------------------------------------------------------- re-grounding
+
+
+def _findings(doc: SummaryDocument) -> Iterator[tuple[int, str, int, Finding]]:
+    for r, rep in enumerate(doc.reports):
+        for fld in KIND_FIELDS.values():
+            for i, f in enumerate(getattr(rep, fld)):
+                yield r, fld, i, f
+
+
+def _metric_problems(m: Metric, where: str) -> list[Problem]:
+    from summarizer.lexicon.figures import is_redacted
+
+    out: list[Problem] = []
+    looks_redacted = is_redacted(m.raw)
+    if m.redacted and m.value is not None:
+        out.append(
+            Problem(where, "redacted metric carries a value", f"raw {m.raw!r} value {m.value:g}")
+        )
+    elif looks_redacted and m.value is not None:
+        out.append(
+            Problem(where, "redacted figure given a value", f"raw {m.raw!r} value {m.value:g}")
+        )
+    if looks_redacted and not m.redacted:
+        out.append(Problem(where, "redacted figure not flagged redacted", f"raw {m.raw!r}"))
+    return out
+
+
+def check_document(
+    doc: SummaryDocument, text: str, analysis: Analysis | None = None
+) -> CheckReport:
+    """Re-ground a parsed document against its decoded source text (and its analysis).
+
+    The figures go through ground.py's one rule, as in `summarize`: every finding (verified
+    or not), its metrics, the key metrics and the overview. A finding marked unverified is a
+    problem too, so OK means every finding holds.
+    """
+    from summarizer.grounding.ground import document_issues
+
+    report = CheckReport(output_path="")
+    problems = report.problems
+    if analysis is not None and analysis.clean.text == text:
+        clean, reports = analysis.clean, analysis.reports
+    else:
+        clean, reports = CleanText.build(SourceText("", text, "", "", ""), []), []
+
+    for r, rep in enumerate(doc.reports):
+        for m_i, m in enumerate(rep.key_metrics):
+            problems.extend(_metric_problems(m, json_path("reports", r, "key_metrics", m_i)))
+
+    for r, fld, i, f in _findings(doc):
+        report.findings += 1
+        base = json_path("reports", r, fld, i)
+        label = f"「{_short(f.title, 20)}」"
+        # Mismatched offsets are reported on their own; this tracks quotes never located.
+        all_located = bool(f.evidence)
+        for k, ev in enumerate(f.evidence):
+            where = f"{base}.evidence[{k}]"
+            if ev.start is None and ev.end is None:
+                all_located = False
+                continue
+            report.evidence_spans += 1
+            if ev.start is None or ev.end is None:
+                all_located = False
+                problems.append(
+                    Problem(where, f"{label}: start and end must both be set or both null")
+                )
+                continue
+            if not 0 <= ev.start <= ev.end <= len(text):
+                problems.append(
+                    Problem(
+                        where,
+                        f"{label}: offsets outside the source",
+                        f"[{ev.start}:{ev.end}] of {len(text)} chars",
+                    )
+                )
+                continue
+            found = text[ev.start : ev.end]
+            if found != ev.quote:
+                problems.append(
+                    Problem(
+                        where,
+                        f"{label}: quote differs from the source at [{ev.start}:{ev.end}]",
+                        f"quote 「{_short(ev.quote)}」 ≠ source 「{_short(found)}」",
+                    )
+                )
+
+        if f.verified and not all_located:
+            why = "has no evidence" if not f.evidence else "has evidence not located in the source"
+            problems.append(Problem(base, f"{label}: verified=true but {why}"))
+        elif not f.verified:
+            problems.append(Problem(base, f"{label}: unverified (the tool could not ground it)"))
+
+        for m_i, m in enumerate(f.metrics):
+            problems.extend(_metric_problems(m, f"{base}.metrics[{m_i}]"))
+
+    for issue in document_issues(doc, clean, reports):
+        where = json_path("reports", issue.report, *issue.path)
+        label = f"「{_short(issue.label, 20)}」: " if issue.label else ""
+        problems.append(Problem(where, f"{label}{issue.issue.message}"))
+    return report
