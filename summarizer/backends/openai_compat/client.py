@@ -40,7 +40,7 @@ from summarizer.backends.openai_compat.request import DEFAULT_BASE_URL, LOCAL_KE
 from summarizer.backends.openai_compat.transport import Answer, Seen
 from summarizer.backends.prompts import render
 from summarizer.core.activity import ACTIVITY
-from summarizer.core.errors import ConfigError, ExtractionError
+from summarizer.core.errors import ConfigError, EndpointUnreachable, ExtractionError
 from summarizer.core.schema import ChunkAnswer, ChunkExtraction, OverviewText, Usage
 
 if TYPE_CHECKING:
@@ -317,7 +317,8 @@ class OpenAIBackend:
                 return answer
             spent = spent + failure.usage
             if attempt >= self.retries:
-                raise ExtractionError(
+                exhausted = EndpointUnreachable if failure.unreachable else ExtractionError
+                raise exhausted(
                     self._where().clean(
                         f"{failure.message} ({self.retries} retries){failure.hint}"
                     ),

@@ -45,10 +45,12 @@ class Retryable(Exception):
         usage: Usage | None = None,
         hint: str = "",
         status: int | None = None,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.unreachable = unreachable
         self.retry_after = retry_after
         self.usage = usage or Usage()
         self.hint = hint
@@ -148,11 +150,16 @@ def from_exchange(e: BaseException, where: Where, usage: Usage, tokens: int) -> 
             f"request to {where.base_url} timed out: no data for {where.idle_s:g}s",
             usage=usage,
             hint=where.timeout_hint(),
+            unreachable=True,
         )
     if isinstance(e, openai.APIConnectionError | httpx2.TransportError):
         return Retryable(
             where.clean(f"cannot connect to {where.base_url}: {short(str(e), 200)}"),
             usage=usage,
+            # A connection dropped mid-answer reached the server; one never made did not.
+            unreachable=isinstance(
+                e, openai.APIConnectionError | httpx2.ConnectError | httpx2.ConnectTimeout
+            ),
         )
     if isinstance(e, openai.APIStatusError):
         return status_error(e, where)
