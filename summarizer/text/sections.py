@@ -556,8 +556,17 @@ def _build_report(
         if inferred:
             heads = sorted(heads + inferred, key=lambda h: (h.start, h.level))
     top_level = min((h.level if h.level else 1 for h in heads), default=1)
+    heads += _period_turns(text, heads, r_end)
+    heads.sort(key=lambda h: (h.start, h.level))
     part_heads = [h for h in heads if (h.level or 1) <= top_level]
     kinds = _part_kinds(text, part_heads, r_end)
+    # A lead-in inside a part of its own kind ("今年……主要预期目标是" under "三、2026年重点工作")
+    # opens nothing: dropped, so the part keeps its items.
+    redundant = _redundant_leads(part_heads, kinds)
+    if redundant:
+        heads = [h for h in heads if id(h) not in redundant]
+        part_heads = [h for h in part_heads if id(h) not in redundant]
+        kinds = _part_kinds(text, part_heads, r_end)
     roots: list[Section] = []
     stack: list[Section] = []
     for h in heads:
@@ -610,6 +619,40 @@ def _build_report(
     )
 
 
+def _redundant_leads(parts: list[_Heading], kinds: dict[int, tuple[PartKind, float]]) -> set[int]:
+    """Lead-ins (level 0 with a kind) that follow a part of the same kind."""
+    out: set[int] = set()
+    prev: PartKind | None = None
+    for h in parts:
+        kind = kinds[id(h)][0]
+        if h.level == 0 and h.kind is not None and kind == prev:
+            out.add(id(h))
+            continue
+        prev = kind
+    return out
+
+
+def _period_turns(text: str, heads: list[_Heading], r_end: int) -> list[_Heading]:
+    """ "二、“十四五”时期发展成就和“十五五”时期主要目标任务": a part heading that names a
+    past period's results and the next period's goals turns from review to plans at the first
+    paragraph that opens with the later period's name (“十五五”时期是……)."""
+    out = []
+    level_one = [h for h in heads if h.level == 1]
+    for i, h in enumerate(level_one):
+        m = rules.PERIOD_PAIR_HEADING.search(h.title)
+        if m is None:
+            continue
+        end = level_one[i + 1].start if i + 1 < len(level_one) else r_end
+        later = m.group("later")
+        at = text.find("\n" + later, h.title_end, end)
+        if at < 0:
+            continue
+        s = at + 1
+        h.kind, h.confidence = "achievements", 0.85
+        out.append(_Heading(0, 0, "", s, s, s, True, kind="plans", confidence=0.85))
+    return out
+
+
 _RANK: dict[str, int] = {"achievements": 0, "problems": 1, "plans": 2, "other": 3}
 _REVIEW_WORDS = re.compile(r"完成情况|回顾|总结|成绩|成效|进展")
 
@@ -628,19 +671,21 @@ def _part_kinds(text: str, parts: list[_Heading], r_end: int) -> dict[int, tuple
         year_m = rules.HEADING_YEAR.search(h.title)
         year = int(year_m.group(1)) if year_m else None
         kind: PartKind
+        named = _heading_kind(h.title)
+        # "2026年主要工作" or "关于2025年工作" after "2025年工作回顾": a later year's work is
+        # the plan.
+        later = (
+            year is not None
+            and review_year is not None
+            and year > review_year
+            and not _REVIEW_WORDS.search(h.title)
+        )
         if h.kind is not None:
             kind, conf = h.kind, h.confidence or 0.85
-        elif (named := _heading_kind(h.title)) is not None:
+        elif later and (named is None or named[0] == "achievements"):
+            kind, conf = "plans", 0.85
+        elif named is not None:
             kind, conf = named
-            # "2026年主要工作" after "2025年工作回顾": a later year's work is the plan.
-            if (
-                kind == "achievements"
-                and year is not None
-                and review_year is not None
-                and year > review_year
-                and not _REVIEW_WORDS.search(h.title)
-            ):
-                kind, conf = "plans", 0.8
         elif (worded := _wording_kind(text[h.title_end : body_end])) is not None:
             kind, conf = worded
             if prev is not None and _RANK[kind] < _RANK.get(prev[0], 0):
