@@ -21,8 +21,8 @@ from summarizer.backends.extract import ExtractRequest, ExtractResult, OverviewR
 from summarizer.core.config import Settings
 from summarizer.core.document import PART_FINDING_KIND, CleanText, Section
 from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
-from summarizer.lexicon.figures import find_metrics
 from summarizer.lexicon.numerals import TARGET_WORDS
+from summarizer.lexicon.reading import find_metrics
 from summarizer.lexicon.topics import topic_for
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;]?")
