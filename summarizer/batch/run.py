@@ -110,10 +110,10 @@ def one_line(e: BaseException, path: str | None = None) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-def _analyse(source: SourceText, settings: Settings, backend_name: str) -> Any:
+def _analyse(source: SourceText, settings: Settings, backend: Backend) -> Any:
     from summarizer.pipeline import analyse_source, token_mode_for
 
-    return analyse_source(source, settings, tokens=token_mode_for(backend_name))
+    return analyse_source(source, settings, tokens=token_mode_for(backend))
 
 
 def _existing(out_json: Path, sha256: str) -> SummaryDocument | None:
@@ -130,7 +130,7 @@ def run_settings(settings: Settings, backend: Backend) -> dict[str, str | int | 
     from summarizer.core.schema import SCHEMA_VERSION
     from summarizer.pipeline import prompt_version_for
 
-    offline = backend.name == "offline"
+    offline = not backend.calls_model
     return {
         "backend": backend.name,
         "model": backend.model,
@@ -255,7 +255,7 @@ class _Runner:
                         await self.write_extras(rel, doc, text, None)
                         return self.record(rel, doc, "skipped", doc.provenance.elapsed_s, sha)
                     self.redone[reason] += 1
-            analysis = await asyncio.to_thread(_analyse, text, job.settings, self.backend.name)
+            analysis = await asyncio.to_thread(_analyse, text, job.settings, self.backend)
             from summarizer.pipeline import summarize_analysis
 
             doc = await summarize_analysis(

@@ -123,8 +123,8 @@ def batch(
     """
     from rich.console import Console
 
+    from summarizer.backends.base import auto_fallback_notice, resolve_backend_name
     from summarizer.batch import default_out_dir, walk_tree
-    from summarizer.pipeline import resolve_backend_name
 
     settings = build_settings(ctx, **flags)
     quiet = bool(obj(ctx)["quiet"])
@@ -171,11 +171,9 @@ def batch(
             )
         )
     backend_name = resolve_backend_name(settings)
-    if settings.backend == "auto" and backend_name == "offline":
-        err.print(
-            f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based backend "
-            "(set the key or pass --backend openai to use a model).[/dim]"
-        )
+    notice = auto_fallback_notice(settings)
+    if notice:
+        err.print(f"[dim]{notice}[/dim]")
     formats = tuple(dict.fromkeys(f for f in fmts if f != "json"))
     sys.exit(
         _run(
@@ -227,7 +225,9 @@ def _run(
         price_in=price_in,
         price_out=price_out,
     )
-    model = settings.resolved_model if backend_name == "openai" else None
+    from summarizer.backends.base import backend_class
+
+    model = settings.resolved_model if backend_class(backend_name).calls_model else None
     progress = make_progress(
         err, lambda usage: cost_of(model, usage, price_in, price_out), quiet=quiet
     )

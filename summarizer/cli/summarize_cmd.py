@@ -81,7 +81,8 @@ def summarize(
     """
     from rich.console import Console
 
-    from summarizer.pipeline import resolve_backend_name, token_mode_for
+    from summarizer.backends.base import auto_fallback_notice, resolve_backend_name
+    from summarizer.pipeline import token_mode_for
 
     settings = build_settings(ctx, **flags)
     quiet = bool(obj(ctx)["quiet"])
@@ -104,12 +105,9 @@ def summarize(
 
     def note() -> None:
         # Once, after the first file was read: an unreadable file is then the only line.
-        if not noted and settings.backend == "auto" and backend_name == "offline":
-            err.print(
-                f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based "
-                "backend (set the key or pass --backend openai to use a model).[/dim]",
-                soft_wrap=True,
-            )
+        notice = None if noted else auto_fallback_notice(settings)
+        if notice:
+            err.print(f"[dim]{notice}[/dim]", soft_wrap=True)
         noted.append(True)
 
     if not several:
@@ -260,7 +258,7 @@ async def _run_with(
     from summarizer.pipeline import backend_session, summarize_analysis
 
     async with backend_session(backend_name, settings) as (backend, cache):
-        if backend_name == "offline" or not err.is_terminal or err.quiet:
+        if not backend.calls_model or not err.is_terminal or err.quiet:
             return await summarize_analysis(analysis, backend, settings=settings, cache=cache)
         # Model calls take seconds each: show them on a terminal, and leave no trace after.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
