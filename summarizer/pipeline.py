@@ -56,6 +56,7 @@ from summarizer.text.chunks import make_chunks
 from summarizer.text.clean import clean
 from summarizer.text.meta import report_meta
 from summarizer.text.sections import build_sections
+from summarizer.text.zones import as_zone, zone_name
 
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
@@ -399,6 +400,14 @@ def assemble(
             if organization is None and o.extraction.organization:
                 organization = ground_organization(o.extraction.organization, clean_text)
         meta = report_meta(report, clean_text)
+        # A government report is about the place its title names; a zone report about the
+        # organization the model read (grounded), else the one the rules read.
+        zone = meta.zone if meta.government else (zone_name(organization) or meta.zone)
+        if meta.summary_year is None and meta.plan_year is None:
+            warnings.append(
+                "no year: neither the title, the part headings nor the opening states the year "
+                "the report covers (compare and track leave it out)"
+            )
         by_kind = merge_findings(grounded)
         reports.append(
             ReportSummary(
@@ -406,6 +415,7 @@ def assemble(
                 organization=organization or meta.organization,
                 summary_year=meta.summary_year,
                 plan_year=meta.plan_year,
+                zone=as_zone(zone) if zone is not None else None,
                 overview="",
                 key_metrics=merge_metrics(key)[:12],
                 achievements=by_kind.get("achievement", []),
