@@ -24,6 +24,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from summarizer.core.cells import csv_cell, xlsx_cell
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.version import __version__
 from summarizer.panel.rows import (
@@ -112,7 +113,7 @@ def _write_csv(panel: Panel, path: Path) -> list[str]:
                 cells = list(pick(row))
                 for i in typed:
                     cells[i] = _text(cells[i])
-                w.writerow(cells)
+                w.writerow([csv_cell(c) for c in cells])
     return []
 
 
@@ -159,7 +160,6 @@ def _xlsx_value(value: Any) -> Any:
 def _write_xlsx(panel: Panel, path: Path) -> list[str]:
     try:
         from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
         from openpyxl.utils import get_column_letter
     except ImportError as e:  # pragma: no cover - openpyxl is a dependency
         raise ConfigError("xlsx export needs openpyxl: pip install openpyxl") from e
@@ -177,14 +177,7 @@ def _write_xlsx(panel: Panel, path: Path) -> list[str]:
         for row in rows:
             cells: list[Any] = []
             for key, _, _ in headers:
-                v = _xlsx_value(row.get(key))
-                if isinstance(v, str) and v.startswith("="):
-                    # Text that looks like a formula stays text.
-                    cell = WriteOnlyCell(ws, value=v)
-                    cell.data_type = "s"
-                    cells.append(cell)
-                else:
-                    cells.append(v)
+                cells.append(xlsx_cell(ws, _xlsx_value(row.get(key))))
             ws.append(cells)
 
     def cols(columns: Sequence[Column]) -> list[tuple[str, str, int]]:
@@ -437,8 +430,8 @@ def write_table(
         with _atomic(p) as tmp:
             with tmp.open("w", encoding="utf-8-sig", newline="") as f:
                 w = csv.writer(f)
-                w.writerow(header)
-                w.writerows([_text(v) for v in row] for row in rows)
+                w.writerow([csv_cell(h) for h in header])
+                w.writerows([csv_cell(_text(v)) for v in row] for row in rows)
         return
     if suffix != ".xlsx":
         raise InputError(f"{p}: write a table as .csv or .xlsx, not {suffix or '(no suffix)'}")
@@ -450,9 +443,9 @@ def write_table(
     ws = wb.active
     assert ws is not None
     ws.title = sheet
-    ws.append(list(header))
+    ws.append([xlsx_cell(ws, _xlsx_value(h)) for h in header])
     for row in rows:
-        ws.append([_xlsx_value(v) for v in row])
+        ws.append([xlsx_cell(ws, _xlsx_value(v)) for v in row])
     for (r, c), (link, comment) in (notes or {}).items():
         cell = ws.cell(row=r + 2, column=c + 1)
         cell.hyperlink = link
