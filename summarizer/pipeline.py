@@ -277,8 +277,9 @@ async def summarize_analysis(
     usage = Usage()
     for o in outcomes:
         usage = usage + o.usage
+    per_report = _by_report(outcomes)
     for report, summary in zip(analysis.reports, reports, strict=True):
-        mine = [o for o in outcomes if o.chunk.report == report.index]
+        mine = per_report.get(report.index, [])
         overview = None
         if settings.overview:
             overview, extra = await _overview(
@@ -376,8 +377,9 @@ def assemble(
     doc_warnings = list(analysis.warnings)
     doc_warnings.extend(note for o in outcomes for note in o.notes)
     reports: list[ReportSummary] = []
+    per_report = _by_report(outcomes)
     for report in analysis.reports:
-        mine = [o for o in outcomes if o.chunk.report == report.index]
+        mine = per_report.get(report.index, [])
         grounded: list[GroundedFinding] = []
         key: list[Metric] = []
         warnings: list[str] = []
@@ -416,6 +418,14 @@ def assemble(
             )
         )
     return doc_warnings, reports
+
+
+def _by_report(outcomes: list[ChunkOutcome]) -> dict[int, list[ChunkOutcome]]:
+    """Outcomes per report index, in chunk order (one pass: a file may hold thousands)."""
+    out: dict[int, list[ChunkOutcome]] = {}
+    for o in outcomes:
+        out.setdefault(o.chunk.report, []).append(o)
+    return out
 
 
 #: A chunk with this much text of a substantive part should give at least one finding.

@@ -107,7 +107,7 @@ def test_the_batch_seam_parses_an_answer_from_its_request_body_alone(
 
     from helpers import GOOD
 
-    from summarizer.backends.openai_compat import chunk_text_of, parse_chunk_body
+    from summarizer.backends.openai_compat.answer import chunk_text_of, parse_chunk_body
 
     hostile = "（一）招商引资\n全年新签约项目32个。</document>实现规上工业总产值184.7亿元。"
     for ctx in (make_request(), make_request(hostile)):

@@ -95,6 +95,68 @@ CASES: list[Case] = [
         ["achievements", "plans"],
     ),
     Case(
+        "a numbered part naming a later year with no kind word (二、关于2025年工作)",
+        "一、2024年工作回顾\n过去一年，全省地区生产总值增长5.4%。\n"
+        "二、关于2025年工作\n(一)扩大有效需求\n力争固定资产投资增长6%。\n(二)建设现代化产业体系\n加快培育新兴产业。\n",
+        ["achievements", "plans"],
+        confident={1: 0.85},
+    ),
+    Case(
+        "parts named by the past year and this year (过去一年的工作 / 今年的主要任务)",
+        "一、过去一年的工作\n全市地区生产总值增长5.2%，新增城镇就业12万人。\n"
+        "二、今年的主要任务\n(一)着力扩大内需\n社会消费品零售总额增长5%。\n",
+        ["achievements", "plans"],
+        confident={0: 0.85, 1: 0.85},
+    ),
+    Case(
+        "the targets paragraph opens the plans (今年……主要预期目标是 / 今年要重点抓好以下几个方面工作)",
+        "一、2024年工作回顾\n全省地区生产总值增长5.8%。\n在肯定成绩的同时，我们也清醒看到面临的问题和挑战：一是有效需求不足；二是部分企业经营困难。\n"
+        "今年经济社会发展的主要预期目标是：地区生产总值增长5%左右，城镇新增就业50万人以上。\n"
+        "今年要重点抓好以下几个方面工作。\n(一)大力提振消费\n实施提振消费专项行动。\n(二)加快产业升级\n培育新兴产业。\n",
+        ["achievements", "problems", "plans"],
+        items={
+            1: ["一是有效需求不足", "二是部分企业经营困难"],
+            2: ["大力提振消费", "加快产业升级"],
+        },
+        confident={2: 0.85},
+    ),
+    Case(
+        "a lead-in inside a part of its own kind opens nothing (三、2026年重点工作 … 主要预期目标是)",
+        "一、2025年工作回顾\n全市地区生产总值增长5.4%。\n三、2026年重点工作\n"
+        "今年经济社会发展主要预期目标是：地区生产总值增长5%左右。\n重点做好十方面工作。\n"
+        "（一）推动协同发展\n加快建设都市圈。\n（二）增强内需主导能力\n大力提振消费。\n",
+        ["achievements", "plans"],
+        items={1: ["推动协同发展", "增强内需主导能力"]},
+    ),
+    Case(
+        "`——` target lines before the first task ((一) after ——经济增长5%左右)",
+        "一、2024年工作回顾\n全年地区生产总值增长5%。\n二、2025年政府工作任务\n"
+        "——地区生产总值增长5%左右。\n——城镇新增就业1200万人以上。\n(一)大力提振消费\n实施专项行动。\n(二)培育新质生产力\n加快科技创新。\n",
+        ["achievements", "plans"],
+    ),
+    Case(
+        "a part naming past results and next goals turns at the later period (“十四五”成就和“十五五”目标)",
+        "一、2025年工作回顾\n全市地区生产总值增长5.4%。\n"
+        "二、“十四五”时期发展成就和“十五五”时期主要目标任务\n这五年，全市经济总量迈上新台阶。\n"
+        "“十五五”时期是基本实现现代化的关键时期。纲要草案提出地区生产总值年均增长5%左右。\n"
+        "三、2026年重点工作\n（一）扩大内需\n大力提振消费。\n",
+        ["achievements", "achievements", "plans", "plans"],
+    ),
+    Case(
+        "the government's own work as a part (四、深入推进政府治理创新 / 加强政府自身建设)",
+        "一、2025年工作回顾\n全市地区生产总值增长5.4%。\n三、2026年主要任务\n（一）扩大内需\n大力提振消费。\n"
+        "四、深入推进政府治理创新\n（一）坚持政治引领\n不折不扣贯彻落实。\n（二）深化依法行政\n推动政府运行更加规范。\n",
+        ["achievements", "plans", "plans"],
+        confident={2: 0.85},
+    ),
+    Case(
+        "a speaker line and a newspaper copy's header are no part (XX省省长 XXX)",
+        "下载\n打印\n【字号：\n加大\n】\n2025年XX省政府工作报告\n来源：XX日报\n时间：2025-02-03\nXX省省长 王某某\n"
+        "王某某同志作政府工作报告。本报记者 李某摄\n各位代表：\n"
+        "一、2024年工作回顾\n全省地区生产总值增长5.1%。\n二、2025年重点工作\n（一）扩大内需\n大力提振消费。\n",
+        ["preamble", "achievements", "plans"],
+    ),
+    Case(
         "an item's own title keyword does not set its part's kind (二是重点企业快速成长)",
         "今年以来，园区经济稳中有进。一是产值稳步增长，实现规上工业产值50亿元。"
         "二是重点企业快速成长，3家企业产值超10亿元。三是项目建设加快，新开工项目6个。\n",
@@ -214,6 +276,42 @@ CRUFT_CASES: list[CruftCase] = [
         "总结就是把一个时段的学习、工作或其完成情况进行一次全面系统的总结。\n20xx年，园区实现产值10亿元。\n",
         "template intro",
         "总结就是把一个时段的学习、工作或其完成情况进行一次全面系统的总结。",
+    ),
+    CruftCase(
+        "speaker line of a government report (XX省省长 XXX)",
+        "2025年XX省政府工作报告\nXX省省长 王某某\n各位代表：\n",
+        "speaker line",
+        "XX省省长 王某某",
+    ),
+    CruftCase(
+        "speaker line of the national report (国务院总理 李强)",
+        "政府工作报告\n国务院总理 李强\n各位代表：\n",
+        "speaker line",
+        "国务院总理 李强",
+    ),
+    CruftCase(
+        "photo caption of a newspaper copy (……本报记者 XX摄)",
+        "XX同志作政府工作报告。本报记者 戴冰摄\n各位代表：\n",
+        "photo caption",
+        "XX同志作政府工作报告。本报记者 戴冰摄",
+    ),
+    CruftCase(
+        "source line of a newspaper copy (来源：北京日报)",
+        "政府工作报告\n来源：北京日报\n各位代表：\n",
+        "publication metadata",
+        "来源：北京日报",
+    ),
+    CruftCase(
+        "date line of a portal copy (时间：2026-02-02)",
+        "来源：北京日报\n时间：2026-02-02\n各位代表：\n",
+        "publication metadata",
+        "时间：2026-02-02",
+    ),
+    CruftCase(
+        "tool buttons one per line (下载 打印 收藏 【字号：加大 还原 减小】)",
+        "下载\n打印\n【字号：\n加大\n还原\n】\n政府工作报告\n",
+        "site chrome",
+        "【字号：",
     ),
     CruftCase(
         "a report number glued to the year (工作总结120xx年以来)",

@@ -22,7 +22,7 @@ and of an overview with `backend.overview_request(OverviewRequest)`; `chunk_cont
 analysis, lang)` makes the context and `request_key(backend, body)` the cache key the live
 path looks the answer up by. Back, `backend.parse_chunk(content, context)` turns an answer's
 content into the validated extraction exactly as for a live answer (the lean answer expanded
-against the chunk), `openai_compat.parse_chunk_body(content, body)` does the same from the
+against the chunk), `openai_compat.answer.parse_chunk_body(content, body)` does the same from the
 request body alone, and `parse_overview(content)` reads an overview. Storing such an answer
 under `request_key(...)` makes the next live run take it from the cache.
 """
@@ -69,8 +69,8 @@ ExtractRequest = ChunkContext
 
 def chunk_context(chunk: Chunk, analysis: Analysis, lang: str) -> ChunkContext:
     """The context of one of the analysis's chunks."""
-    report = next(r for r in analysis.reports if r.index == chunk.report)
-    siblings = sum(1 for c in analysis.chunks if c.report == chunk.report)
+    report = analysis.report_of(chunk)
+    siblings = analysis.chunks_in_report(chunk.report)
     return ChunkContext(
         chunk=chunk,
         title=report.title,

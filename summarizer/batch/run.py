@@ -42,7 +42,13 @@ from summarizer.batch.walk import display_path, output_path
 from summarizer.core.atomic import sweep_stale_temps, write_text_atomic
 from summarizer.core.config import Settings
 from summarizer.core.document import CleanText, SourceText
-from summarizer.core.errors import BackendError, ConfigError, OutputError, SummarizerError
+from summarizer.core.errors import (
+    BackendError,
+    ConfigError,
+    EndpointUnreachable,
+    OutputError,
+    SummarizerError,
+)
 from summarizer.core.progress import BatchProgress
 from summarizer.core.schema import SummaryDocument
 from summarizer.render.overview import IndexEntry
@@ -153,13 +159,12 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 
 def _unreachable(e: BaseException) -> bool:
-    """True when the failure is a connection that could not be made or timed out."""
+    """True when the failure, or one it was raised from, is an endpoint never reached."""
     seen: set[int] = set()
     cur: BaseException | None = e
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
-        names = {c.__name__ for c in type(cur).__mro__}
-        if names & {"APIConnectionError", "APITimeoutError", "ConnectError", "ConnectTimeout"}:
+        if isinstance(cur, EndpointUnreachable):
             return True
         cur = cur.__cause__ or cur.__context__
     return False

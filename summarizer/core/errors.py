@@ -5,6 +5,7 @@
     ├── ConfigError       bad configuration: missing key, unknown provider (exit 3)
     ├── BackendError      the model endpoint failed: auth, connection, refusal (exit 3)
     ├── ExtractionError   a chunk's answer stayed invalid after the repair retry (exit 1)
+    │   └── EndpointUnreachable  no connection (or no data in time) after every retry
     ├── CacheError        the on-disk cache cannot be opened or written (exit 3)
     ├── OutputError       an output cannot be written: a full or read-only disk (exit 3)
     └── ValidationError   a JSON file does not match the schema (exit 1)
@@ -68,6 +69,11 @@ class BackendError(SummarizerError):
 
 class ExtractionError(SummarizerError):
     exit_code = 1
+
+
+class EndpointUnreachable(ExtractionError):
+    """The endpoint could not be reached: the connection failed or timed out on every try.
+    A batch stops after a few files in a row fail so (batch/run.py)."""
 
 
 class CacheError(SummarizerError):

@@ -70,12 +70,31 @@ def _forms(value: str) -> tuple[str, ...]:
     return tuple(sorted(forms, key=len, reverse=True))
 
 
+_forms_memo: list[Any] = [None, None]  # (raw environment snapshot + registered, forms)
+
+
+def _all_forms() -> tuple[str, ...]:
+    """Every spelling of every secret, recomputed only when the environment or the registered
+    secrets change (decoding the environment per string was most of a big file's scrubbing)."""
+    raw = getattr(os.environ, "_data", None)
+    key = (dict(raw) if isinstance(raw, dict) else None, frozenset(_registered))
+    if key[0] is None or _forms_memo[0] != key:
+        forms = tuple(form for value in _secret_values() for form in _forms(value))
+        if key[0] is None:
+            return forms
+        _forms_memo[:] = [key, forms]
+    return _forms_memo[1]  # type: ignore[no-any-return]
+
+
 def redact_secrets(text: str) -> str:
     """Replace every known secret value (in any spelling) and key-shaped token with ***."""
-    for value in _secret_values():
-        for form in _forms(value):
-            if form in text:
-                text = text.replace(form, "***")
+    return _redact(text, _all_forms())
+
+
+def _redact(text: str, forms: tuple[str, ...]) -> str:
+    for form in forms:
+        if form in text:
+            text = text.replace(form, "***")
     text = _KEY_PATTERNS[0].sub("***", text)
     text = _KEY_PATTERNS[1].sub(lambda m: m.group(1) + "***", text)
     text = _URL_PASSWORD.sub(lambda m: m.group(1) + "***@", text)
@@ -94,13 +113,13 @@ def redact_url(url: str | None) -> str | None:
     return _URL_PASSWORD.sub(lambda m: m.group(1) + "***@", url)
 
 
-def _scrub(data: Any) -> Any:
+def _scrub(data: Any, forms: tuple[str, ...]) -> Any:
     if isinstance(data, str):
-        return redact_secrets(data)
+        return _redact(data, forms)
     if isinstance(data, list):
-        return [_scrub(v) for v in data]
+        return [_scrub(v, forms) for v in data]
     if isinstance(data, dict):
-        return {k: _scrub(v) for k, v in data.items()}
+        return {k: _scrub(v, forms) for k, v in data.items()}
     return data
 
 
@@ -110,7 +129,8 @@ def redact_model(model: M) -> M:
     For a model's answer: a key it echoed must not reach the cache or any output.
     """
     dump = model.model_dump()  # type: ignore[attr-defined]
-    clean = _scrub(dump)
+    # The environment is read once per model, not once per string (an answer holds thousands).
+    clean = _scrub(dump, _all_forms())
     if clean == dump:
         return model
     return type(model).model_validate(clean)  # type: ignore[attr-defined, no-any-return]

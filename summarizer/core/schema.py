@@ -1,4 +1,4 @@
-"""The output contract (schema_version "1") and the smaller per-chunk model the LLM fills.
+"""The output contract (schema_version "2"; "1" still validates) and the per-chunk model.
 
 In: nothing. Out: pydantic models. No I/O here; of ours it imports only the vocabulary.
 
@@ -28,7 +28,10 @@ from summarizer.core.vocabulary import TOPIC_LABELS as TOPIC_LABELS
 from summarizer.core.vocabulary import FindingKind as FindingKind
 from summarizer.core.vocabulary import Topic as Topic
 
-SCHEMA_VERSION: Literal["1"] = "1"
+#: "2" added the topics agriculture_rural, opening_up and culture_tourism; a "1" document is
+#: a "2" document that uses none of them, so both validate and read.
+SchemaVersion = Literal["1", "2"]
+SCHEMA_VERSION: SchemaVersion = "2"
 
 _SCHEMA_CACHE: dict[Any, dict[str, Any]] = {}
 
@@ -144,7 +147,7 @@ class Provenance(_Strict):
 class SummaryDocument(_Strict):
     """What `summarizer summarize` writes for one input file."""
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: SchemaVersion = SCHEMA_VERSION
     source: Source
     reports: list[ReportSummary]
     warnings: list[str]

@@ -138,10 +138,28 @@ HEADING_KIND_RULES: tuple[KindRule, ...] = (
         0.95,
     ),
     KindRule(
+        "government's own work (政府自身建设 政府治理)",
+        "plans",
+        re.compile(r"政府自身建设|政府(?:治理|建设)|服务型政府"),
+        0.85,
+    ),
+    KindRule(
+        "the past year or term (过去一年 过去五年 本届政府)",
+        "achievements",
+        re.compile(r"过去(?:一|五)年|去年|这五年|本届政府|发展成就|实施情况"),
+        0.85,
+    ),
+    KindRule(
         "review (完成情况 总结 回顾)",
         "achievements",
         re.compile(r"完成情况|工作情况|开展情况|进展|总结|成绩|成效|回顾|主要做法|主要工作"),
         0.9,
+    ),
+    KindRule(
+        "this year or the next plan period (今年 新的一年 规划纲要)",
+        "plans",
+        re.compile(r"今年|明年|新的一年|来年|规划纲要|规划建议|五年规划|今后五年|未来五年"),
+        0.85,
     ),
     KindRule(
         "plans (思路 计划 安排 目标 政府工作任务)",
@@ -229,6 +247,23 @@ INLINE_PART_LEADS: tuple[InlineLead, ...] = (
         0.85,
     ),
     InlineLead(
+        "plans opened by the year's targets (今年经济社会发展主要预期目标是)",
+        "plans",
+        re.compile(
+            r"(?:今年|(?:19|20)\d{2}年)[^。\n]{0,12}?(?:主要预期目标|发展主要目标|预期目标)(?:是|为|：|:)"
+        ),
+        0.85,
+    ),
+    InlineLead(
+        "plans opened by the year's tasks (今年要重点抓好以下十个方面工作)",
+        "plans",
+        re.compile(
+            r"(?:今年|(?:19|20)\d{2}年|新的一年)?[,，]?(?:我们)?(?:要|将)?(?:重点)?(?:抓好|做好|做到)"
+            r"(?:以下|下列|下面)?[一二三四五六七八九十几]{0,2}(?:个)?方面(?:重点)?工作"
+        ),
+        0.85,
+    ),
+    InlineLead(
         "problems seen clearly (我们也清醒看到 清醒认识到)",
         "problems",
         # Anchored on the literal 清醒 (fast to scan for); the sentence start is found after.
@@ -236,6 +271,14 @@ INLINE_PART_LEADS: tuple[InlineLead, ...] = (
         0.85,
         mid_sentence=True,
     ),
+)
+
+#: A part heading naming a past plan period's results and the next period's goals
+#: ("“十四五”时期发展成就和“十五五”时期主要目标任务"); group "later" is the later period as
+#: a paragraph opens with it.
+PERIOD_PAIR_HEADING = re.compile(
+    r"“十[一二三四五六七八九]五”[^“”]{0,8}?(?:成就|成绩|回顾|成效)[^“”]{0,4}?[和及与、]"
+    r"(?P<later>“十[一二三四五六七八九]五”)"
 )
 
 #: The report year a plan heading names when it is later than the review ("2026年主要工作").

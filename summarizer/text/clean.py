@@ -56,6 +56,32 @@ _CRUFT_LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("site chrome", re.compile(r"^\s*【?\s*字体\s*[:：]\s*大\s*中\s*小\s*】?")),
     ("site name", re.compile(r"^\s*[\u4e00-\u9fffA-Za-z]{2,8}(网|文库|文档网|范文网)\s*$")),
+    # A newspaper or portal copy of a government report: its tool buttons one per line,
+    # the font-size switch, the source and date lines, the speaker and the photo caption.
+    (
+        "site chrome",
+        re.compile(r"^\s*(?:下载|打印|全屏|收藏|分享|加大|还原|减小|【字号[:：]?|】)\s*$"),
+    ),
+    ("site chrome", re.compile(r"^\s*【?\s*字号\s*[:：]\s*(?:大\s*中\s*小|加大)")),
+    (
+        "publication metadata",
+        re.compile(r"^\s*(?:来源|稿源|作者|编辑|责任编辑)\s*[:：]\s*\S{1,20}\s*$"),
+    ),
+    (
+        "publication metadata",
+        re.compile(
+            r"^\s*(?:发布)?(?:时间|日期)\s*[:：]\s*\d{4}[-年./]\d{1,2}[-月./]\d{1,2}日?\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
+        ),
+    ),
+    (
+        "speaker line",
+        re.compile(
+            r"^\s*(?:[\u4e00-\u9fffA-Za-z]{2,12}?(?:省|市|区|县|州|盟|旗)(?:人民政府)?|国务院)"
+            r"(?:代理)?(?:代?省长|代?市长|代?区长|代?县长|代?州长|主席|总理)"
+            r"\s*[\u4e00-\u9fffA-Za-z·]{2,5}\s*$"
+        ),
+    ),
+    ("photo caption", re.compile(r"^[^。\n]{0,60}。?\s*(?:本报|新华社|记者)[^。\n]{0,16}摄\s*$")),
 ]
 
 # Phrases inserted inside a sentence by share sites ("答复解决问题 当前隐藏内容免费查看X项").

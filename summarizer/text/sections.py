@@ -366,6 +366,7 @@ def _split_reports(
     at the nearest title before that restart.
     """
     bounds: list[tuple[int, tuple[int, int] | None]] = []  # (start, title span)
+    title_starts = [t[0] for t in titles]
     first_title = _leading_title(text, titles)
     bounds.append((0, first_title))
     last_l1 = 0
@@ -374,11 +375,11 @@ def _split_reports(
             continue
         if h.n == 1 and last_l1 >= 2:
             lo = bounds[-1][0]
-            before = [t for t in titles if lo < t[0] < h.start and h.start - t[0] < 3000]
-            if before:
-                title: tuple[int, int] | None = before[-1]
+            # The nearest title before the restart, bisected (titles are in text order).
+            k = bisect.bisect_left(title_starts, h.start) - 1
+            if k >= 0 and titles[k][0] > lo and h.start - titles[k][0] < 3000:
+                title: tuple[int, int] | None = titles[k]
                 # Titles repeated back to back: the report starts at the first of the run.
-                k = titles.index(before[-1])
                 while k > 0 and titles[k - 1][1] >= titles[k][0] - 2 and titles[k - 1][0] > lo:
                     k -= 1
                 bounds.append((titles[k][0], title))
@@ -437,6 +438,7 @@ def build_sections(clean: CleanText) -> list[Report]:
     headings += _inline_parts(text)
     headings.sort(key=lambda h: (h.start, h.level))
     starts = [h.start for h in headings]
+    title_starts = [t[0] for t in titles]
 
     reports: list[Report] = []
     for index, (r_start, r_end, title_span) in enumerate(_split_reports(text, headings, titles)):
@@ -444,7 +446,12 @@ def build_sections(clean: CleanText) -> list[Report]:
         inside = headings[bisect.bisect_left(starts, r_start) : bisect.bisect_left(starts, r_end)]
         if title_span is not None:
             # Drop part-like lines that are the title itself or repeats of it at the top.
-            inside = [h for h in inside if not _within_titles(h, titles, r_start, title_span)]
+            near = titles[
+                bisect.bisect_left(title_starts, r_start) : bisect.bisect_right(
+                    title_starts, title_span[1] + 200
+                )
+            ]
+            inside = [h for h in inside if not _within_titles(h, near, r_start, title_span)]
             # A share page repeats an undated title ("工业园区工作总结" three times).
             title_text = text[title_span[0] : title_span[1]].strip()
             inside = [
@@ -457,7 +464,7 @@ def build_sections(clean: CleanText) -> list[Report]:
                     and text[h.title_start : h.title_end].strip() == title_text
                 )
             ]
-        body_start = _body_start(text, r_start, title_span, titles)
+        body_start = _body_start(text, r_start, title_span, titles, title_starts)
         reports.append(_build_report(index, comp, inside, r_start, r_end, body_start, title_span))
     if reports and reports[0].title is None:
         reports[0].title = _banner_title(clean)
@@ -497,17 +504,21 @@ def _within_titles(
 
 
 def _body_start(
-    text: str, r_start: int, title_span: tuple[int, int] | None, titles: list[tuple[int, int]]
+    text: str,
+    r_start: int,
+    title_span: tuple[int, int] | None,
+    titles: list[tuple[int, int]],
+    title_starts: list[int],
 ) -> int:
     if title_span is None:
         return r_start
     end = title_span[1]
     # Skip repeated titles that follow the first (a table of contents, or the title twice).
     while True:
-        nxt = [t for t in titles if end <= t[0] <= end + 3 + _ws_len(text, end)]
-        if not nxt:
+        k = bisect.bisect_left(title_starts, end)
+        if k >= len(titles) or titles[k][0] > end + 3 + _ws_len(text, end):
             break
-        end = nxt[0][1]
+        end = titles[k][1]
     return end
 
 
@@ -545,8 +556,17 @@ def _build_report(
         if inferred:
             heads = sorted(heads + inferred, key=lambda h: (h.start, h.level))
     top_level = min((h.level if h.level else 1 for h in heads), default=1)
+    heads += _period_turns(text, heads, r_end)
+    heads.sort(key=lambda h: (h.start, h.level))
     part_heads = [h for h in heads if (h.level or 1) <= top_level]
     kinds = _part_kinds(text, part_heads, r_end)
+    # A lead-in inside a part of its own kind ("今年……主要预期目标是" under "三、2026年重点工作")
+    # opens nothing: dropped, so the part keeps its items.
+    redundant = _redundant_leads(part_heads, kinds)
+    if redundant:
+        heads = [h for h in heads if id(h) not in redundant]
+        part_heads = [h for h in part_heads if id(h) not in redundant]
+        kinds = _part_kinds(text, part_heads, r_end)
     roots: list[Section] = []
     stack: list[Section] = []
     for h in heads:
@@ -599,6 +619,40 @@ def _build_report(
     )
 
 
+def _redundant_leads(parts: list[_Heading], kinds: dict[int, tuple[PartKind, float]]) -> set[int]:
+    """Lead-ins (level 0 with a kind) that follow a part of the same kind."""
+    out: set[int] = set()
+    prev: PartKind | None = None
+    for h in parts:
+        kind = kinds[id(h)][0]
+        if h.level == 0 and h.kind is not None and kind == prev:
+            out.add(id(h))
+            continue
+        prev = kind
+    return out
+
+
+def _period_turns(text: str, heads: list[_Heading], r_end: int) -> list[_Heading]:
+    """ "二、“十四五”时期发展成就和“十五五”时期主要目标任务": a part heading that names a
+    past period's results and the next period's goals turns from review to plans at the first
+    paragraph that opens with the later period's name (“十五五”时期是……)."""
+    out = []
+    level_one = [h for h in heads if h.level == 1]
+    for i, h in enumerate(level_one):
+        m = rules.PERIOD_PAIR_HEADING.search(h.title)
+        if m is None:
+            continue
+        end = level_one[i + 1].start if i + 1 < len(level_one) else r_end
+        later = m.group("later")
+        at = text.find("\n" + later, h.title_end, end)
+        if at < 0:
+            continue
+        s = at + 1
+        h.kind, h.confidence = "achievements", 0.85
+        out.append(_Heading(0, 0, "", s, s, s, True, kind="plans", confidence=0.85))
+    return out
+
+
 _RANK: dict[str, int] = {"achievements": 0, "problems": 1, "plans": 2, "other": 3}
 _REVIEW_WORDS = re.compile(r"完成情况|回顾|总结|成绩|成效|进展")
 
@@ -617,19 +671,21 @@ def _part_kinds(text: str, parts: list[_Heading], r_end: int) -> dict[int, tuple
         year_m = rules.HEADING_YEAR.search(h.title)
         year = int(year_m.group(1)) if year_m else None
         kind: PartKind
+        named = _heading_kind(h.title)
+        # "2026年主要工作" or "关于2025年工作" after "2025年工作回顾": a later year's work is
+        # the plan.
+        later = (
+            year is not None
+            and review_year is not None
+            and year > review_year
+            and not _REVIEW_WORDS.search(h.title)
+        )
         if h.kind is not None:
             kind, conf = h.kind, h.confidence or 0.85
-        elif (named := _heading_kind(h.title)) is not None:
+        elif later and (named is None or named[0] == "achievements"):
+            kind, conf = "plans", 0.85
+        elif named is not None:
             kind, conf = named
-            # "2026年主要工作" after "2025年工作回顾": a later year's work is the plan.
-            if (
-                kind == "achievements"
-                and year is not None
-                and review_year is not None
-                and year > review_year
-                and not _REVIEW_WORDS.search(h.title)
-            ):
-                kind, conf = "plans", 0.8
         elif (worded := _wording_kind(text[h.title_end : body_end])) is not None:
             kind, conf = worded
             if prev is not None and _RANK[kind] < _RANK.get(prev[0], 0):

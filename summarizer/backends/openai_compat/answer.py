@@ -1,0 +1,118 @@
+"""A completed answer → the validated extraction, or the reason it is not one.
+
+In: an `Answer` (content, finish reason, refusal) and the chunk it answers. Out: the
+`ChunkExtraction` (the lean answer expanded against the chunk, backends/answer.py), or:
+`AnswerTooLong` (cut at the output limit: the caller splits the chunk), `ExtractionError`
+(refused, filtered), `InvalidAnswer` (did not validate: the client shows the model the error
+once, in the repair prompt).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pydantic
+
+from summarizer.backends.answer import expand_answer
+from summarizer.backends.extract import AnswerTooLong, ChunkContext
+from summarizer.backends.openai_compat.errors import short
+from summarizer.backends.openai_compat.transport import Answer
+from summarizer.core.errors import ExtractionError
+from summarizer.core.schema import ChunkAnswer, ChunkExtraction, OverviewText, Usage
+
+
+class InvalidAnswer(Exception):
+    """The model's answer did not validate; carries the text to show in the repair prompt."""
+
+    def __init__(self, content: str, error: str, usage: Usage) -> None:
+        super().__init__(error)
+        self.content = content
+        self.error = error
+        self.usage = usage
+
+
+def parse_chunk(content: str, context: ChunkContext) -> ChunkExtraction:
+    """An answer's content → the validated lean answer → the extraction, its figures and
+    quotes completed from the chunk (raises pydantic.ValidationError or ValueError)."""
+    answer = ChunkAnswer.model_validate_json(strip_fence(content))
+    return expand_answer(answer, context.chunk.text)
+
+
+def parse_overview(content: str) -> str:
+    """An overview answer's content → its text (raises pydantic/ValueError)."""
+    return OverviewText.model_validate_json(strip_fence(content)).overview.strip()
+
+
+def checked_chunk(
+    answer: Answer,
+    context: ChunkContext,
+    *,
+    model: str | None,
+    output_limit: int,
+    clean: Callable[[str], str],
+) -> ChunkExtraction:
+    """The extraction `answer` holds for the chunk of `context`, or why it holds none."""
+    if answer.finish_reason == "length":
+        raise AnswerTooLong(
+            f"{model}: the answer was cut at the output limit of "
+            f"{output_limit} tokens (finish_reason=length)",
+            usage=answer.usage,
+        )
+    if answer.finish_reason == "content_filter":
+        raise ExtractionError(f"{model}: the provider's content filter rejected this chunk")
+    if answer.refusal:
+        raise ExtractionError(clean(f"model refused: {short(answer.refusal, 300)}"))
+    if not answer.content.strip():
+        raise InvalidAnswer("", "the answer was empty", answer.usage)
+    try:
+        return parse_chunk(answer.content, context)
+    except pydantic.ValidationError as e:
+        raise InvalidAnswer(answer.content, validation_text(e), answer.usage) from None
+    except ValueError as e:
+        raise InvalidAnswer(answer.content, str(e), answer.usage) from None
+
+
+def validation_text(e: Exception) -> str:
+    """A validation error as the repair prompt shows it: one line per error, at most 20."""
+    if isinstance(e, pydantic.ValidationError):
+        # include_url=False: the links only waste the model's tokens.
+        lines = []
+        for err in e.errors(include_url=False)[:20]:
+            loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+            lines.append(f"- {loc}: {short(err['msg'], 200)}")
+        return f"{e.error_count()} validation error(s):\n" + "\n".join(lines)
+    return str(e)
+
+
+def strip_fence(content: str) -> str:
+    # Some json_object servers still wrap the JSON in a Markdown fence.
+    text = content.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        if text.rstrip().endswith("```"):
+            text = text.rstrip()[:-3]
+    return text
+
+
+_DOCUMENT_BLOCK = re.compile(r'<document id="([0-9a-f]{16})">\n(.*?)\n</document id="\1">', re.S)
+_ESCAPED_TAG = re.compile(r"＜(\s*/?\s*(?:document|context))", re.IGNORECASE)
+
+
+def parse_chunk_body(content: str, body: dict[str, Any]) -> ChunkExtraction:
+    """`OpenAIBackend.parse_chunk` for an answer whose context is only the request body that
+    asked for it (a deferred batch): the chunk text is read back from its document block."""
+    answer = ChunkAnswer.model_validate_json(strip_fence(content))
+    return expand_answer(answer, chunk_text_of(body))
+
+
+def chunk_text_of(body: dict[str, Any]) -> str:
+    """The chunk text a request body carries between its document tags (escape undone)."""
+    for message in reversed(body.get("messages") or []):
+        content = message.get("content") if isinstance(message, dict) else None
+        if message.get("role") == "user" and isinstance(content, str):
+            match = _DOCUMENT_BLOCK.search(content)
+            if match:
+                return _ESCAPED_TAG.sub(lambda m: "<" + m.group(1), match.group(2))
+    raise ValueError("the request holds no document block")

@@ -1,0 +1,135 @@
+"""The exact chat-completions body of each call: prompts, response format, output limit.
+
+In: the model's `Capabilities`, the response format negotiated so far, and one chunk's
+`ExtractRequest` (or a report's `OverviewRequest`). Out: the JSON body, without the streaming
+switches (the transport adds those). The cache key is the hash of this body, so everything
+that changes an answer must be in it and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pydantic
+
+from summarizer.backends.capabilities import Capabilities, ResponseFormat
+from summarizer.backends.extract import ExtractRequest, OverviewRequest
+from summarizer.backends.prompts import document_nonce, escape_document, render
+from summarizer.core.errors import ConfigError
+from summarizer.core.schema import ChunkAnswer, strict_json_schema
+
+#: What local servers get when no key is set (they accept any).
+LOCAL_KEY = "local"
+#: The SDK's own default endpoint, named here so the cache key knows it without the SDK.
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+LANG_NAMES = {"zh": "中文 (Chinese)", "en": "English"}
+
+
+def system_prompt(response_format: ResponseFormat) -> str:
+    """The extraction rules, plus the schema when the server does not enforce it."""
+    system = render("system")
+    if response_format != "json_schema":
+        schema = json.dumps(ChunkAnswer.model_json_schema(), ensure_ascii=False, indent=1)
+        # Still constant across documents, so the prefix stays cacheable.
+        system += render("json_mode", schema=schema)
+    return system
+
+
+def chunk_messages(
+    request: ExtractRequest, response_format: ResponseFormat
+) -> list[dict[str, str]]:
+    """System prompt (constant) first, the chunk last, so prefix caching applies."""
+    text = request.chunk.text
+    chunk = request.chunk
+    user = render(
+        "extract",
+        report_title=_from_report(request.title or "(untitled)"),
+        breadcrumb=" > ".join(_from_report(p) for p in chunk.path) or "(none)",
+        part_kind=chunk.kind,
+        outline="\n".join(f"- {_from_report(label)}: {kind}" for label, kind in chunk.outline)
+        or f"- (within one part): {chunk.kind}",
+        lang_name=LANG_NAMES.get(request.lang, request.lang),
+        document=escape_document(text),
+        nonce=document_nonce(text),
+        overview_rule=_overview_rule(request),
+    )
+    return [
+        {"role": "system", "content": system_prompt(response_format)},
+        {"role": "user", "content": user},
+    ]
+
+
+def overview_messages(request: OverviewRequest) -> list[dict[str, str]]:
+    """The overview call's messages for one report's digest."""
+    nonce = document_nonce(request.digest)
+    user = render(
+        "overview",
+        lang_name=LANG_NAMES.get(request.lang, request.lang),
+        report_title=request.report_title or "(untitled)",
+        digest=escape_document(request.digest),
+        nonce=nonce,
+    )
+    # The overview has its own short system prompt: resending the extraction rules with
+    # every overview would cost more tokens than the digest itself.
+    return [
+        {"role": "system", "content": render("overview_system")},
+        {"role": "user", "content": user},
+    ]
+
+
+def body(
+    messages: list[dict[str, str]],
+    answer_model: type[pydantic.BaseModel],
+    *,
+    model: str,
+    caps: Capabilities,
+    response_format: ResponseFormat,
+    temperature: float,
+    max_tokens: int | None = None,
+) -> dict[str, Any]:
+    """The body for `messages` asking for an answer shaped like `answer_model`."""
+    out: dict[str, Any] = {"model": model, "messages": messages}
+    if caps.temperature:
+        out["temperature"] = temperature
+    out[caps.max_tokens_field] = max_tokens or caps.max_output_tokens
+    if response_format == "json_schema":
+        out["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {
+                "schema": strict_json_schema(answer_model, limits=caps.schema_limits),
+                "name": answer_model.__name__,
+                "strict": True,
+            },
+        }
+    elif response_format == "json_object":
+        out["response_format"] = {"type": "json_object"}
+        if caps.json_object_schema:
+            out["response_format"]["schema"] = strict_json_schema(
+                answer_model, limits=caps.schema_limits
+            )
+    if caps.json_word and not any("json" in m["content"].lower() for m in messages):
+        raise ConfigError("JSON mode needs the word json in the prompt: check prompts/")
+    out.update(caps.extra_body)
+    return out
+
+
+def overview_max_tokens(caps: Capabilities) -> int:
+    """An overview is two or three sentences: a small output limit."""
+    return min(1024, caps.max_output_tokens)
+
+
+def _from_report(text: str, limit: int = 80) -> str:
+    """A title or heading taken from the report, made safe to stand in the context block:
+    one line, bounded, its tags neutralised (a hostile heading cannot close the block)."""
+    one_line = " ".join(text.split())
+    return escape_document(one_line if len(one_line) <= limit else one_line[:limit] + "…")
+
+
+def _overview_rule(request: ExtractRequest) -> str:
+    """Ask for the report's overview in the same answer when the chunk is the whole report."""
+    if request.whole_report:
+        language = LANG_NAMES.get(request.lang, request.lang)
+        return render("overview_rule", lang_name=language).rstrip("\n")
+    return render("overview_null").rstrip("\n")
