@@ -136,7 +136,7 @@ def run_settings(settings: Settings, backend: Backend) -> dict[str, str | int | 
     return {
         "backend": backend.name,
         "model": backend.model,
-        "base_url": None if offline else settings.resolved_base_url(),
+        "base_url": None if offline else settings.shown_base_url(),
         "lang": settings.lang,
         "prompt_version": prompt_version_for(backend),
         "schema_version": SCHEMA_VERSION,

@@ -231,11 +231,23 @@ class Settings(BackendSettings, ChunkingSettings, RunSettings):
         return self.encoding or self.preset.encoding
 
     def resolved_base_url(self) -> str | None:
+        from summarizer.core.redact import redact_url
+
         if self.base_url:
-            return self.base_url
-        if self.provider == "openai":
-            return os.environ.get("OPENAI_BASE_URL") or None
-        return self.preset.base_url
+            url: str | None = self.base_url
+        elif self.provider == "openai":
+            url = os.environ.get("OPENAI_BASE_URL") or None
+        else:
+            url = self.preset.base_url
+        # A password in the URL is a secret like the key: registered for scrubbing when read.
+        redact_url(url)
+        return url
+
+    def shown_base_url(self) -> str | None:
+        """The endpoint as written to files and messages: a password in it as ***."""
+        from summarizer.core.redact import redact_url
+
+        return redact_url(self.resolved_base_url())
 
     def api_key(self) -> str | None:
         from summarizer.core.redact import register_secret
