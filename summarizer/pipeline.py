@@ -57,6 +57,7 @@ from summarizer.text.chunks import make_chunks
 from summarizer.text.clean import clean
 from summarizer.text.meta import report_meta
 from summarizer.text.sections import build_sections
+from summarizer.text.zones import as_zone, zone_name
 
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
@@ -265,8 +266,9 @@ async def summarize_analysis(
     usage = Usage()
     for o in outcomes:
         usage = usage + o.usage
+    per_report = _by_report(outcomes)
     for report, summary in zip(analysis.reports, reports, strict=True):
-        mine = [o for o in outcomes if o.chunk.report == report.index]
+        mine = per_report.get(report.index, [])
         overview = None
         if settings.overview:
             overview, extra = await _overview(
@@ -359,8 +361,9 @@ def assemble(
     doc_warnings = list(analysis.warnings)
     doc_warnings.extend(note for o in outcomes for note in o.notes)
     reports: list[ReportSummary] = []
+    per_report = _by_report(outcomes)
     for report in analysis.reports:
-        mine = [o for o in outcomes if o.chunk.report == report.index]
+        mine = per_report.get(report.index, [])
         grounded: list[GroundedFinding] = []
         key: list[Metric] = []
         warnings: list[str] = []
@@ -382,6 +385,14 @@ def assemble(
             if organization is None and o.extraction.organization:
                 organization = ground_organization(o.extraction.organization, clean_text)
         meta = report_meta(report, clean_text)
+        # A government report is about the place its title names; a zone report about the
+        # organization the model read (grounded), else the one the rules read.
+        zone = meta.zone if meta.government else (zone_name(organization) or meta.zone)
+        if meta.summary_year is None and meta.plan_year is None:
+            warnings.append(
+                "no year: neither the title, the part headings nor the opening states the year "
+                "the report covers (compare and track leave it out)"
+            )
         by_kind = merge_findings(grounded)
         reports.append(
             ReportSummary(
@@ -389,6 +400,7 @@ def assemble(
                 organization=organization or meta.organization,
                 summary_year=meta.summary_year,
                 plan_year=meta.plan_year,
+                zone=as_zone(zone) if zone is not None else None,
                 overview="",
                 key_metrics=merge_metrics(key)[:12],
                 achievements=by_kind.get("achievement", []),
@@ -399,6 +411,14 @@ def assemble(
             )
         )
     return doc_warnings, reports
+
+
+def _by_report(outcomes: list[ChunkOutcome]) -> dict[int, list[ChunkOutcome]]:
+    """Outcomes per report index, in chunk order (one pass: a file may hold thousands)."""
+    out: dict[int, list[ChunkOutcome]] = {}
+    for o in outcomes:
+        out.setdefault(o.chunk.report, []).append(o)
+    return out
 
 
 #: A chunk with this much text of a substantive part should give at least one finding.

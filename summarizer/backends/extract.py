@@ -68,8 +68,8 @@ __all__ = [
 
 def chunk_context(chunk: Chunk, analysis: Analysis, lang: str) -> ChunkContext:
     """The context of one of the analysis's chunks."""
-    report = next(r for r in analysis.reports if r.index == chunk.report)
-    siblings = sum(1 for c in analysis.chunks if c.report == chunk.report)
+    report = analysis.report_of(chunk)
+    siblings = analysis.chunks_in_report(chunk.report)
     return ChunkContext(
         chunk=chunk,
         title=report.title,

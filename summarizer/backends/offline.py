@@ -301,7 +301,7 @@ def _finding(
         kind=kind,  # type: ignore[arg-type]
         title=title,
         summary=summary,
-        topic=topic_for(item.title or title, summary),  # type: ignore[arg-type]
+        topic=topic_for(item.title or title, summary, body[:600]),  # type: ignore[arg-type]
         metrics=metrics,
         entities=entities,
         quotes=quotes or [title],

@@ -54,6 +54,7 @@ from summarizer.core.schema import SummaryDocument
 from summarizer.render.overview import IndexEntry
 from summarizer.text.bounded import read_input
 from summarizer.text.clean import clean
+from summarizer.text.zones import ZoneRules, with_zone
 
 #: Output formats besides JSON (always written) and the suffix each adds to the input name.
 EXTRA_SUFFIXES: dict[str, str] = {"markdown": ".md", "html": ".html"}
@@ -75,6 +76,7 @@ class BatchJob:
     price_out: float | None = None
     files_in_flight: int | None = None  # None: concurrency + 2
     force: bool = False  # redo every input even when its output is reusable
+    zones: ZoneRules | None = None  # a zones file: path or glob → the zone of its reports
     #: What the walk left out, by reason (symlinks leaving DIR, special files, own outputs).
     walk_skipped: dict[str, int] = field(default_factory=dict)
 
@@ -134,7 +136,7 @@ def run_settings(settings: Settings, backend: Backend) -> dict[str, str | int | 
     return {
         "backend": backend.name,
         "model": backend.model,
-        "base_url": None if offline else settings.resolved_base_url(),
+        "base_url": None if offline else settings.shown_base_url(),
         "lang": settings.lang,
         "prompt_version": prompt_version_for(backend),
         "schema_version": SCHEMA_VERSION,
@@ -267,6 +269,9 @@ class _Runner:
                 on_chunk=self.on_chunk(name),
             )
             doc.source.relative_path = name  # where it sits in the batch (printable)
+            zone = job.zones.zone_for(doc.source.path, rel) if job.zones else None
+            if zone:
+                doc = with_zone(doc, zone)
         except Exception as e:  # noqa: BLE001 - one bad file never stops the batch
             self.note_failure(e)
             return self.failed(rel, started, e, sha)

@@ -87,6 +87,14 @@ from summarizer.cli._options import build_settings, model_options, run_options
     help="With --via: fail the files whose answers the batch could not give instead of "
     "asking for them live.",
 )
+@click.option(
+    "--zones",
+    "zones_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="A zones file (CSV: path-or-glob,zone): the zone of the reports of matching inputs, "
+    "over what the reports say.",
+)
 @model_options
 @run_options
 @click.pass_context
@@ -104,6 +112,7 @@ def batch(
     results: tuple[str, ...],
     poll_s: float,
     no_live_repair: bool,
+    zones_file: str | None,
     dry_run: bool,
     price_in: float | None,
     price_out: float | None,
@@ -189,6 +198,7 @@ def batch(
             as_json,
             force=force,
             walk_skipped=dict(walk.skipped),
+            zones_file=zones_file,
         )
     )
 
@@ -207,11 +217,13 @@ def _run(
     *,
     force: bool = False,
     walk_skipped: dict[str, int] | None = None,
+    zones_file: str | None = None,
 ) -> int:
     from rich.console import Console
 
     from summarizer.batch import BatchJob, cost_of, summarize_tree
     from summarizer.core.progress import announce_waits, make_progress
+    from summarizer.text.zones import load_zone_rules
 
     err = Console(stderr=True)
     job = BatchJob(
@@ -224,6 +236,7 @@ def _run(
         walk_skipped=walk_skipped or {},
         price_in=price_in,
         price_out=price_out,
+        zones=load_zone_rules(zones_file) if zones_file else None,
     )
     from summarizer.backends.base import backend_class
 

@@ -118,6 +118,11 @@ def _print_step(step: Any, console: Any) -> None:
             line(f"requests: {path}")
         for batch_id in s.batches:
             line(f"batch: {batch_id}")
+        for batch_id in s.adopted:
+            line(
+                f"batch: {batch_id} (already at the provider, made by an earlier submit that "
+                "stopped before recording it: adopted, not bought again)"
+            )
     counts = step.counts
     if counts:
         line("requests: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))

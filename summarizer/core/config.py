@@ -239,11 +239,23 @@ class Settings(BackendSettings, ChunkingSettings, RunSettings):
         return self.encoding or self.preset.encoding
 
     def resolved_base_url(self) -> str | None:
+        from summarizer.core.redact import redact_url
+
         if self.base_url:
-            return self.base_url
-        if self.preset.base_url_env:
-            return os.environ.get(self.preset.base_url_env) or self.preset.base_url
-        return self.preset.base_url
+            url: str | None = self.base_url
+        elif self.preset.base_url_env:
+            url = os.environ.get(self.preset.base_url_env) or self.preset.base_url
+        else:
+            url = self.preset.base_url
+        # A password in the URL is a secret like the key: registered for scrubbing when read.
+        redact_url(url)
+        return url
+
+    def shown_base_url(self) -> str | None:
+        """The endpoint as written to files and messages: a password in it as ***."""
+        from summarizer.core.redact import redact_url
+
+        return redact_url(self.resolved_base_url())
 
     def api_key(self) -> str | None:
         from summarizer.core.redact import register_secret

@@ -204,3 +204,20 @@ class Analysis:
     @property
     def source(self) -> SourceText:
         return self.clean.source
+
+    def report_of(self, chunk: Chunk) -> Report:
+        """The report a chunk belongs to (by index: a file may hold thousands of reports)."""
+        i = chunk.report
+        if 0 <= i < len(self.reports) and self.reports[i].index == i:
+            return self.reports[i]
+        return next(r for r in self.reports if r.index == i)
+
+    def chunks_in_report(self, report: int) -> int:
+        """How many chunks the report of this index has (counted once per analysis)."""
+        counts = self.__dict__.get("_chunk_counts")
+        if counts is None:
+            counts = {}
+            for c in self.chunks:
+                counts[c.report] = counts.get(c.report, 0) + 1
+            self.__dict__["_chunk_counts"] = counts
+        return int(counts.get(report, 0))

@@ -20,6 +20,8 @@ _KEY_PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
 ]
+# The password of a URL's userinfo: "http://user:secret@host/v1" → "http://user:***@host/v1".
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*:)([^@\s/]+)@")
 
 #: Environment variables whose values are secrets wherever they appear.
 _SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
@@ -68,24 +70,56 @@ def _forms(value: str) -> tuple[str, ...]:
     return tuple(sorted(forms, key=len, reverse=True))
 
 
+_forms_memo: list[Any] = [None, None]  # (raw environment snapshot + registered, forms)
+
+
+def _all_forms() -> tuple[str, ...]:
+    """Every spelling of every secret, recomputed only when the environment or the registered
+    secrets change (decoding the environment per string was most of a big file's scrubbing)."""
+    raw = getattr(os.environ, "_data", None)
+    key = (dict(raw) if isinstance(raw, dict) else None, frozenset(_registered))
+    if key[0] is None or _forms_memo[0] != key:
+        forms = tuple(form for value in _secret_values() for form in _forms(value))
+        if key[0] is None:
+            return forms
+        _forms_memo[:] = [key, forms]
+    return _forms_memo[1]  # type: ignore[no-any-return]
+
+
 def redact_secrets(text: str) -> str:
     """Replace every known secret value (in any spelling) and key-shaped token with ***."""
-    for value in _secret_values():
-        for form in _forms(value):
-            if form in text:
-                text = text.replace(form, "***")
+    return _redact(text, _all_forms())
+
+
+def _redact(text: str, forms: tuple[str, ...]) -> str:
+    for form in forms:
+        if form in text:
+            text = text.replace(form, "***")
     text = _KEY_PATTERNS[0].sub("***", text)
     text = _KEY_PATTERNS[1].sub(lambda m: m.group(1) + "***", text)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + "***@", text)
     return text
 
 
-def _scrub(data: Any) -> Any:
+def redact_url(url: str | None) -> str | None:
+    """The URL with the password of its userinfo replaced by *** (for files and messages);
+    the password is registered, so it is scrubbed wherever else it shows up."""
+    if url is None:
+        return None
+    m = _URL_PASSWORD.search(url)
+    if m is not None:
+        register_secret(urllib.parse.unquote(m.group(2)))
+        register_secret(m.group(2))
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + "***@", url)
+
+
+def _scrub(data: Any, forms: tuple[str, ...]) -> Any:
     if isinstance(data, str):
-        return redact_secrets(data)
+        return _redact(data, forms)
     if isinstance(data, list):
-        return [_scrub(v) for v in data]
+        return [_scrub(v, forms) for v in data]
     if isinstance(data, dict):
-        return {k: _scrub(v) for k, v in data.items()}
+        return {k: _scrub(v, forms) for k, v in data.items()}
     return data
 
 
@@ -95,7 +129,8 @@ def redact_model(model: M) -> M:
     For a model's answer: a key it echoed must not reach the cache or any output.
     """
     dump = model.model_dump()  # type: ignore[attr-defined]
-    clean = _scrub(dump)
+    # The environment is read once per model, not once per string (an answer holds thousands).
+    clean = _scrub(dump, _all_forms())
     if clean == dump:
         return model
     return type(model).model_validate(clean)  # type: ignore[attr-defined, no-any-return]

@@ -822,6 +822,10 @@ def ground_finding(
 
 def report_text(clean: CleanText, reports: Sequence[Report], index: int) -> str:
     """The analysed text of one report (masked cruft left out), or of the whole file."""
+    # Reports are numbered by position: look there first (a file may hold thousands).
+    if 0 <= index < len(reports) and reports[index].index == index:
+        r = reports[index]
+        return clean.analysed(r.start, r.end)
     for r in reports:
         if r.index == index:
             return clean.analysed(r.start, r.end)

@@ -112,20 +112,42 @@ def merge_findings(items: list[GroundedFinding]) -> dict[str, list[Finding]]:
     for kind, group in by_kind.items():
         # sorted() is stable, so unlocated findings keep their extraction order at the end.
         ordered = sorted(group, key=lambda g: (_first_start(g.finding), g.chunk_index))
-        merged: list[Finding] = []
-        for g in ordered:
-            f = g.finding
-            if f in merged:
-                continue
-            for i, kept in enumerate(merged):
-                if _same_item(kept, f):
-                    merged[i] = _merge_two(kept, f)
-                    break
-            else:
-                merged.append(f)
-        merged.sort(key=_first_start)
-        out[kind] = merged
+        out[kind] = _merge_ordered([g.finding for g in ordered])
     return out
+
+
+def _merge_ordered(ordered: list[Finding]) -> list[Finding]:
+    """Merge findings sorted by first start: each into the first kept one it repeats.
+
+    Linear in a report of many findings: a kept finding can only be the same item as a later
+    one when its evidence ends at most ADJACENT_CHARS before the later one starts (a shared
+    span or an adjacent one), and later findings start later, so a kept finding that ends
+    before that window is retired for good. Exact duplicates are looked up by title.
+    """
+    merged: list[Finding] = []
+    ends: list[int] = []  # the last evidence end of merged[i], -1 when it has none
+    active: list[int] = []  # indices into merged that a later finding may still repeat
+    by_title: dict[str, list[int]] = {}
+    for f in ordered:
+        if any(merged[i] == f for i in by_title.get(f.title, ())):
+            continue
+        start = _first_start(f)
+        active = [i for i in active if ends[i] >= start - ADJACENT_CHARS]
+        for i in active:
+            if _same_item(merged[i], f):
+                merged[i] = _merge_two(merged[i], f)
+                span = _span(merged[i])
+                ends[i] = span[1] if span is not None else -1
+                break
+        else:
+            span = _span(f)
+            merged.append(f)
+            ends.append(span[1] if span is not None else -1)
+            by_title.setdefault(f.title, []).append(len(merged) - 1)
+            if span is not None:
+                active.append(len(merged) - 1)
+    merged.sort(key=_first_start)
+    return merged
 
 
 def merge_metrics(metrics: list[Metric]) -> list[Metric]:

@@ -366,6 +366,7 @@ def _split_reports(
     at the nearest title before that restart.
     """
     bounds: list[tuple[int, tuple[int, int] | None]] = []  # (start, title span)
+    title_starts = [t[0] for t in titles]
     first_title = _leading_title(text, titles)
     bounds.append((0, first_title))
     last_l1 = 0
@@ -374,11 +375,11 @@ def _split_reports(
             continue
         if h.n == 1 and last_l1 >= 2:
             lo = bounds[-1][0]
-            before = [t for t in titles if lo < t[0] < h.start and h.start - t[0] < 3000]
-            if before:
-                title: tuple[int, int] | None = before[-1]
+            # The nearest title before the restart, bisected (titles are in text order).
+            k = bisect.bisect_left(title_starts, h.start) - 1
+            if k >= 0 and titles[k][0] > lo and h.start - titles[k][0] < 3000:
+                title: tuple[int, int] | None = titles[k]
                 # Titles repeated back to back: the report starts at the first of the run.
-                k = titles.index(before[-1])
                 while k > 0 and titles[k - 1][1] >= titles[k][0] - 2 and titles[k - 1][0] > lo:
                     k -= 1
                 bounds.append((titles[k][0], title))
@@ -437,6 +438,7 @@ def build_sections(clean: CleanText) -> list[Report]:
     headings += _inline_parts(text)
     headings.sort(key=lambda h: (h.start, h.level))
     starts = [h.start for h in headings]
+    title_starts = [t[0] for t in titles]
 
     reports: list[Report] = []
     for index, (r_start, r_end, title_span) in enumerate(_split_reports(text, headings, titles)):
@@ -444,7 +446,12 @@ def build_sections(clean: CleanText) -> list[Report]:
         inside = headings[bisect.bisect_left(starts, r_start) : bisect.bisect_left(starts, r_end)]
         if title_span is not None:
             # Drop part-like lines that are the title itself or repeats of it at the top.
-            inside = [h for h in inside if not _within_titles(h, titles, r_start, title_span)]
+            near = titles[
+                bisect.bisect_left(title_starts, r_start) : bisect.bisect_right(
+                    title_starts, title_span[1] + 200
+                )
+            ]
+            inside = [h for h in inside if not _within_titles(h, near, r_start, title_span)]
             # A share page repeats an undated title ("工业园区工作总结" three times).
             title_text = text[title_span[0] : title_span[1]].strip()
             inside = [
@@ -457,7 +464,7 @@ def build_sections(clean: CleanText) -> list[Report]:
                     and text[h.title_start : h.title_end].strip() == title_text
                 )
             ]
-        body_start = _body_start(text, r_start, title_span, titles)
+        body_start = _body_start(text, r_start, title_span, titles, title_starts)
         reports.append(_build_report(index, comp, inside, r_start, r_end, body_start, title_span))
     if reports and reports[0].title is None:
         reports[0].title = _banner_title(clean)
@@ -497,17 +504,21 @@ def _within_titles(
 
 
 def _body_start(
-    text: str, r_start: int, title_span: tuple[int, int] | None, titles: list[tuple[int, int]]
+    text: str,
+    r_start: int,
+    title_span: tuple[int, int] | None,
+    titles: list[tuple[int, int]],
+    title_starts: list[int],
 ) -> int:
     if title_span is None:
         return r_start
     end = title_span[1]
     # Skip repeated titles that follow the first (a table of contents, or the title twice).
     while True:
-        nxt = [t for t in titles if end <= t[0] <= end + 3 + _ws_len(text, end)]
-        if not nxt:
+        k = bisect.bisect_left(title_starts, end)
+        if k >= len(titles) or titles[k][0] > end + 3 + _ws_len(text, end):
             break
-        end = nxt[0][1]
+        end = titles[k][1]
     return end
 
 
