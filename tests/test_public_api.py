@@ -43,6 +43,21 @@ EXPECTED = {
     "Source",
     "Provenance",
     "Usage",
+    # the panel (summarizer.panel) and zone identity
+    "Zone",
+    "build_panel",
+    "compare",
+    "track",
+    "export",
+    "search",
+    "load_dictionary",
+    "Panel",
+    "Comparison",
+    "Tracked",
+    "Dictionary",
+    "Hit",
+    "zone_name",
+    "load_zone_rules",
 }
 SEED = SEEDS / "004_8aea4feb83059470.txt"
 
