@@ -61,8 +61,8 @@ if TYPE_CHECKING:
         Source,
         SummaryDocument,
         Usage,
+        Zone,
     )
-    from summarizer.core.schema import Zone
     from summarizer.panel.compare import Comparison, compare
     from summarizer.panel.dictionary import Dictionary, load_dictionary
     from summarizer.panel.export import export
