@@ -23,9 +23,23 @@ from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedM
 from summarizer.lexicon.figures import find_metrics
 from summarizer.lexicon.numerals import TARGET_WORDS
 from summarizer.lexicon.topics import topic_for
+from summarizer.lexicon.words import (
+    COLONS,
+    COMMA,
+    COMMAS,
+    EXCLAMATIONS,
+    FULL_STOPS,
+    PERIOD,
+    RISE_WORD,
+    SEMICOLONS,
+    SENTENCE_END_CHARS,
+    SENTENCE_STOP,
+    char_class,
+    not_in,
+)
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;]?")
-_CLAUSE_CUT = re.compile(r"[,，、:：]")
+_SENTENCE = re.compile(f"{not_in(SENTENCE_END_CHARS + chr(10))}*{char_class(SENTENCE_END_CHARS)}?")
+_CLAUSE_CUT = re.compile(char_class(COMMAS + COLONS))
 _ENTITY_SUFFIX = re.compile(
     r"集团|公司|股份|科技|电子|电器|新材料|新材|实业|药业|生物|智能|工业城|产业园|科创中心|小镇"
 )
@@ -160,7 +174,7 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
     return out if len(out) >= 2 else []
 
 
-_LIST_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+_LIST_SENTENCE = re.compile(f"{not_in(FULL_STOPS)}+{char_class(FULL_STOPS)}?")
 _RESOLUTION = re.compile(
     r"\s*(?:我们|对此|对这些问题|针对这些问题)[^。]{0,12}?(?:一定|将|要|必须|会)"
 )
@@ -177,7 +191,8 @@ def _is_intro(sentence: str) -> bool:
         and "；" not in sentence
         and bool(
             re.search(
-                r"(?:困难|挑战|问题|不足|短板)(?:和|与)?(?:困难|挑战|问题|不足)?[。：:]?\s*$",
+                r"(?:困难|挑战|问题|不足|短板)(?:和|与)?(?:困难|挑战|问题|不足)?"
+                rf"{char_class(PERIOD + COLONS)}?\s*$",
                 sentence,
             )
         )
@@ -268,7 +283,7 @@ def _trim(sentence: str) -> str:
     sentence = sentence.strip()
     if len(sentence) <= MAX_SUMMARY:
         return sentence
-    cut = max(sentence.rfind(c, 0, MAX_SUMMARY) for c in ",，;；、")
+    cut = max(sentence.rfind(c, 0, MAX_SUMMARY) for c in COMMAS + SEMICOLONS)
     return sentence[: cut if cut > 10 else MAX_SUMMARY]
 
 
@@ -291,7 +306,9 @@ def _finding(
     elif _same(summary, title):
         # A one-sentence item: the title is its words before the figures, the summary all of it.
         head = re.split(r"[0-9０-９XＸx*]", title, maxsplit=1)[0]
-        head = re.sub(r"(?:同比)?(?:增长|达到|达|为|实现|完成|共|累计)$", "", head.rstrip("，, "))
+        head = re.sub(
+            rf"(?:同比)?(?:{RISE_WORD}|达到|达|为|实现|完成|共|累计)$", "", head.rstrip("，, ")
+        )
         if len(head) >= 4:
             title = head
     metrics = _metrics(clean, item.body_start, item.end, headline=False, part_kind=part_kind)
@@ -312,9 +329,10 @@ def _finding(
 _GENERIC_TITLE = re.compile(
     r"^(?:[（(]?未完|这[一五十]年|[一五十]年来|过去[一五]年|一年来|今年以来|今年|去年|上半年|下半年|"
     r"前三季度|全年|目前|截至目前|同时|此外|另外|下一步|明年|新的一年|各位代表|同志们|"
-    r"(?:19|20)\d{2}年(?:度|以来)?|[0-9]{1,2}[-—~至][0-9]{1,2}月(?:份)?)[！!，,。:：]?$"
+    r"(?:19|20)\d{2}年(?:度|以来)?|[0-9]{1,2}[-—~至][0-9]{1,2}月(?:份)?)"
+    rf"{char_class(EXCLAMATIONS + COMMA + PERIOD + COLONS)}?$"
 )
-_SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
+_SENTENCE_STOP = SENTENCE_STOP
 _FIGURE_HINT = re.compile(
     r"[0-9０-９]+(?:\.[0-9]+)?\s*(?:%|％|个百分点|[万亿]?[元美欧]|[万亿]|[个家项人户亩])"
 )
@@ -350,17 +368,18 @@ def _best_sentence(clean: CleanText, item: _Item, title: str) -> str:
 
 def _tidy(sentence: str) -> str:
     """A sentence without a leading comma fragment, an intro before a colon or a 一是 mark."""
-    sentence = sentence.strip().lstrip("，,、；;：:")
+    sentence = sentence.strip().lstrip(COMMAS + SEMICOLONS + COLONS)
     # "通过努力,招商取得的以下主要成绩:一是…": the intro before a colon says little.
     head, colon, rest = sentence.partition("：") if "：" in sentence else sentence.partition(":")
     if colon and len(rest) >= 6 and len(head) < 30:
         sentence = rest
     sentence = re.sub(r"^(?:[一二三四五六七八九十]{1,2}(?:是|要|抓)|——)", "", sentence.strip())
-    return sentence.rstrip("，,、；; ")
+    return sentence.rstrip(COMMAS + SEMICOLONS + " ")
 
 
 def _same(sentence: str, title: str) -> bool:
-    return sentence.strip("。！!；; ") == title.strip("。！!；; ")
+    ends = PERIOD + EXCLAMATIONS + SEMICOLONS + " "
+    return sentence.strip(ends) == title.strip(ends)
 
 
 _PLAN_LEAD = re.compile(r"^(?:我们将|我们要|我们|要|将)(?=[\u4e00-\u9fff]{3})")
@@ -369,7 +388,7 @@ _PLAN_LEAD = re.compile(r"^(?:我们将|我们要|我们|要|将)(?=[\u4e00-\u9f
 def _title_from(summary: str) -> str:
     """A short title from a summary: its first clause that is not a time phrase."""
     for clause in _CLAUSE_CUT.split(summary):
-        clause = _PLAN_LEAD.sub("", clause.strip(" 。；;"))
+        clause = _PLAN_LEAD.sub("", clause.strip(" " + PERIOD + SEMICOLONS))
         if len(clause) >= 4 and not _GENERIC_TITLE.match(clause):
             return clause[:24]
     return summary[:16]
@@ -393,7 +412,7 @@ def _entities(body: str, limit: int = 8) -> list[str]:
 
 
 def _clean_title(title: str) -> str:
-    title = re.sub(r"\s+", "", title).strip(" ,，。:：;；")
+    title = re.sub(r"\s+", "", title).strip(" " + COMMA + PERIOD + COLONS + SEMICOLONS)
     # "谋划先行,多措并举抓招商" reads well whole; very long ones keep their first clause.
     if len(title) > 30:
         title = _CLAUSE_CUT.split(title, maxsplit=1)[0]
@@ -448,7 +467,7 @@ def _metrics(
 def _kind_in_part(clean: CleanText, start: int, m: Metric, part_kind: str) -> Metric:
     """The metric with the kind its part implies."""
     lead = clean.text[max(0, start - 40) : start]
-    lead = re.split(r"[。；;！!？?\n]", lead)[-1]
+    lead = SENTENCE_STOP.split(lead)[-1]
     if part_kind in _PLAN_PARTS:
         kind = "actual" if _ACTUAL_IN_PLAN.search(lead) else "target"
     elif m.kind == "target" and not _PLAN_WORDS.search(lead):
