@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarizer.backends.base import backend_class, resolve_backend_name
@@ -26,7 +27,7 @@ from summarizer.backends.extract import (
     raise_first_error,
 )
 from summarizer.core.config import Settings
-from summarizer.core.document import Analysis, SourceText
+from summarizer.core.document import Analysis, Chunk, Report, SourceText
 from summarizer.core.errors import ConfigError
 from summarizer.core.schema import (
     Metric,
@@ -245,43 +246,54 @@ async def summarize_analysis(
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"unknown language {settings.lang!r}; use zh or en")
     limiter = limiter or asyncio.Semaphore(max(1, settings.concurrency))
-    outcomes = await extract_chunks(
-        analysis,
-        backend,
-        lang=settings.lang,
-        cache=cache,
-        refresh=settings.refresh,
-        limiter=limiter,
-        on_chunk=on_chunk,
-    )
-    raise_first_error(outcomes, analysis.source.path)
-    doc_warnings, reports = assemble(analysis, outcomes, strict=settings.strict)
+    notes: list[str] = []
+    empty_parts: list[str] = []
+    reports: list[ReportSummary] = []
+    usage = Usage()
+    # A window of whole reports at a time goes through extract → ground → merge, and its
+    # answers are dropped before the next: memory stays flat in a file of thousands of
+    # reports, while a window holds enough chunks to keep every concurrent call busy.
+    for part in report_windows(analysis, window_chunks(settings)):
+        outcomes = await extract_chunks(
+            part,
+            backend,
+            lang=settings.lang,
+            cache=cache,
+            refresh=settings.refresh,
+            limiter=limiter,
+            on_chunk=on_chunk,
+        )
+        raise_first_error(outcomes, analysis.source.path)
+        part_notes, summaries = assemble(part, outcomes, strict=settings.strict)
+        notes.extend(part_notes)
+        if backend.calls_model:
+            empty_parts.extend(empty_part_warnings(outcomes))
+        for o in outcomes:
+            usage = usage + o.usage
+        per_report = _by_report(outcomes)
+        del outcomes
+        for report, summary in zip(part.reports, summaries, strict=True):
+            overview = None
+            if settings.overview:
+                overview, extra = await _overview(
+                    backend,
+                    cache,
+                    limiter,
+                    settings,
+                    summary,
+                    per_report.get(report.index, []),
+                    report_text(part.clean, part.reports, report.index),
+                )
+                usage = usage + extra
+            summary.overview = overview or compose_overview(summary, settings.lang)
+        reports.extend(summaries)
+    doc_warnings = [*analysis.warnings, *notes]
     if not backend.calls_model and settings.lang != "zh":
         doc_warnings.append(
             "the offline backend quotes the report: titles and summaries stay in Chinese "
             "(--lang applies to the composed overview only)"
         )
-    if backend.calls_model:
-        doc_warnings.extend(empty_part_warnings(outcomes))
-    usage = Usage()
-    for o in outcomes:
-        usage = usage + o.usage
-    per_report = _by_report(outcomes)
-    for report, summary in zip(analysis.reports, reports, strict=True):
-        mine = per_report.get(report.index, [])
-        overview = None
-        if settings.overview:
-            overview, extra = await _overview(
-                backend,
-                cache,
-                limiter,
-                settings,
-                summary,
-                mine,
-                report_text(analysis.clean, analysis.reports, report.index),
-            )
-            usage = usage + extra
-        summary.overview = overview or compose_overview(summary, settings.lang)
+    doc_warnings.extend(empty_parts)
     source = analysis.source
     return SummaryDocument(
         source=Source(
@@ -350,6 +362,36 @@ async def _overview(
     return (
         answer.overview if _overview_grounded(answer.overview, report, summary) else None
     ), usage
+
+
+def window_chunks(settings: Settings) -> int:
+    """How many chunks a window of reports gathers before it is extracted: enough to keep
+    every concurrent call busy (a window's last calls wait for its slowest one)."""
+    return max(64, 8 * settings.concurrency)
+
+
+def report_windows(analysis: Analysis, chunks: int) -> Iterator[Analysis]:
+    """The analysis in windows of whole reports, each of at least `chunks` chunks (the last
+    may hold fewer); one window, the analysis itself, when the file is small."""
+    if len(analysis.chunks) <= chunks:
+        yield analysis
+        return
+    by_report: dict[int, list[Chunk]] = {}
+    for c in analysis.chunks:
+        by_report.setdefault(c.report, []).append(c)
+    reports: list[Report] = []
+    taken: list[Chunk] = []
+    for r in analysis.reports:
+        reports.append(r)
+        taken.extend(by_report.pop(r.index, []))
+        if len(taken) >= chunks:
+            yield dataclasses.replace(analysis, reports=reports, chunks=taken, warnings=[])
+            reports, taken = [], []
+    # Chunks of no listed report (none today) travel with the last window.
+    for rest in by_report.values():
+        taken.extend(rest)
+    if reports or taken:
+        yield dataclasses.replace(analysis, reports=reports, chunks=taken, warnings=[])
 
 
 def assemble(
