@@ -30,6 +30,7 @@ from summarizer.lexicon.words import (
     EXCLAMATIONS,
     FULL_STOPS,
     PERIOD,
+    QUESTION_MARKS,
     RISE_WORD,
     SEMICOLONS,
     SENTENCE_END_CHARS,
@@ -130,12 +131,12 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
 
 #: A paragraph after a part's last item that is an item of its own: the government's own
 #: work ("一年来，我们切实加强政府自身建设……", "必须把政府自身建设得更加坚强有力").
-_OWN_WORK = re.compile(r"^[^。？]{0,40}?(?:政府)?自身建设")
+_OWN_WORK = re.compile(rf"^{not_in(PERIOD + QUESTION_MARKS)}{{0,40}}?(?:政府)?自身建设")
 #: Paragraphs opening with the same period phrase, two or more after the last item: the
 #: five-year review of a report that also reviews the year ("五年来，……").
 _PERIOD_OPENING = re.compile(r"^(?:五年来|这五年|过去五年|“十[一二三四五六七八九]五”以来)[，,]")
 #: A paragraph after the last item that closes it: an address to the delegates.
-_CLOSING = re.compile(r"^各位代表[！!，,]")
+_CLOSING = re.compile(rf"^各位代表{char_class(EXCLAMATIONS + COMMA)}")
 
 
 def _with_trailing(items: list[_Item], part: Section, clean: CleanText) -> list[_Item]:
@@ -183,7 +184,8 @@ def _with_trailing(items: list[_Item], part: Section, clean: CleanText) -> list[
 _PROBLEM_INTRO = re.compile(r"存在|问题|不足|困难|挑战|短板|差距")
 #: "……主要是：" / "主要表现在：": the words before the list of problems.
 _LIST_LEAD = re.compile(
-    r"^[^。；;]{0,30}?(?:主要是|主要有|主要表现(?:在|为)|具体表现(?:在|为)|表现在)[:：]"
+    rf"^{not_in(PERIOD + SEMICOLONS)}{{0,30}}?(?:主要是|主要有|主要表现(?:在|为)|具体表现(?:在|为)|表现在)"
+    rf"{char_class(COLONS)}"
 )
 
 
@@ -246,7 +248,9 @@ _RESOLUTION = re.compile(
     r"\s*(?:我们|对此|对这些问题|针对这些问题|对于这些问题)[^。]{0,12}?(?:一定|将|要|必须|会|高度重视)"
 )
 #: "从需求看，……" / "从产业看，……": one aspect of a problem list per sentence.
-_ASPECT = re.compile(r"\s*(?:从[^，,。]{1,8}(?:看|来看|上看)|[一二三四五六七八九十]是)")
+_ASPECT = re.compile(
+    rf"\s*(?:从{not_in(COMMA + PERIOD)}{{1,8}}(?:看|来看|上看)|[一二三四五六七八九十]是)"
+)
 _PROBLEM_WORDS = re.compile(
     r"不足|不强|不高|不够|不优|偏少|偏小|偏弱|较弱|乏力|滞后|制约|瓶颈|薄弱|困难|压力|欠缺|缺乏|有待|突出|较大|加深|下行|"
     r"仍需|还需|尚需|亟待|亟需|还要|堵点|艰巨|弱项|不牢|较重|偏慢|不及|风险|隐患|承压|短板|不平衡|不充分"

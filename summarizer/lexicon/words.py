@@ -42,6 +42,8 @@ RATE_NOUNS: tuple[str, ...] = ("增速", "增幅", "增长率", "降幅", "涨�
 GROWTH_RATE_NOUNS: tuple[str, ...] = RATE_NOUNS[:3]
 #: The rate nouns of a fall (降幅5% is -5).
 FALL_RATE_NOUNS: frozenset[str] = frozenset({"降幅", "跌幅"})
+#: A price's change keeps its own noun when an output writes it (居民消费价格涨幅3%).
+PRICE_RATE_NOUN = "涨幅"
 #: What an output writes before a change: 增长8.2%, 下降3%.
 RISE_WORD = "增长"
 FALL_WORD = "下降"
