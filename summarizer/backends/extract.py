@@ -316,6 +316,9 @@ def split_chunk(chunk: Chunk, report: Report | None) -> tuple[Chunk, Chunk] | No
             text=chunk.text[start - chunk.start : end - chunk.start],
             tokens=max(1, int(chunk.tokens * share)),
             outline=tuple((s.number + s.title, s.kind) for s in inner),
+            # A half keeps the confidences its kinds came with (the request's hints read them).
+            outline_confidence=tuple(s.confidence for s in inner),
+            confidence=around[0].confidence if around else chunk.confidence,
         )
 
     return piece(chunk.start, cut), piece(cut, chunk.end)

@@ -186,7 +186,13 @@ def overview_digest(summary: ReportSummary, budget_tokens: int = 700) -> str:
         lines: list[str] = []
         if summary.key_metrics:
             head = summary.key_metrics[: max(3, figures * 4)]
-            lines.append("关键指标: " + "；".join(_metric_text(m) for m in head))
+            # Results and targets on lines of their own: one line mixing them read as results.
+            actual = [m for m in head if m.kind != "target"]
+            target = [m for m in head if m.kind == "target"]
+            if actual:
+                lines.append("关键指标(实绩): " + "；".join(_metric_text(m) for m in actual))
+            if target:
+                lines.append("目标: " + "；".join(_metric_text(m) for m in target))
         for kind, field in KIND_FIELDS.items():
             findings: list[Finding] = getattr(summary, field)
             if not findings:
