@@ -50,6 +50,7 @@ from summarizer.core.document import Analysis, Chunk, Report
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError, SummarizerError
 from summarizer.core.redact import redact_model
 from summarizer.core.schema import ChunkExtraction, OverviewText, Usage
+from summarizer.lexicon.words import SENTENCE_END_MARK
 
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
@@ -278,7 +279,6 @@ def join_extractions(parts: list[ChunkExtraction]) -> ChunkExtraction:
 
 
 _PARAGRAPH = re.compile(r"\n+")
-_SENTENCE = re.compile(r"[。！？；;!?]")
 
 
 def split_chunk(chunk: Chunk, report: Report | None) -> tuple[Chunk, Chunk] | None:
@@ -294,7 +294,7 @@ def split_chunk(chunk: Chunk, report: Report | None) -> tuple[Chunk, Chunk] | No
         candidates = [chunk.start + m.end() for m in _PARAGRAPH.finditer(chunk.text)]
         candidates = [c for c in candidates if lo < c < hi]
     if not candidates:
-        candidates = [chunk.start + m.end() for m in _SENTENCE.finditer(chunk.text)]
+        candidates = [chunk.start + m.end() for m in SENTENCE_END_MARK.finditer(chunk.text)]
         candidates = [c for c in candidates if lo < c < hi]
     if not candidates:
         return None

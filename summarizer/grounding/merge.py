@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary
 from summarizer.core.vocabulary import KIND_FIELDS, TOPIC_LABELS_EN, WORDS, FindingKind
+from summarizer.lexicon.words import direction_word
 
 #: Findings whose evidence lies at most this many characters apart count as adjacent.
 ADJACENT_CHARS = 200
@@ -165,7 +166,7 @@ def merge_metrics(metrics: list[Metric]) -> list[Metric]:
 def _metric_text(m: Metric) -> str:
     text = f"{m.name}{m.raw}"
     if m.change_pct is not None:
-        verb = "增长" if m.change_pct >= 0 else "下降"
+        verb = direction_word(falls=m.change_pct < 0)
         text += f"（同比{verb}{abs(m.change_pct):g}%）"
     return text
 

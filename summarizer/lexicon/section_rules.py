@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 from summarizer.core.document import PartKind
 from summarizer.lexicon.numerals import parse_number
+from summarizer.lexicon.words import BOUNDARY_CHARS
 
 CN_NUMERALS = "一二三四五六七八九十"
 #: Characters after which a heading may start mid-line (the previous sentence ended).
-BOUNDARY = "。！？!?；;：:\n"
+BOUNDARY = BOUNDARY_CHARS
 
 
 def cn_number(s: str) -> int:
