@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from summarizer.backends.base import backend_class, resolve_backend_name
 from summarizer.backends.extract import (
     Backend,
     ChunkOutcome,
@@ -25,7 +27,7 @@ from summarizer.backends.extract import (
     raise_first_error,
 )
 from summarizer.core.config import Settings
-from summarizer.core.document import Analysis, SourceText
+from summarizer.core.document import Analysis, Chunk, Report, SourceText
 from summarizer.core.errors import ConfigError
 from summarizer.core.schema import (
     Metric,
@@ -51,31 +53,28 @@ from summarizer.grounding.merge import (
     merge_metrics,
     overview_digest,
 )
+from summarizer.lexicon.words import GENRE_WORDS, alternation
 from summarizer.text.bounded import display_path, read_input
 from summarizer.text.chunks import make_chunks
 from summarizer.text.clean import clean
 from summarizer.text.meta import report_meta
 from summarizer.text.sections import build_sections
+from summarizer.text.zones import as_zone, zone_name
 
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
 
-# Words that nearly every work report uses; a text with almost none is probably something else.
-_GENRE_WORDS = re.compile(r"工作|开发区|园区|项目|企业|招商|建设|投资|发展|完成|推进|增长")
+_GENRE_WORDS = re.compile(alternation(GENRE_WORDS))
 
 
 TokenMode = Literal["exact", "budget", "estimate"]
 
 
-def token_mode_for(backend_name: str) -> TokenMode:
-    """How a run counts tokens: the offline backend never needs BPE counts; a model run
-    needs exact ones only where a part's size is close to the chunk budget."""
-    return "budget" if calls_model(backend_name) else "estimate"
-
-
-def calls_model(backend_name: str) -> bool:
-    """Whether the backend of this registry name calls a model (only offline does not)."""
-    return backend_name != "offline"
+def token_mode_for(backend: str | Backend) -> TokenMode:
+    """How a run counts tokens: a backend that calls no model never needs BPE counts; a
+    model run needs exact ones only where a part's size is close to the chunk budget."""
+    calls = backend_class(backend).calls_model if isinstance(backend, str) else backend.calls_model
+    return "budget" if calls else "estimate"
 
 
 def analyse(
@@ -145,15 +144,6 @@ def chunk_tokens_for(settings: Settings) -> int:
     return chunk_budget(settings.chunk_tokens, max_output, caps.context_window)
 
 
-def resolve_backend_name(settings: Settings) -> str:
-    """ "auto" → openai when an API key is configured (or a local preset), else offline."""
-    if settings.backend != "auto":
-        return settings.backend
-    if settings.api_key() or not settings.preset.needs_key:
-        return "openai"
-    return "offline"
-
-
 def summarize_file(
     path: str | os.PathLike[str],
     *,
@@ -188,9 +178,9 @@ async def summarize_file_async(
     Reading and the text stages run on a worker thread, so the loop stays responsive.
     """
     settings = settings or Settings()
-    name = backend.name if backend is not None else resolve_backend_name(settings)
-    analysis = await asyncio.to_thread(analyse, path, settings, tokens=token_mode_for(name))
-    async with backend_session(backend or name, settings) as (b, cache):
+    chosen = backend if backend is not None else resolve_backend_name(settings)
+    analysis = await asyncio.to_thread(analyse, path, settings, tokens=token_mode_for(chosen))
+    async with backend_session(chosen, settings) as (b, cache):
         return await summarize_analysis(analysis, b, settings=settings, cache=cache)
 
 
@@ -256,43 +246,54 @@ async def summarize_analysis(
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"unknown language {settings.lang!r}; use zh or en")
     limiter = limiter or asyncio.Semaphore(max(1, settings.concurrency))
-    outcomes = await extract_chunks(
-        analysis,
-        backend,
-        lang=settings.lang,
-        cache=cache,
-        refresh=settings.refresh,
-        limiter=limiter,
-        on_chunk=on_chunk,
-    )
-    raise_first_error(outcomes, analysis.source.path)
-    doc_warnings, reports = assemble(analysis, outcomes, strict=settings.strict)
+    notes: list[str] = []
+    empty_parts: list[str] = []
+    reports: list[ReportSummary] = []
+    usage = Usage()
+    # A window of whole reports at a time goes through extract → ground → merge, and its
+    # answers are dropped before the next: memory stays flat in a file of thousands of
+    # reports, while a window holds enough chunks to keep every concurrent call busy.
+    for part in report_windows(analysis, window_chunks(settings)):
+        outcomes = await extract_chunks(
+            part,
+            backend,
+            lang=settings.lang,
+            cache=cache,
+            refresh=settings.refresh,
+            limiter=limiter,
+            on_chunk=on_chunk,
+        )
+        raise_first_error(outcomes, analysis.source.path)
+        part_notes, summaries = assemble(part, outcomes, strict=settings.strict)
+        notes.extend(part_notes)
+        if backend.calls_model:
+            empty_parts.extend(empty_part_warnings(outcomes))
+        for o in outcomes:
+            usage = usage + o.usage
+        per_report = _by_report(outcomes)
+        del outcomes
+        for report, summary in zip(part.reports, summaries, strict=True):
+            overview = None
+            if settings.overview:
+                overview, extra = await _overview(
+                    backend,
+                    cache,
+                    limiter,
+                    settings,
+                    summary,
+                    per_report.get(report.index, []),
+                    report_text(part.clean, part.reports, report.index),
+                )
+                usage = usage + extra
+            summary.overview = overview or compose_overview(summary, settings.lang)
+        reports.extend(summaries)
+    doc_warnings = [*analysis.warnings, *notes]
     if not backend.calls_model and settings.lang != "zh":
         doc_warnings.append(
             "the offline backend quotes the report: titles and summaries stay in Chinese "
             "(--lang applies to the composed overview only)"
         )
-    if backend.calls_model:
-        doc_warnings.extend(empty_part_warnings(outcomes))
-    usage = Usage()
-    for o in outcomes:
-        usage = usage + o.usage
-    per_report = _by_report(outcomes)
-    for report, summary in zip(analysis.reports, reports, strict=True):
-        mine = per_report.get(report.index, [])
-        overview = None
-        if settings.overview:
-            overview, extra = await _overview(
-                backend,
-                cache,
-                limiter,
-                settings,
-                summary,
-                mine,
-                report_text(analysis.clean, analysis.reports, report.index),
-            )
-            usage = usage + extra
-        summary.overview = overview or compose_overview(summary, settings.lang)
+    doc_warnings.extend(empty_parts)
     source = analysis.source
     return SummaryDocument(
         source=Source(
@@ -339,12 +340,7 @@ async def _overview(
         if text:
             return (text if _overview_grounded(text, report, summary) else None), Usage()
     request = OverviewRequest(summary.title, overview_digest(summary), settings.lang)
-    build = getattr(backend, "overview_request", None)
-    body: dict[str, Any] = (
-        build(request)
-        if build is not None
-        else {"overview": request.digest, "title": request.report_title, "lang": request.lang}
-    )
+    body = backend.overview_request(request)
 
     class _NoOverview(Exception):
         pass
@@ -366,6 +362,36 @@ async def _overview(
     return (
         answer.overview if _overview_grounded(answer.overview, report, summary) else None
     ), usage
+
+
+def window_chunks(settings: Settings) -> int:
+    """How many chunks a window of reports gathers before it is extracted: enough to keep
+    every concurrent call busy (a window's last calls wait for its slowest one)."""
+    return max(64, 8 * settings.concurrency)
+
+
+def report_windows(analysis: Analysis, chunks: int) -> Iterator[Analysis]:
+    """The analysis in windows of whole reports, each of at least `chunks` chunks (the last
+    may hold fewer); one window, the analysis itself, when the file is small."""
+    if len(analysis.chunks) <= chunks:
+        yield analysis
+        return
+    by_report: dict[int, list[Chunk]] = {}
+    for c in analysis.chunks:
+        by_report.setdefault(c.report, []).append(c)
+    reports: list[Report] = []
+    taken: list[Chunk] = []
+    for r in analysis.reports:
+        reports.append(r)
+        taken.extend(by_report.pop(r.index, []))
+        if len(taken) >= chunks:
+            yield dataclasses.replace(analysis, reports=reports, chunks=taken, warnings=[])
+            reports, taken = [], []
+    # Chunks of no listed report (none today) travel with the last window.
+    for rest in by_report.values():
+        taken.extend(rest)
+    if reports or taken:
+        yield dataclasses.replace(analysis, reports=reports, chunks=taken, warnings=[])
 
 
 def assemble(
@@ -401,6 +427,14 @@ def assemble(
             if organization is None and o.extraction.organization:
                 organization = ground_organization(o.extraction.organization, clean_text)
         meta = report_meta(report, clean_text)
+        # A government report is about the place its title names; a zone report about the
+        # organization the model read (grounded), else the one the rules read.
+        zone = meta.zone if meta.government else (zone_name(organization) or meta.zone)
+        if meta.summary_year is None and meta.plan_year is None:
+            warnings.append(
+                "no year: neither the title, the part headings nor the opening states the year "
+                "the report covers (compare and track leave it out)"
+            )
         by_kind = merge_findings(grounded)
         reports.append(
             ReportSummary(
@@ -408,6 +442,7 @@ def assemble(
                 organization=organization or meta.organization,
                 summary_year=meta.summary_year,
                 plan_year=meta.plan_year,
+                zone=as_zone(zone) if zone is not None else None,
                 overview="",
                 key_metrics=merge_metrics(key)[:12],
                 achievements=by_kind.get("achievement", []),

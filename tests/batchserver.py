@@ -40,6 +40,7 @@ class FakeBatch:
     total: int = 0
     completed: int = 0
     failed: int = 0
+    metadata: dict[str, str] | None = None
 
     def body(self) -> dict[str, Any]:
         return {
@@ -48,6 +49,7 @@ class FakeBatch:
             "endpoint": "/v1/chat/completions",
             "input_file_id": self.input_file_id,
             "completion_window": "24h",
+            "metadata": self.metadata,
             "status": self.status,
             "created_at": int(time.time()),
             "output_file_id": self.output_file_id,
@@ -67,6 +69,7 @@ class BatchServer:
     error_lines: frozenset[int] = frozenset()
     expire_batches: frozenset[int] = frozenset()
     max_seconds: float = 120.0
+    create_delay_s: float = 0.0  # answer `POST /batches` this late (the batch exists already)
     files: dict[str, bytes] = field(default_factory=dict)
     batches: dict[str, FakeBatch] = field(default_factory=dict)
     lines_answered: list[dict[str, Any]] = field(default_factory=list)  # every request line run
@@ -113,9 +116,9 @@ class BatchServer:
             self.files[file_id] = data
         return file_id
 
-    def create(self, input_file_id: str) -> FakeBatch:
+    def create(self, input_file_id: str, metadata: dict[str, str] | None = None) -> FakeBatch:
         with self._lock:
-            batch = FakeBatch(f"batch_{len(self.batches) + 1}", input_file_id)
+            batch = FakeBatch(f"batch_{len(self.batches) + 1}", input_file_id, metadata=metadata)
             batch.total = sum(1 for ln in self.files[input_file_id].splitlines() if ln.strip())
             self.batches[batch.id] = batch
         return batch
@@ -214,7 +217,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.fake.calls.append(f"GET {self.path}")
         parts = self.path.strip("/").split("/")
-        if len(parts) == 3 and parts[1] == "batches" and parts[2] in self.fake.batches:
+        if self.path.split("?")[0] == "/v1/batches":
+            # The list, newest first, one page (the fake never holds more than a page).
+            with self.fake._lock:
+                listed = [b.body() for b in reversed(self.fake.batches.values())]
+            self._json(200, {"object": "list", "data": listed, "has_more": False})
+        elif len(parts) == 3 and parts[1] == "batches" and parts[2] in self.fake.batches:
             self._json(200, self.fake.look(parts[2]).body())
         elif len(parts) == 4 and parts[1] == "files" and parts[3] == "content":
             data = self.fake.files.get(parts[2])
@@ -271,7 +279,9 @@ class _Handler(BaseHTTPRequestHandler):
             ):
                 self._json(400, {"error": {"message": "bad batch request"}})
                 return
-            self._json(200, self.fake.create(body["input_file_id"]).body())
+            batch = self.fake.create(body["input_file_id"], body.get("metadata"))
+            time.sleep(self.fake.create_delay_s)
+            self._json(200, batch.body())
         else:
             self._json(404, {"error": {"message": f"no route {self.path}"}})
 

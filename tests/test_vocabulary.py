@@ -71,3 +71,46 @@ PATH_CASES = [
 @pytest.mark.parametrize(("parts", "expected"), PATH_CASES)
 def test_json_path(parts: tuple[int | str, ...], expected: str) -> None:
     assert json_path(*parts) == expected
+
+
+# ----------------------------------------------------------------------------- topics (schema "2")
+
+TOPIC_CASES = [
+    # (title, summary, body, expected): one row per shape of the keyword table
+    ("粮食生产", "全年粮食产量稳定在300亿斤以上。", "", "agriculture_rural"),
+    ("推进乡村全面振兴", "建设高标准农田12万亩。", "", "agriculture_rural"),
+    ("稳外贸稳外资", "实际使用外资58亿美元。", "", "opening_up"),
+    ("构建对外开放新高地", "探索设立自贸试验区联动发展区。", "", "opening_up"),
+    ("丰富优质文化供给", "建成开放中国长城博物馆。", "", "culture_tourism"),
+    ("文旅融合", "接待游客1.2亿人次。", "", "culture_tourism"),
+    # A heading that names no topic: the summary, then the body decide.
+    (
+        "坚持系统观念",
+        "统筹推进各项工作。",
+        "口岸通关效率提升，跨境电商进出口增长12%。",
+        "opening_up",
+    ),
+    ("招商引资", "新签约项目30个。", "", "investment_promotion"),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "body", "expected"), TOPIC_CASES)
+def test_topic_case(title: str, summary: str, body: str, expected: str) -> None:
+    from summarizer.lexicon.topics import topic_for
+
+    assert topic_for(title, summary, body) == expected
+
+
+def test_new_topics_have_labels_and_a_version_1_document_still_validates() -> None:
+    import json
+    from pathlib import Path
+
+    from summarizer.core.schema import SCHEMA_VERSION, SummaryDocument
+
+    assert SCHEMA_VERSION == "2"
+    for topic in ("agriculture_rural", "opening_up", "culture_tourism"):
+        assert TOPIC_LABELS[topic] and TOPIC_LABELS_EN[topic]
+    golden = Path(__file__).parent / "data" / "golden" / "000_3a69d44367748af4.offline.json"
+    data = json.loads(golden.read_text(encoding="utf-8"))
+    data["schema_version"] = "1"  # what this tool wrote before the new topics
+    assert SummaryDocument.model_validate(data).schema_version == "1"

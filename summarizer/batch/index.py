@@ -25,6 +25,7 @@ except ImportError:  # Windows: no advisory locks; one batch per output folder t
 
 from summarizer.backends.pricing import usd_for
 from summarizer.core.atomic import write_text_atomic
+from summarizer.core.redact import redact_secrets
 from summarizer.core.schema import SummaryDocument, Usage
 from summarizer.core.vocabulary import KIND_FIELDS
 from summarizer.core.vocabulary import KINDS as KINDS
@@ -67,7 +68,8 @@ class IndexRecord(pydantic.BaseModel):
     years: list[int] = pydantic.Field(default_factory=list)  # summary and plan years
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(), ensure_ascii=False, sort_keys=False)
+        # A secret in an error or a setting (a password in --base-url) never reaches the file.
+        return redact_secrets(json.dumps(self.model_dump(), ensure_ascii=False, sort_keys=False))
 
     @property
     def usage(self) -> Usage:

@@ -48,11 +48,19 @@ class Provider:
     api_key_env: str
     encoding: str  # tiktoken encoding used to count this provider's tokens
     needs_key: bool = True
+    base_url_env: str | None = None  # the variable that may name the base URL instead
 
 
 #: Presets for `--provider`. Local servers accept any key; "local" is sent when none is set.
 PROVIDERS: dict[str, Provider] = {
-    "openai": Provider("openai", None, "gpt-4o-mini", "OPENAI_API_KEY", "o200k_base"),
+    "openai": Provider(
+        "openai",
+        None,
+        "gpt-4o-mini",
+        "OPENAI_API_KEY",
+        "o200k_base",
+        base_url_env="OPENAI_BASE_URL",
+    ),
     "deepseek": Provider(
         "deepseek", "https://api.deepseek.com/v1", "deepseek-chat", "DEEPSEEK_API_KEY", "o200k_base"
     ),
@@ -231,11 +239,23 @@ class Settings(BackendSettings, ChunkingSettings, RunSettings):
         return self.encoding or self.preset.encoding
 
     def resolved_base_url(self) -> str | None:
+        from summarizer.core.redact import redact_url
+
         if self.base_url:
-            return self.base_url
-        if self.provider == "openai":
-            return os.environ.get("OPENAI_BASE_URL") or None
-        return self.preset.base_url
+            url: str | None = self.base_url
+        elif self.preset.base_url_env:
+            url = os.environ.get(self.preset.base_url_env) or self.preset.base_url
+        else:
+            url = self.preset.base_url
+        # A password in the URL is a secret like the key: registered for scrubbing when read.
+        redact_url(url)
+        return url
+
+    def shown_base_url(self) -> str | None:
+        """The endpoint as written to files and messages: a password in it as ***."""
+        from summarizer.core.redact import redact_url
+
+        return redact_url(self.resolved_base_url())
 
     def api_key(self) -> str | None:
         from summarizer.core.redact import register_secret
@@ -376,6 +396,8 @@ def _toml_values(toml_path: Path) -> tuple[dict[str, object], dict[str, str]]:
         where[key] = f"{toml_path}: {shown} ="
 
     for key, value in table.items():
+        if key == "panel" and isinstance(value, dict):
+            continue  # the panel commands' own table (summarizer.panel.config)
         if key in GROUPS and isinstance(value, dict):
             for sub, sub_value in value.items():
                 take(sub, sub_value, key)

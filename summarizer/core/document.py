@@ -69,13 +69,19 @@ class CleanText:
     @staticmethod
     def build(source: SourceText, masks: list[Mask]) -> CleanText:
         merged = merge_masks(masks, len(source.text))
-        chars = list(source.analysis_text)
+        # Slices and blanks joined: a list of the characters costs ~70 bytes per CJK character.
+        text = source.analysis_text
+        parts: list[str] = []
+        pos = 0
         for m in merged:
-            chars[m.start : m.end] = " " * (m.end - m.start)
+            parts.append(text[pos : m.start])
+            parts.append(" " * (m.end - m.start))
+            pos = m.end
+        parts.append(text[pos:])
         return CleanText(
             source=source,
             masks=tuple(merged),
-            view="".join(chars),
+            view="".join(parts),
             _mask_starts=tuple(m.start for m in merged),
         )
 

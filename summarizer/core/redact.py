@@ -20,6 +20,8 @@ _KEY_PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
 ]
+# The password of a URL's userinfo: "http://user:secret@host/v1" → "http://user:***@host/v1".
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*:)([^@\s/]+)@")
 
 #: Environment variables whose values are secrets wherever they appear.
 _SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
@@ -95,7 +97,20 @@ def _redact(text: str, forms: tuple[str, ...]) -> str:
             text = text.replace(form, "***")
     text = _KEY_PATTERNS[0].sub("***", text)
     text = _KEY_PATTERNS[1].sub(lambda m: m.group(1) + "***", text)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + "***@", text)
     return text
+
+
+def redact_url(url: str | None) -> str | None:
+    """The URL with the password of its userinfo replaced by *** (for files and messages);
+    the password is registered, so it is scrubbed wherever else it shows up."""
+    if url is None:
+        return None
+    m = _URL_PASSWORD.search(url)
+    if m is not None:
+        register_secret(urllib.parse.unquote(m.group(2)))
+        register_secret(m.group(2))
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + "***@", url)
 
 
 def _scrub(data: Any, forms: tuple[str, ...]) -> Any:

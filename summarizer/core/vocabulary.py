@@ -72,6 +72,9 @@ Topic = Literal[
     "governance",
     "party_building",
     "people_livelihood",
+    "agriculture_rural",
+    "opening_up",
+    "culture_tourism",
     "other",
 ]
 
@@ -88,6 +91,11 @@ _TOPICS: dict[str, tuple[str, str]] = {
     "governance": ("体制机制与营商环境", "governance and business environment"),
     "party_building": ("党建", "Party building"),
     "people_livelihood": ("民生与社会事业", "livelihood and social services"),
+    # Added with schema version "2": government reports (and zones' rural and port work) have
+    # whole sections on them, which models filed under `other` or guessed.
+    "agriculture_rural": ("农业农村与乡村振兴", "agriculture and rural revitalisation"),
+    "opening_up": ("对外开放", "opening-up"),
+    "culture_tourism": ("文化旅游", "culture and tourism"),
     "other": ("其他", "other work"),
 }
 

@@ -1,6 +1,6 @@
 """The topic of a finding by keywords: a table to read and extend.
 
-In: a finding's title and summary. Out: one of schema.Topic. The first topic whose keywords
+In: a finding's title, summary and body. Out: one of schema.Topic. The first topic whose keywords
 occur most often in the title wins; the summary breaks ties and fills in when the title has
 none. Order matters only for ties: earlier rows win.
 """
@@ -30,7 +30,7 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "investment_promotion",
-        ("招商", "引资", "签约", "引进", "外资", "招大引强", "选资", "商回归"),
+        ("招商", "引资", "签约", "引进", "招大引强", "选资", "商回归"),
     ),
     (
         "projects",
@@ -60,6 +60,62 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
             "企业培育",
             "小升规",
             "服务",
+        ),
+    ),
+    (
+        "agriculture_rural",
+        (
+            "农业",
+            "农村",
+            "乡村",
+            "粮食",
+            "耕地",
+            "农田",
+            "种业",
+            "农民",
+            "三农",
+            "涉农",
+            "农产品",
+            "畜牧",
+            "渔业",
+            "城乡融合",
+            "县域",
+        ),
+    ),
+    (
+        "culture_tourism",
+        (
+            "文化",
+            "旅游",
+            "文旅",
+            "文物",
+            "非遗",
+            "博物馆",
+            "演艺",
+            "文艺",
+            "文创",
+            "景区",
+            "游客",
+            "体育",
+        ),
+    ),
+    (
+        "opening_up",
+        (
+            "开放",
+            "外资",
+            "外贸",
+            "外商",
+            "进出口",
+            "出口",
+            "自贸",
+            "口岸",
+            "跨境",
+            "一带一路",
+            "保税",
+            "综保区",
+            "国际合作",
+            "海关",
         ),
     ),
     (
@@ -154,9 +210,11 @@ def _pattern() -> tuple[re.Pattern[str], dict[str, int]]:
 _KEYWORDS, _ROW_OF = _pattern()
 
 
-def topic_for(title: str, summary: str = "") -> str:
-    """The topic whose keywords best match the title (then the summary); "other" if none."""
-    for text in (title, summary):
+def topic_for(title: str, summary: str = "", body: str = "") -> str:
+    """The topic whose keywords best match the title (then the summary, then the item's
+    body: a heading such as "坚持系统观念" names no topic, its paragraph does); "other" if
+    none."""
+    for text in (title, summary, body):
         hits = [0] * len(TOPIC_KEYWORDS)
         for word in _KEYWORDS.findall(text):
             hits[_ROW_OF[word]] += 1

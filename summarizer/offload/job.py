@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from summarizer.backends.cache import Cache
+from summarizer.backends.openai_compat.batch_api import BatchProvider
 from summarizer.batch import BatchJob, BatchResult
 from summarizer.core.config import Settings
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.progress import BatchProgress
+from summarizer.core.redact import redact_url
 from summarizer.offload import run
-from summarizer.offload.provider import BatchProvider
 from summarizer.offload.state import STATE_NAME, BatchRow, JobState
 
 
@@ -36,9 +38,31 @@ class Step:
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    """The settings as the job keeps them: the endpoint pinned (a collect from another shell
+    without OPENAI_BASE_URL must not send the key elsewhere), its password as ***, and the
+    cache folder absolute (a collect from another folder uses the same cache)."""
+    from summarizer.backends.openai_compat import DEFAULT_BASE_URL
+
     dump = getattr(settings, "model_dump", None)
     data: dict[str, Any] = dump(mode="json") if dump else dataclasses.asdict(settings)
+    data["base_url"] = redact_url(settings.resolved_base_url() or DEFAULT_BASE_URL)
+    data["cache_dir"] = str(Path(settings.cache_dir).expanduser().resolve())
     return data
+
+
+def pinned_base_url(stored: str) -> str:
+    """The job's endpoint with its password, which the job does not keep: taken from
+    OPENAI_BASE_URL or SUMMARIZER_BASE_URL when that is the same URL."""
+    if "***@" not in stored:
+        return stored
+    for name in ("SUMMARIZER_BASE_URL", "OPENAI_BASE_URL"):
+        given = os.environ.get(name)
+        if given and redact_url(given) == stored:
+            return given
+    raise ConfigError(
+        f"the job's endpoint {stored} has a password the job does not keep: set "
+        "SUMMARIZER_BASE_URL to the full URL, then run the command again"
+    )
 
 
 def at_batch_price(job: BatchJob) -> BatchJob:
@@ -64,11 +88,14 @@ def load_job(out_dir: str | Path) -> BatchJob:
         stored = state.meta("job")
     if not isinstance(stored, dict):
         raise InputError(f"{path}: the job was not stored; submit it again")
+    settings = dict(stored["settings"])
+    if settings.get("base_url"):
+        settings["base_url"] = pinned_base_url(settings["base_url"])
     return BatchJob(
         root=Path(stored["root"]),
         out_dir=Path(out_dir),
         inputs=list(stored["inputs"]),
-        settings=Settings(**stored["settings"]),
+        settings=Settings(**settings),
         formats=tuple(stored.get("formats") or ()),
     )
 
@@ -123,8 +150,8 @@ async def collect_job(
             step.sent = await run.submit(job, cache, state, provider)
             if not step.sent.in_flight:
                 step.result = await run.finish(
-                at_batch_price(job), state, cache, live=live, progress=progress
-            )
+                    at_batch_price(job), state, cache, live=live, progress=progress
+                )
         step.batches, step.counts = state.batches(), state.counts()
         return step
 

@@ -7,6 +7,7 @@ is missing, the outputs and index written by the live batch itself.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.backends.cache import Cache
+from summarizer.backends.openai_compat.batch_api import BatchProvider
 from summarizer.batch import BatchJob, BatchResult, run_batch
 from summarizer.core.progress import BatchProgress
 from summarizer.core.schema import Usage
 from summarizer.offload.lines import RequestLine, ResultLine, parse_results, split_files, to_bytes
 from summarizer.offload.plan import Plan, plan_requests
-from summarizer.offload.provider import BatchProvider
 from summarizer.offload.replay import KeyNotingCache, replay_backend
 from summarizer.offload.state import FINAL_BATCH, JobState
 
@@ -39,6 +40,7 @@ class Round:
     failed: int = 0
     in_flight: int = 0  # requests in batches not finished yet
     plan: Plan | None = None
+    adopted: list[str] = field(default_factory=list)  # provider batches found, not created
 
 
 def ingest(results: Sequence[ResultLine], state: JobState, *, batch_id: str) -> tuple[int, int]:
@@ -125,22 +127,41 @@ async def submit(
     max_requests: int | None = None,
     max_bytes: int | None = None,
 ) -> Round:
-    """Send every missing request that is not already in flight, split at the limits."""
+    """Send every missing request that is not already in flight, split at the limits.
+
+    Exactly once: the job's lock is held throughout (a second submit at once waits, then
+    finds these requests in flight), and each batch carries the job's id and a digest of
+    its requests, so a submit killed after the provider created a batch but before it was
+    recorded adopts that batch on the next run instead of buying the requests again."""
     batches: list[str] = []
+    adopted: list[str] = []
 
     async def upload(n: int, group: list[RequestLine]) -> str:
+        metadata = {"summarizer_job": state.job_id(), "summarizer_group": group_digest(group)}
+        found = await provider.find(metadata)
+        if found is not None and not state.has_batch(found.batch_id):
+            state.add_batch(found.batch_id, found.input_file_id, found.status, len(group))
+            adopted.append(found.batch_id)
+            return found.batch_id
         file_id = await provider.upload(f"summarizer-{int(time.time())}-{n}.jsonl", to_bytes(group))
-        status = await provider.create(file_id)
+        status = await provider.create(file_id, metadata)
         state.add_batch(status.batch_id, file_id, status.status, len(group))
         batches.append(status.batch_id)
         return status.batch_id
 
-    result = await _send(
-        job, cache, state, upload,
-        max_attempts=max_attempts, max_requests=max_requests, max_bytes=max_bytes,
-    )  # fmt: skip
+    async with state.locked():
+        result = await _send(
+            job, cache, state, upload,
+            max_attempts=max_attempts, max_requests=max_requests, max_bytes=max_bytes,
+        )  # fmt: skip
     result.batches = batches
+    result.adopted = adopted
     return result
+
+
+def group_digest(group: Sequence[RequestLine]) -> str:
+    """What identifies a group of requests at the provider: a digest of their ids."""
+    return hashlib.sha256("\n".join(g.custom_id for g in group).encode()).hexdigest()[:32]
 
 
 async def refresh(state: JobState, provider: BatchProvider) -> list[str]:
@@ -164,7 +185,13 @@ async def refresh(state: JobState, provider: BatchProvider) -> list[str]:
 
 
 async def collect(state: JobState, provider: BatchProvider) -> Round:
-    """Download the results of every finished batch into the cache (once per batch)."""
+    """Download the results of every finished batch into the cache (once per batch, under
+    the job's lock: two collects at once count each answer once)."""
+    async with state.locked():
+        return await _collect(state, provider)
+
+
+async def _collect(state: JobState, provider: BatchProvider) -> Round:
     await refresh(state, provider)
     result = Round()
     for row in state.open_batches():
@@ -259,10 +286,11 @@ async def write_request_files(
         files.append(path)
         return f"file:{path.name}"
 
-    result = await _send(
-        job, cache, state, write,
-        max_attempts=max_attempts, max_requests=max_requests, max_bytes=max_bytes,
-    )  # fmt: skip
+    async with state.locked():
+        result = await _send(
+            job, cache, state, write,
+            max_attempts=max_attempts, max_requests=max_requests, max_bytes=max_bytes,
+        )  # fmt: skip
     result.files = files
     return result
 

@@ -10,9 +10,14 @@ in flight, answered or failed, across restarts of the process (the file is the j
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
 import sqlite3
 import time
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +27,8 @@ from summarizer.core.schema import Usage
 from summarizer.offload.lines import LineKind, RequestLine
 
 STATE_NAME = ".summarizer-batch-job.sqlite3"
+#: Held (flock) while a process submits or collects: one sender per job at a time.
+LOCK_NAME = ".summarizer-batch-job.lock"
 
 LineStatus = Literal["pending", "submitted", "answered", "failed"]
 #: Batch statuses after which nothing more will change.
@@ -78,6 +85,39 @@ class JobState:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextlib.asynccontextmanager
+    async def locked(self) -> AsyncIterator[None]:
+        """The job's lock, held while submitting or collecting: a second `submit` or
+        `collect` at once waits, then finds the first one's batches (nothing sent twice,
+        nothing counted twice). No lock where there is no flock (Windows)."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        fd = os.open(self.path.parent / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def job_id(self) -> str:
+        """This job's id (made once): the metadata its provider batches carry."""
+        value = self.meta("job_id")
+        if isinstance(value, str):
+            return value
+        made = uuid.uuid4().hex
+        self._conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('job_id', ?)", (json.dumps(made),)
+        )
+        stored = self.meta("job_id")
+        return stored if isinstance(stored, str) else made
+
+    def has_batch(self, batch_id: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+        return row is not None
 
     # ------------------------------------------------------------------ meta
 

@@ -24,9 +24,11 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from summarizer.core.atomic import new_file_mode
 from summarizer.core.cells import csv_cell, xlsx_cell
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.version import __version__
+from summarizer.lexicon.words import SENTENCE_END_MARK
 from summarizer.panel.rows import (
     COLUMNS,
     EVIDENCE_COLUMNS,
@@ -42,7 +44,7 @@ FORMATS = (".csv", ".xlsx", ".parquet", ".sqlite")
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 # Source passages: a line, or pieces of a long line cut after a sentence end.
 _PASSAGE_MAX = 400
-_SENTENCE_END = re.compile(r"[。；;！!？?]")
+_SENTENCE_END = SENTENCE_END_MARK
 # Characters XML 1.0 (and so xlsx) cannot hold.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -56,13 +58,20 @@ def export(panel: Panel, path: str | os.PathLike[str], *, sources: bool = True) 
         ".xlsx": _write_xlsx,
         ".parquet": _write_parquet,
     }
+    from summarizer.panel.describe import write_datapackage, write_datasette_metadata
+
     if suffix in SQLITE_SUFFIXES:
-        return write_sqlite(panel, p, sources=sources)
+        notes = write_sqlite(panel, p, sources=sources)
+        write_datasette_metadata(p, panel.dictionary_version)
+        return notes
     if suffix not in writers:
         raise InputError(
             f"{p}: unknown export format {suffix or '(no suffix)'}; use one of {', '.join(FORMATS)}"
         )
-    return writers[suffix](panel, p)
+    notes = writers[suffix](panel, p)
+    if suffix in (".csv", ".parquet"):
+        write_datapackage(p, panel.dictionary_version)
+    return notes
 
 
 @contextlib.contextmanager
@@ -70,9 +79,11 @@ def _atomic(path: Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed onto it when the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    mode = new_file_mode(path)  # mkstemp's 0600 would make panel files private
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -30,6 +30,16 @@ from summarizer.lexicon.section_rules import PART_KEYWORDS as _PART_KEYWORDS
 from summarizer.lexicon.section_rules import PART_LINE as _PART_LINE
 from summarizer.lexicon.section_rules import PART_TITLE as _PART_TITLE
 from summarizer.lexicon.section_rules import cn_number
+from summarizer.lexicon.words import (
+    BOUNDARY_CHARS,
+    COLONS,
+    COMMA,
+    PERIOD,
+    SEMICOLONS,
+    SENTENCE_END_MARK,
+    char_class,
+    not_in,
+)
 
 __all__ = ["build_sections", "cn_number", "part_kind_of"]
 
@@ -189,7 +199,7 @@ def _title_end(text: str, h: _Heading, next_start: int) -> int:
     stop = limit
     for i in range(h.title_start, limit):
         c = text[i]
-        if c == "\n" or c == "。" or (h.level == 5 and c in "，,；;：:"):
+        if c == "\n" or c == "。" or (h.level == 5 and c in COMMA + SEMICOLONS + COLONS):
             stop = i
             break
     if h.level == 1 or h.level == 0:
@@ -267,7 +277,7 @@ def _right_after_heading(text: str, h: _Heading, before: _Heading | None) -> boo
     if before is None or before.level >= h.level or before.level == 5:
         return False
     between = text[before.title_start : h.start]
-    return len(between) <= 40 and not re.search(r"[。；;！？!?]", between)
+    return len(between) <= 40 and not SENTENCE_END_MARK.search(between)
 
 
 def _part_lines(text: str, taken: list[_Heading]) -> list[_Heading]:
@@ -412,7 +422,7 @@ def _leading_title(text: str, titles: list[tuple[int, int]]) -> tuple[int, int] 
             continue  # a part heading, unless it names review and plans together
         if (
             4 <= len(line) <= 40
-            and not re.search(r"[。，,；;]", line)
+            and not re.search(char_class(PERIOD + COMMA + SEMICOLONS), line)
             and ("总结" in line or "工作" in line or "报告" in line)
         ):
             s = line_m.start() + line_m.group(0).index(line)
@@ -788,7 +798,7 @@ def _paragraph_turn(para: str) -> PartKind | None:
     return None
 
 
-_BARE_HEADING = re.compile(r"^[ \t　]*[^。！？!?；;：:\n]{4,30}?[ \t　]*$")
+_BARE_HEADING = re.compile(rf"^[ \t　]*{not_in(BOUNDARY_CHARS)}{{4,30}}?[ \t　]*$")
 
 
 def _is_bare_heading(line: str) -> bool:

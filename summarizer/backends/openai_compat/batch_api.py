@@ -2,7 +2,8 @@
 
 In: the live backend's SDK client (same base URL, key and retries). Out: uploaded input files,
 created batches, their status, and the bytes of their output and error files. SDK errors are
-converted into our exception tree at this boundary.
+converted into our exception tree at this boundary (the SDK is named only under backends/).
+summarizer/offload drives the job; this module is its one connection to the provider.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from summarizer.core.errors import BackendError, ConfigError
-from summarizer.offload.lines import ENDPOINT
+from summarizer.core.redact import redact_url
+
+#: The endpoint every line of a batch input file names.
+ENDPOINT = "/v1/chat/completions"
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,14 @@ class BatchStatus:
     failed: int
     output_file_id: str | None
     error_file_id: str | None
+    input_file_id: str = ""
+    metadata: dict[str, str] | None = None
+
+
+#: How many of the provider's most recent batches a submit looks through for its own.
+ADOPT_LOOKBACK = 1000
+#: Batch statuses that will never answer: such a batch is not adopted.
+DEAD_BATCH = frozenset({"failed", "expired", "cancelled", "cancelling"})
 
 
 class BatchProvider:
@@ -29,7 +41,7 @@ class BatchProvider:
 
     def __init__(self, client: Any, base_url: str) -> None:
         self._client = client
-        self.base_url = base_url
+        self.base_url = redact_url(base_url) or base_url
 
     @classmethod
     def for_settings(cls, settings: Any) -> BatchProvider:
@@ -58,13 +70,49 @@ class BatchProvider:
         )
         return str(result.id)
 
-    async def create(self, input_file_id: str) -> BatchStatus:
+    async def create(
+        self, input_file_id: str, metadata: dict[str, str] | None = None
+    ) -> BatchStatus:
+        """A batch of the uploaded file; `metadata` (the job and the group it sends) lets a
+        restarted submit find it again."""
+        extra: dict[str, Any] = {"metadata": metadata} if metadata else {}
         batch = await self._call(
             self._client.batches.create(
-                input_file_id=input_file_id, endpoint=ENDPOINT, completion_window="24h"
+                input_file_id=input_file_id, endpoint=ENDPOINT, completion_window="24h", **extra
             )
         )
         return _status(batch)
+
+    async def find(self, metadata: dict[str, str]) -> BatchStatus | None:
+        """The newest live batch the provider holds whose metadata includes `metadata`.
+
+        A submit killed after the provider created a batch and before the job recorded it
+        adopts that batch instead of buying the same requests again. A provider without the
+        list endpoint finds nothing."""
+        import openai
+
+        seen = 0
+        try:
+            async for batch in self._client.batches.list(limit=100):
+                seen += 1
+                status = _status(batch)
+                held = status.metadata or {}
+                if status.status not in DEAD_BATCH and all(
+                    held.get(k) == v for k, v in metadata.items()
+                ):
+                    return status
+                if seen >= ADOPT_LOOKBACK:
+                    break
+        except openai.APIStatusError as e:
+            if e.status_code in (400, 404, 405, 501):
+                return None  # no list endpoint here: nothing to adopt
+            raise BackendError(
+                f"batch endpoint {self.base_url} answered HTTP {e.status_code}: "
+                f"{' '.join(str(e.message).split())[:200]}"
+            ) from e
+        except openai.APIError as e:
+            raise BackendError(f"batch endpoint {self.base_url} failed: {str(e)[:200]}") from e
+        return None
 
     async def retrieve(self, batch_id: str) -> BatchStatus:
         return _status(await self._call(self._client.batches.retrieve(batch_id)))
@@ -97,4 +145,6 @@ def _status(batch: Any) -> BatchStatus:
         failed=int(getattr(counts, "failed", 0) or 0) if counts else 0,
         output_file_id=getattr(batch, "output_file_id", None),
         error_file_id=getattr(batch, "error_file_id", None),
+        input_file_id=str(getattr(batch, "input_file_id", "") or ""),
+        metadata=dict(getattr(batch, "metadata", None) or {}) or None,
     )
