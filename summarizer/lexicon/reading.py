@@ -352,6 +352,9 @@ class _Scan:
     clause_bounds: list[int]
     sentence_bounds: list[int]
     stop_bounds: list[int]  # 。 and line breaks: the scope of a period phrase
+    # Every period phrase of the text once, by end: (end, start, period).
+    periods: list[tuple[int, int, Period]]
+    period_ends: list[int]
 
 
 def _context(norm: str, cstart: int, start: int, end: int) -> str:
@@ -382,6 +385,7 @@ def read_figures(
         [m.start() for m in _CLAUSE_END.finditer(norm)],
         [m.start() for m in _SENTENCE_END.finditer(norm)],
         [m.start() for m in re.finditer(r"[。！？!?\n]", norm)],
+        *_periods_of(norm),
     )
     out: list[Reading] = []
     ranges = list(_RANGE.finditer(norm))
@@ -529,9 +533,30 @@ def _sentence(scan: _Scan, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+def _periods_of(norm: str) -> tuple[list[tuple[int, int, Period]], list[int]]:
+    found = sorted(
+        (m.end(), m.start(), Period(kind, m.group().strip()))
+        for rx, kind in _PERIODS
+        for m in rx.finditer(norm)
+    )
+    return found, [e for e, _, _ in found]
+
+
 def _period(scan: _Scan, start: int) -> Period | None:
+    """The nearest period phrase before `start` in its scope (since the last 。 or line)."""
     lo = _starts_before(scan.stop_bounds, start)
-    return _period_before(scan.norm, lo, start)
+    i = bisect.bisect_right(scan.period_ends, start)
+    best: tuple[int, Period] | None = None
+    while i > 0:
+        i -= 1
+        end, begin, period = scan.periods[i]
+        if begin < lo:
+            if end <= lo:
+                break
+            continue
+        if best is None or begin > best[0]:
+            best = (begin, period)
+    return best[1] if best else None
 
 
 def _level_or_change(
