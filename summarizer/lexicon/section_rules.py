@@ -241,13 +241,33 @@ class InlineLead:
 
 INLINE_PART_LEADS: tuple[InlineLead, ...] = (
     InlineLead(
-        "problems after the review (在取得这些成绩的同时……问题)",
+        "problems after the review (在取得/看到/肯定这些成绩的同时……问题)",
         "problems",
         re.compile(
-            r"(?:在取得(?:这些)?成绩的同时|在肯定成绩的同时|总结成绩的同时|成绩的同时|与此同时|同时|但是|但|然而|当然|不过)"
+            r"(?:在(?:取得|肯定|看到|总结)(?:这些|上述)?成绩的同时|总结成绩的同时|成绩的同时)"
             r"[^。]{0,40}?(?:困难和问题|问题和不足|不足和问题|问题与不足|困难与问题|困难|不足|短板|问题|差距|挑战)"
         ),
         0.85,
+    ),
+    InlineLead(
+        "problems after a weak turn that says they exist (同时/但……存在……问题)",
+        "problems",
+        # "同时要坚持底线思维，做好应对各种风险挑战的充分准备" names no problem it has: the
+        # weak connectives need 存在/面临/还有 before the problem word.
+        re.compile(
+            r"(?:与此同时|同时|但是|但|然而|当然|不过)[^。]{0,24}?(?:存在|面临|还有|仍有|也有|依然|仍然)"
+            r"[^。]{0,20}?(?:困难和问题|问题和不足|不足和问题|问题与不足|困难与问题|困难|不足|短板|问题|差距|挑战)"
+        ),
+        0.85,
+    ),
+    InlineLead(
+        "problems acknowledged mid-sentence (我们也认识到……老问题、新挑战)",
+        "problems",
+        re.compile(
+            r"我们(?:也|还)(?:清醒)?(?:地)?(?:看到|认识到)[^。]{0,30}?(?:问题|挑战|不足|困难|短板)"
+        ),
+        0.85,
+        mid_sentence=True,
     ),
     InlineLead(
         "plans opened by the year's targets (今年经济社会发展主要预期目标是)",
