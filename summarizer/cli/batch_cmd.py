@@ -428,6 +428,5 @@ def _dry_run(
         out,
         as_json=as_json,
         failed=failed,
-        batch=via != "live",
     )
     return 1 if failed else 0
