@@ -89,6 +89,7 @@ def _print(analysis: Any, cost: Any) -> None:
     from rich.table import Table
     from rich.tree import Tree
 
+    from summarizer.lexicon.words import HeadingLevel
     from summarizer.render.format import plural
 
     console = Console()
@@ -118,7 +119,7 @@ def _print(analysis: Any, cost: Any) -> None:
                 else "(inline part)"
             )
             child = node.add(
-                f"[{colours[s.kind]}]{s.kind if s.level <= 1 else ''}[/] {label[:60]} [dim]{s.start}–{s.end}[/]"
+                f"[{colours[s.kind]}]{s.kind if s.level <= HeadingLevel.PART else ''}[/] {label[:60]} [dim]{s.start}–{s.end}[/]"
             )
             for c in s.children:
                 add(child, c)

@@ -49,9 +49,14 @@ def chunk_messages(
         "extract",
         report_title=_from_report(request.title or "(untitled)"),
         breadcrumb=" > ".join(_from_report(p) for p in chunk.path) or "(none)",
-        part_kind=chunk.kind,
-        outline="\n".join(f"- {_from_report(label)}: {kind}" for label, kind in chunk.outline)
-        or f"- (within one part): {chunk.kind}",
+        part_kind=kind_hint(chunk.kind, chunk.confidence),
+        outline="\n".join(
+            f"- {_from_report(label)}: {kind_hint(kind, confidence)}"
+            for (label, kind), confidence in zip(
+                chunk.outline, _confidences(chunk.outline, chunk.outline_confidence), strict=True
+            )
+        )
+        or f"- (within one part): {kind_hint(chunk.kind, chunk.confidence)}",
         lang_name=LANG_NAMES.get(request.lang, request.lang),
         document=escape_document(text),
         nonce=document_nonce(text),
@@ -61,6 +66,23 @@ def chunk_messages(
         {"role": "system", "content": system_prompt(response_format)},
         {"role": "user", "content": user},
     ]
+
+
+#: A part kind goes into the request only when the section tree is this sure of it (a heading
+#: or lead that names the kind: 0.85-0.95); a kind read from wording (0.5-0.75) or inherited
+#: from the part before (0.4) is sent as unknown, and the model decides from the text.
+HINT_CONFIDENCE = 0.8
+UNKNOWN_KIND = "unknown (decide from the text)"
+
+
+def kind_hint(kind: str, confidence: float) -> str:
+    """The part kind as the request states it: the kind when sure, else unknown."""
+    return kind if confidence >= HINT_CONFIDENCE else UNKNOWN_KIND
+
+
+def _confidences(outline: tuple[object, ...], confidences: tuple[float, ...]) -> list[float]:
+    """One confidence per outline entry (a chunk built without them is sure of every kind)."""
+    return list(confidences) if len(confidences) == len(outline) else [1.0] * len(outline)
 
 
 def overview_messages(request: OverviewRequest) -> list[dict[str, str]]:
