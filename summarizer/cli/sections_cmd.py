@@ -64,7 +64,8 @@ def sections(
     from summarizer.pipeline import analyse
 
     settings = build_settings(ctx, **flags)
-    analysis = analyse(file, settings)
+    # The chunks a model run would cut: estimates, exact BPE counts only near the budget.
+    analysis = analyse(file, settings, tokens="budget")
     cost = estimate_for(
         [sizes_of(analysis)], settings, settings.resolved_model, price_in, price_out
     )
