@@ -29,7 +29,6 @@ from rapidfuzz import fuzz
 
 from summarizer.core.document import Chunk, CleanText, Report, Section
 from summarizer.core.schema import (
-    KIND_FIELDS,
     Direction,
     Evidence,
     ExtractedFinding,
@@ -38,6 +37,8 @@ from summarizer.core.schema import (
     Metric,
     Qualifier,
     SummaryDocument,
+    finding_lists,
+    findings_of,
 )
 from summarizer.lexicon.binding import (
     Binding,
@@ -590,25 +591,21 @@ def document_bindings(
             bound[(r, ("key_metrics", i))] = b
             for x in found:
                 out.append(DocumentIssue(r, ("key_metrics", i), "", x))
-        counts = [len(getattr(rep, fld)) for fld in KIND_FIELDS.values()]
+        counts = [len(fs) for _, _, fs in finding_lists(rep)]
         for x in overview_issues(rep.overview, whole, counts):
             out.append(DocumentIssue(r, ("overview",), "", x))
-        for fld in KIND_FIELDS.values():
-            for i, f in enumerate(getattr(rep, fld)):
-                located = [
-                    (e.start, e.end)
-                    for e in f.evidence
-                    if e.start is not None
-                    and e.end is not None
-                    and text[e.start : e.end] == e.quote
-                ]
-                span = finding_span(located, mine, region)
-                bindings, issues = finding_figures(f.title, f.summary, f.metrics, span, clean)
-                for k, b in enumerate(bindings):
-                    bound[(r, (fld, i, "metrics", k))] = b
-                for x in issues:
-                    path = (fld, i, *_field_path(x.field))
-                    out.append(DocumentIssue(r, path, f.title, x))
+        for _, _, fld, i, f in findings_of(rep):
+            located = [
+                (e.start, e.end)
+                for e in f.evidence
+                if e.start is not None and e.end is not None and text[e.start : e.end] == e.quote
+            ]
+            span = finding_span(located, mine, region)
+            bindings, issues = finding_figures(f.title, f.summary, f.metrics, span, clean)
+            for k, b in enumerate(bindings):
+                bound[(r, (fld, i, "metrics", k))] = b
+            for x in issues:
+                out.append(DocumentIssue(r, (fld, i, *_field_path(x.field)), f.title, x))
     return out, bound
 
 
