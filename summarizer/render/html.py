@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from summarizer.core.document import Mask, merge_masks
 from summarizer.core.schema import Finding, ReportSummary, SummaryDocument
-from summarizer.core.vocabulary import FINDING_KINDS, KIND_FIELDS, TOPIC_LABELS, WORDS
+from summarizer.core.vocabulary import CHECKS, FINDING_KINDS, KIND_FIELDS, TOPIC_LABELS, WORDS
 from summarizer.render.format import change_direction, format_change, natural_key
 from summarizer.render.overview import IndexEntry
 
@@ -274,6 +274,8 @@ def render_html_index(entries: Sequence[IndexEntry]) -> str:
         failed=sum(1 for e in entries if e.status != "ok"),
         totals=totals,
         kinds=FINDING_KINDS,
+        check_labels={c: zh for c, (zh, _) in CHECKS.items()},
+        check_messages={c: en for c, (_, en) in CHECKS.items()},
         css=Markup(_KIND_CSS + asset("viewer.css")),
         js=Markup(asset("index.js")),
     )
