@@ -50,6 +50,13 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("lexicon/",),
     ),
     "a punctuation class": (_PUNCTUATION, ("lexicon/",)),
+    # A heading level as a bare number (h.level == 5): HeadingLevel.ENUMERATION says which.
+    "a bare heading level": (
+        r"\blevel\s*(?:==|!=|<=|>=|<|>)\s*\d|(?<!for )\blevel\s+(?:not\s+)?in\s*\(\s*\d"
+        r"|\blevel\s+or\s+\d|\blevel\s+if\s+\S+\s+else\s+\d|range\([^)]*level[^)]*,\s*\d+\)"
+        r"|HeadingShape\([^)]*,\s*\d,",
+        ("lexicon/words.py",),
+    ),
 }
 
 
@@ -88,6 +95,10 @@ def test_no_hits_outside_their_home(rule: str) -> None:
         ("a punctuation class", 'lead = re.split(r"[^。；;！!？?\\n]", lead)'),
         ("a punctuation class", 'if c in "，,；;：:":'),
         ("a punctuation class", 'clause.strip(" 。；;")'),
+        ("a bare heading level", "heads = [c for c in part.children if c.level < 5]"),
+        ("a bare heading level", "if h.level not in (0, 1):"),
+        ("a bare heading level", "for lower in range(h.level + 1, 6):"),
+        ("a bare heading level", "part_heads = [h for h in heads if (h.level or 1) <= top]"),
     ],
 )
 def test_each_pattern_catches_what_it_forbids(rule: str, line: str) -> None:
@@ -105,6 +116,8 @@ def test_each_pattern_catches_what_it_forbids(rule: str, line: str) -> None:
         ("a punctuation class", '"全年新签约项目32个。"'),
         ("a punctuation class", 'r"[(（]\\s*未完"'),
         ("a punctuation class", 'text[j] in "”」』)）"'),
+        ("a bare heading level", "for level in (2, 4, 6):"),
+        ("a bare heading level", "if h.level == HeadingLevel.PART:"),
     ],
 )
 def test_each_pattern_lets_the_innocent_pass(rule: str, line: str) -> None:

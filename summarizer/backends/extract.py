@@ -50,7 +50,7 @@ from summarizer.core.document import Analysis, Chunk, Report
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError, SummarizerError
 from summarizer.core.redact import redact_model
 from summarizer.core.schema import ChunkExtraction, OverviewText, Usage
-from summarizer.lexicon.words import SENTENCE_END_MARK
+from summarizer.lexicon.words import SENTENCE_END_MARK, HeadingLevel
 
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
@@ -301,7 +301,7 @@ def split_chunk(chunk: Chunk, report: Report | None) -> tuple[Chunk, Chunk] | No
     cut = min(candidates, key=lambda c: abs(c - middle))
 
     def piece(start: int, end: int) -> Chunk:
-        inner = [s for s in sections if start <= s.start < end and s.level == 1]
+        inner = [s for s in sections if start <= s.start < end and s.level == HeadingLevel.PART]
         around = [s for s in sections if s.start <= start < s.end]
         kind = around[0].kind if around else chunk.kind
         path = tuple(s.number + s.title for s in around) or chunk.path

@@ -35,6 +35,7 @@ from summarizer.lexicon.words import (
     SEMICOLONS,
     SENTENCE_END_CHARS,
     SENTENCE_STOP,
+    HeadingLevel,
     char_class,
     not_in,
 )
@@ -108,18 +109,18 @@ def extract_offline(request: ExtractRequest) -> ChunkExtraction:
 
 def part_items(part: Section, clean: CleanText) -> list[_Item]:
     """The top-level items of a part, in source order."""
-    heads = [c for c in part.children if c.level < 5]
+    heads = [c for c in part.children if c.level < HeadingLevel.ENUMERATION]
     if heads:
         out: list[_Item] = []
         for h in heads:
-            subs = [c for c in h.children if c.level < 5]
+            subs = [c for c in h.children if c.level < HeadingLevel.ENUMERATION]
             lead = clean.analysed(h.heading_end, subs[0].start).strip() if subs else ""
             if len(subs) >= 2 and len(lead) < 20:
                 out.extend(_from_section(s) for s in subs)
             else:
                 out.append(_from_section(h))
         return _with_trailing(out, part, clean)
-    enumerated = [c for c in part.children if c.level == 5]
+    enumerated = [c for c in part.children if c.level == HeadingLevel.ENUMERATION]
     if len(enumerated) >= 2:
         return _with_trailing([_from_section(c) for c in enumerated], part, clean)
     if part.kind == "problems":
@@ -290,7 +291,7 @@ def _from_section(s: Section) -> _Item:
     title_start = s.start + len(s.number) if s.number else s.start
     # An enumerated item ("一是经济总量偏小,与…差距。") is one sentence: its summary starts
     # with its title rather than after it.
-    body_start = title_start if s.level == 5 else s.heading_end
+    body_start = title_start if s.level == HeadingLevel.ENUMERATION else s.heading_end
     return _Item(s.start, title_start, s.heading_end, body_start, s.end, s.title)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from summarizer.core.document import PartKind
 from summarizer.lexicon.numerals import parse_number
-from summarizer.lexicon.words import BOUNDARY_CHARS
+from summarizer.lexicon.words import BOUNDARY_CHARS, SENTENCE_END_CHARS, HeadingLevel
 
 CN_NUMERALS = "一二三四五六七八九十"
 #: Characters after which a heading may start mid-line (the previous sentence ended).
@@ -48,26 +48,28 @@ class HeadingShape:
 _CN = CN_NUMERALS
 NUMBERED_HEADINGS: tuple[HeadingShape, ...] = (
     HeadingShape(
-        "chinese numeral and comma (一、)", 1, re.compile(rf"(?P<n>[{_CN}]{{1,3}})\s*[、.．]")
+        "chinese numeral and comma (一、)",
+        HeadingLevel.PART,
+        re.compile(rf"(?P<n>[{_CN}]{{1,3}})\s*[、.．]"),
     ),
     HeadingShape(
         "chinese numeral in parentheses ((一))",
-        2,
+        HeadingLevel.SECTION,
         re.compile(rf"[(（]\s*(?P<n>[{_CN}]{{1,3}})\s*[)）]\s*[、.．]?"),
     ),
     HeadingShape(
         "arabic numeral and stop (1. 1、)",
-        3,
+        HeadingLevel.ITEM,
         re.compile(r"(?P<n>[0-9０-９]{1,2})\s*(?:[、．]|\.(?![0-9０-９]))"),
     ),
     HeadingShape(
         "arabic numeral in parentheses ((1))",
-        4,
+        HeadingLevel.SUBITEM,
         re.compile(r"[(（]\s*(?P<n>[0-9０-９]{1,2})\s*[)）]"),
     ),
     HeadingShape(
         "inline run (一是 一要 一抓)",
-        5,
+        HeadingLevel.ENUMERATION,
         re.compile(rf"(?P<n>[{_CN}]{{1,2}})(?:是|要|抓)(?=[\u4e00-\u9fff“\"《])"),
     ),
 )
@@ -75,7 +77,7 @@ NUMBERED_HEADINGS: tuple[HeadingShape, ...] = (
 #: A dash bullet ("——坚持创新驱动……") at a line start or after a finished sentence: one item
 #: of an unnumbered run. The pattern finds the dash; `sections` checks what stands before it.
 DASH_BULLET = re.compile(r"(?:——|--|—(?!—))(?=[\u4e00-\u9fff“\"《])")
-DASH_BULLET_AFTER = "\n。；;！？!?"
+DASH_BULLET_AFTER = "\n" + SENTENCE_END_CHARS
 
 #: Markdown heading marks at a line start; the analysed view blanks them.
 MARKDOWN_MARK = re.compile(r"(?m)^[ \t　]*(#{1,6})(?=[ \t　]*\S)")

@@ -125,6 +125,11 @@ class HeadingLevel(IntEnum):
 LEVEL_END = HeadingLevel.ENUMERATION + 1
 
 
+def as_part_level(level: int) -> int:
+    """The level a heading counts at among parts: an unnumbered part heading is a part."""
+    return max(level, HeadingLevel.PART)
+
+
 # ------------------------------------------------------------------------- the genre itself
 
 #: Words that nearly every work report uses; a text with almost none is probably something else.
