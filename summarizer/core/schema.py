@@ -28,6 +28,7 @@ from summarizer.core.vocabulary import FINDING_KINDS
 from summarizer.core.vocabulary import KIND_FIELDS as KIND_FIELDS
 from summarizer.core.vocabulary import TOPIC_LABELS as TOPIC_LABELS
 from summarizer.core.vocabulary import FindingKind as FindingKind
+from summarizer.core.vocabulary import ReportCheck as ReportCheck
 from summarizer.core.vocabulary import Topic as Topic
 
 #: "2" added the figure reading's fields to `Metric` (measure, direction, qualifier, period,
@@ -218,6 +219,12 @@ class SummaryDocument(_Strict):
     reports: list[ReportSummary]
     warnings: list[str]
     provenance: Provenance
+    # Added in schema "2" with a default, so a "1" document (without it) still validates.
+    checks: list[ReportCheck] = Field(
+        default_factory=list,
+        description="Typed warnings an analyst acts on: not_a_work_report, no_plans, "
+        "no_problems (the text names problems), kind_flips (part kinds go back after plans).",
+    )
 
 
 class FindingAt(NamedTuple):
