@@ -8,12 +8,15 @@ still writing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 _TEMP_NAME = re.compile(r"^\..+\.p(\d+)\.[^.]+\.tmp$")
 _umask_lock = threading.Lock()
@@ -37,6 +40,28 @@ def new_file_mode(target: Path) -> int:
         return stat.S_IMODE(target.stat().st_mode)
     except OSError:
         return 0o666 & ~current_umask()
+
+
+@contextlib.contextmanager
+def open_text_atomic(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """A UTF-8 text file to write piece by piece; it replaces `path` when the block ends
+    without an error (a big output need not be held in memory as one string)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.p{os.getpid()}.", suffix=".tmp", dir=target.parent
+    )
+    try:
+        os.fchmod(fd, new_file_mode(target))
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
