@@ -31,7 +31,7 @@ _BOUND_RANK = {"at_least": 0, "about": 1, "at_most": 2}
 
 # A growth figure named after its series: "地区生产总值增长", "GDP增速".
 _GROWTH_SUFFIX = re.compile(
-    r"(?:同比|比上年|较上年)?(?:增长率|增长|增速|增幅|提高|提升|上升|下降|减少)$"
+    r"(?:同比|比上年|较上年)?(?:增长率|增长|增速|增幅|涨幅|降幅|提高|提升|上升|上涨|下降|降低|减少)$"
 )
 # Spaces and punctuation that do not change what a name means.
 _NAME_NOISE = re.compile(r"[\s\"“”'‘’《》【】()（）:：·]")

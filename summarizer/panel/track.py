@@ -31,7 +31,7 @@ from summarizer.panel.targets import Stated, mentions, read_outcomes, read_targe
 
 Status = Literal["met", "missed", "not reported", "dropped", "no report"]
 STATUSES: tuple[Status, ...] = ("met", "missed", "not reported", "dropped", "no report")
-_DECLINE = re.compile(r"(?:下降|减少|降低|回落)$")
+_DECLINE = re.compile(r"(?:下降|减少|降低|回落|降幅)$")
 _EPS = 1e-9
 
 
@@ -163,10 +163,18 @@ def judge(target: Row, actual: Row, d: Dictionary) -> tuple[Status, str]:
         unit = "个百分点" if m == "points" else "%"
         shown_a = f"{_num(a)}{unit}"
     shown_t = f"{_num(t)}{unit}"
-    bound = target["bound"] or "at_least"
+    ind = d.indicators.get(target.get("indicator_id") or "")
+    ceiling = ind is not None and ind.target == "ceiling"
+    bound = target["bound"] or ("at_most" if ceiling else "at_least")
     if bound == "at_most":
         ok = a <= t + _EPS
         return _verdict(ok), f"{shown_a} {'≤' if ok else '>'} {shown_t} (at most)"
+    if ceiling and bound == "about":
+        tol = d.about_points if m != "level" or unit == "%" else d.about_relative * abs(t)
+        ok = a <= t + tol + _EPS
+        return _verdict(
+            ok
+        ), f"{shown_a} {'≤' if ok else '>'} {_num(t + tol)}{unit} (a ceiling: about {shown_t})"
     down = t < 0
     tol = 0.0
     if bound == "about":
