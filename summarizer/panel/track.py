@@ -352,7 +352,7 @@ def _text_outcome(
             a = same[0]
             return done("not reported", f"the {year} report states only {a.raw} ({a.measure}), "
                         f"not comparable with a {t.measure} target", a, src)  # fmt: skip
-        named = named or mentions(src.text, ind)
+        named = named or mentions(src.text, ind, d)
     if named:
         return done("not reported", f"the {year} report names the indicator without a figure")
     return done("dropped", f"not mentioned in the {year} report")
@@ -455,6 +455,10 @@ def _outcome(
             actual_source=_link(a) if a else None,
             status=status,
             note=note,
+            target_start=t["figure_start"],
+            target_end=t["figure_end"],
+            actual_start=a["figure_start"] if a else None,
+            actual_end=a["figure_end"] if a else None,
         )
 
     y = t["year"]
