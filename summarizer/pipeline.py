@@ -53,6 +53,7 @@ from summarizer.grounding.merge import (
     merge_metrics,
     overview_digest,
 )
+from summarizer.lexicon.words import GENRE_WORDS, alternation
 from summarizer.text.bounded import display_path, read_input
 from summarizer.text.chunks import make_chunks
 from summarizer.text.clean import clean
@@ -63,8 +64,7 @@ from summarizer.text.zones import as_zone, zone_name
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
 
-# Words that nearly every work report uses; a text with almost none is probably something else.
-_GENRE_WORDS = re.compile(r"工作|开发区|园区|项目|企业|招商|建设|投资|发展|完成|推进|增长")
+_GENRE_WORDS = re.compile(alternation(GENRE_WORDS))
 
 
 TokenMode = Literal["exact", "budget", "estimate"]

@@ -22,6 +22,20 @@ _SDK_ERRORS = (
     r"TransportError)\b|^\s*(?:import openai|from openai\b)"
 )
 
+# Direction words as a regex alternative or a whole string (增长|下降, "下降"): lexicon/words.py.
+_DIRECTION = (
+    r"增长|增加|提高|提升|上升|上涨|攀升|下降|减少|回落|降低|下滑|下跌|压减|压降|缩减|增速|增幅|"
+    r"增长率|降幅|涨幅|跌幅"
+)
+# Two or more sentence or clause marks in one character class or one all-punctuation string
+# ([。；;], "，,；;"): a punctuation class of lexicon/words.py spelled again.
+_MARKS = "。！？；：，、"
+_PUNCTUATION = (
+    rf"\[\^?[^\]\n]*[{_MARKS}][^\]\n]*[{_MARKS}][^\]\n]*\]"
+    rf"|([\"'])[\s{_MARKS}!?;:,.”’」』)）]*[{_MARKS}][\s{_MARKS}!?;:,.”’」』)）]*[{_MARKS}]"
+    rf"[\s{_MARKS}!?;:,.”’」』)）]*\1"
+)
+
 RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     # rule: (pattern, the folders and files where it may appear)
     "backend or provider name compared": (
@@ -31,6 +45,18 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "a backend's method found by getattr": (r"getattr\(\s*(?:self\.)?backend\b", ()),
     "an SDK's exception class or import": (_SDK_ERRORS, ("backends/",)),
+    "a direction word list": (
+        rf"(?:{_DIRECTION})\||\|(?:{_DIRECTION})(?![\u4e00-\u9fff])|[\"'](?:{_DIRECTION})[\"']",
+        ("lexicon/",),
+    ),
+    "a punctuation class": (_PUNCTUATION, ("lexicon/",)),
+    # A heading level as a bare number (h.level == 5): HeadingLevel.ENUMERATION says which.
+    "a bare heading level": (
+        r"\blevel\s*(?:==|!=|<=|>=|<|>)\s*\d|(?<!for )\blevel\s+(?:not\s+)?in\s*\(\s*\d"
+        r"|\blevel\s+or\s+\d|\blevel\s+if\s+\S+\s+else\s+\d|range\([^)]*level[^)]*,\s*\d+\)"
+        r"|HeadingShape\([^)]*,\s*\d,",
+        ("lexicon/words.py",),
+    ),
 }
 
 
@@ -63,6 +89,16 @@ def test_no_hits_outside_their_home(rule: str) -> None:
         ("an SDK's exception class or import", "except openai.APIConnectionError:"),
         ("an SDK's exception class or import", 'if names & {"ConnectError"}:'),
         ("an SDK's exception class or import", "import openai"),
+        ("a direction word list", '_DECLINE = re.compile(r"(?:下降|减少|降低|回落)$")'),
+        ("a direction word list", 'verb = "增长" if m.change_pct >= 0 else "下降"'),
+        ("a punctuation class", '_SENTENCE = re.compile(r"[。！？；;!?]")'),
+        ("a punctuation class", 'lead = re.split(r"[^。；;！!？?\\n]", lead)'),
+        ("a punctuation class", 'if c in "，,；;：:":'),
+        ("a punctuation class", 'clause.strip(" 。；;")'),
+        ("a bare heading level", "heads = [c for c in part.children if c.level < 5]"),
+        ("a bare heading level", "if h.level not in (0, 1):"),
+        ("a bare heading level", "for lower in range(h.level + 1, 6):"),
+        ("a bare heading level", "part_heads = [h for h in heads if (h.level or 1) <= top]"),
     ],
 )
 def test_each_pattern_catches_what_it_forbids(rule: str, line: str) -> None:
@@ -75,6 +111,13 @@ def test_each_pattern_catches_what_it_forbids(rule: str, line: str) -> None:
         ("backend or provider name compared", 'Settings(backend="offline")'),
         ("backend or provider name compared", 'if field_name == "other":'),
         ("an SDK's exception class or import", "except FileNotFoundError:"),
+        ("a direction word list", '"""同比增长16.2% → 16.2; 下降 → negative"""'),
+        ("a direction word list", 're.compile(r"工业增加值|产值")'),
+        ("a punctuation class", '"全年新签约项目32个。"'),
+        ("a punctuation class", 'r"[(（]\\s*未完"'),
+        ("a punctuation class", 'text[j] in "”」』)）"'),
+        ("a bare heading level", "for level in (2, 4, 6):"),
+        ("a bare heading level", "if h.level == HeadingLevel.PART:"),
     ],
 )
 def test_each_pattern_lets_the_innocent_pass(rule: str, line: str) -> None:

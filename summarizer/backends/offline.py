@@ -23,9 +23,25 @@ from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedM
 from summarizer.lexicon.figures import find_metrics
 from summarizer.lexicon.numerals import TARGET_WORDS
 from summarizer.lexicon.topics import topic_for
+from summarizer.lexicon.words import (
+    COLONS,
+    COMMA,
+    COMMAS,
+    EXCLAMATIONS,
+    FULL_STOPS,
+    PERIOD,
+    QUESTION_MARKS,
+    RISE_WORD,
+    SEMICOLONS,
+    SENTENCE_END_CHARS,
+    SENTENCE_STOP,
+    HeadingLevel,
+    char_class,
+    not_in,
+)
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;]?")
-_CLAUSE_CUT = re.compile(r"[,，、:：]")
+_SENTENCE = re.compile(f"{not_in(SENTENCE_END_CHARS + chr(10))}*{char_class(SENTENCE_END_CHARS)}?")
+_CLAUSE_CUT = re.compile(char_class(COMMAS + COLONS))
 _ENTITY_SUFFIX = re.compile(
     r"集团|公司|股份|科技|电子|电器|新材料|新材|实业|药业|生物|智能|工业城|产业园|科创中心|小镇"
 )
@@ -93,18 +109,18 @@ def extract_offline(request: ExtractRequest) -> ChunkExtraction:
 
 def part_items(part: Section, clean: CleanText) -> list[_Item]:
     """The top-level items of a part, in source order."""
-    heads = [c for c in part.children if c.level < 5]
+    heads = [c for c in part.children if c.level < HeadingLevel.ENUMERATION]
     if heads:
         out: list[_Item] = []
         for h in heads:
-            subs = [c for c in h.children if c.level < 5]
+            subs = [c for c in h.children if c.level < HeadingLevel.ENUMERATION]
             lead = clean.analysed(h.heading_end, subs[0].start).strip() if subs else ""
             if len(subs) >= 2 and len(lead) < 20:
                 out.extend(_from_section(s) for s in subs)
             else:
                 out.append(_from_section(h))
         return _with_trailing(out, part, clean)
-    enumerated = [c for c in part.children if c.level == 5]
+    enumerated = [c for c in part.children if c.level == HeadingLevel.ENUMERATION]
     if len(enumerated) >= 2:
         return _with_trailing([_from_section(c) for c in enumerated], part, clean)
     if part.kind == "problems":
@@ -116,12 +132,12 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
 
 #: A paragraph after a part's last item that is an item of its own: the government's own
 #: work ("一年来，我们切实加强政府自身建设……", "必须把政府自身建设得更加坚强有力").
-_OWN_WORK = re.compile(r"^[^。？]{0,40}?(?:政府)?自身建设")
+_OWN_WORK = re.compile(rf"^{not_in(PERIOD + QUESTION_MARKS)}{{0,40}}?(?:政府)?自身建设")
 #: Paragraphs opening with the same period phrase, two or more after the last item: the
 #: five-year review of a report that also reviews the year ("五年来，……").
 _PERIOD_OPENING = re.compile(r"^(?:五年来|这五年|过去五年|“十[一二三四五六七八九]五”以来)[，,]")
 #: A paragraph after the last item that closes it: an address to the delegates.
-_CLOSING = re.compile(r"^各位代表[！!，,]")
+_CLOSING = re.compile(rf"^各位代表{char_class(EXCLAMATIONS + COMMA)}")
 
 
 def _with_trailing(items: list[_Item], part: Section, clean: CleanText) -> list[_Item]:
@@ -169,7 +185,8 @@ def _with_trailing(items: list[_Item], part: Section, clean: CleanText) -> list[
 _PROBLEM_INTRO = re.compile(r"存在|问题|不足|困难|挑战|短板|差距")
 #: "……主要是：" / "主要表现在：": the words before the list of problems.
 _LIST_LEAD = re.compile(
-    r"^[^。；;]{0,30}?(?:主要是|主要有|主要表现(?:在|为)|具体表现(?:在|为)|表现在)[:：]"
+    rf"^{not_in(PERIOD + SEMICOLONS)}{{0,30}}?(?:主要是|主要有|主要表现(?:在|为)|具体表现(?:在|为)|表现在)"
+    rf"{char_class(COLONS)}"
 )
 
 
@@ -227,12 +244,14 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
     return out if len(out) >= 2 else []
 
 
-_LIST_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+_LIST_SENTENCE = re.compile(f"{not_in(FULL_STOPS)}+{char_class(FULL_STOPS)}?")
 _RESOLUTION = re.compile(
     r"\s*(?:我们|对此|对这些问题|针对这些问题|对于这些问题)[^。]{0,12}?(?:一定|将|要|必须|会|高度重视)"
 )
 #: "从需求看，……" / "从产业看，……": one aspect of a problem list per sentence.
-_ASPECT = re.compile(r"\s*(?:从[^，,。]{1,8}(?:看|来看|上看)|[一二三四五六七八九十]是)")
+_ASPECT = re.compile(
+    rf"\s*(?:从{not_in(COMMA + PERIOD)}{{1,8}}(?:看|来看|上看)|[一二三四五六七八九十]是)"
+)
 _PROBLEM_WORDS = re.compile(
     r"不足|不强|不高|不够|不优|偏少|偏小|偏弱|较弱|乏力|滞后|制约|瓶颈|薄弱|困难|压力|欠缺|缺乏|有待|突出|较大|加深|下行|"
     r"仍需|还需|尚需|亟待|亟需|还要|堵点|艰巨|弱项|不牢|较重|偏慢|不及|风险|隐患|承压|短板|不平衡|不充分"
@@ -247,7 +266,8 @@ def _is_intro(sentence: str) -> bool:
         and "；" not in sentence
         and bool(
             re.search(
-                r"(?:困难|挑战|问题|不足|短板)(?:和|与)?(?:困难|挑战|问题|不足)?[。：:]?\s*$",
+                r"(?:困难|挑战|问题|不足|短板)(?:和|与)?(?:困难|挑战|问题|不足)?"
+                rf"{char_class(PERIOD + COLONS)}?\s*$",
                 sentence,
             )
         )
@@ -271,7 +291,7 @@ def _from_section(s: Section) -> _Item:
     title_start = s.start + len(s.number) if s.number else s.start
     # An enumerated item ("一是经济总量偏小,与…差距。") is one sentence: its summary starts
     # with its title rather than after it.
-    body_start = title_start if s.level == 5 else s.heading_end
+    body_start = title_start if s.level == HeadingLevel.ENUMERATION else s.heading_end
     return _Item(s.start, title_start, s.heading_end, body_start, s.end, s.title)
 
 
@@ -338,7 +358,7 @@ def _trim(sentence: str) -> str:
     sentence = sentence.strip()
     if len(sentence) <= MAX_SUMMARY:
         return sentence
-    cut = max(sentence.rfind(c, 0, MAX_SUMMARY) for c in ",，;；、")
+    cut = max(sentence.rfind(c, 0, MAX_SUMMARY) for c in COMMAS + SEMICOLONS)
     return sentence[: cut if cut > 10 else MAX_SUMMARY]
 
 
@@ -361,7 +381,9 @@ def _finding(
     elif _same(summary, title):
         # A one-sentence item: the title is its words before the figures, the summary all of it.
         head = re.split(r"[0-9０-９XＸx*]", title, maxsplit=1)[0]
-        head = re.sub(r"(?:同比)?(?:增长|达到|达|为|实现|完成|共|累计)$", "", head.rstrip("，, "))
+        head = re.sub(
+            rf"(?:同比)?(?:{RISE_WORD}|达到|达|为|实现|完成|共|累计)$", "", head.rstrip("，, ")
+        )
         if len(head) >= 4:
             title = head
     metrics = _metrics(clean, item.body_start, item.end, headline=False, part_kind=part_kind)
@@ -382,9 +404,10 @@ def _finding(
 _GENERIC_TITLE = re.compile(
     r"^(?:[（(]?未完|这[一五十]年|[一五十]年来|过去[一五]年|一年来|今年以来|今年|去年|上半年|下半年|"
     r"前三季度|全年|目前|截至目前|同时|此外|另外|下一步|明年|新的一年|各位代表|同志们|"
-    r"(?:19|20)\d{2}年(?:度|以来)?|[0-9]{1,2}[-—~至][0-9]{1,2}月(?:份)?)[！!，,。:：]?$"
+    r"(?:19|20)\d{2}年(?:度|以来)?|[0-9]{1,2}[-—~至][0-9]{1,2}月(?:份)?)"
+    rf"{char_class(EXCLAMATIONS + COMMA + PERIOD + COLONS)}?$"
 )
-_SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
+_SENTENCE_STOP = SENTENCE_STOP
 _FIGURE_HINT = re.compile(
     r"[0-9０-９]+(?:\.[0-9]+)?\s*(?:%|％|个百分点|[万亿]?[元美欧]|[万亿]|[个家项人户亩])"
 )
@@ -420,17 +443,18 @@ def _best_sentence(clean: CleanText, item: _Item, title: str) -> str:
 
 def _tidy(sentence: str) -> str:
     """A sentence without a leading comma fragment, an intro before a colon or a 一是 mark."""
-    sentence = sentence.strip().lstrip("，,、；;：:")
+    sentence = sentence.strip().lstrip(COMMAS + SEMICOLONS + COLONS)
     # "通过努力,招商取得的以下主要成绩:一是…": the intro before a colon says little.
     head, colon, rest = sentence.partition("：") if "：" in sentence else sentence.partition(":")
     if colon and len(rest) >= 6 and len(head) < 30:
         sentence = rest
     sentence = re.sub(r"^(?:[一二三四五六七八九十]{1,2}(?:是|要|抓)|——)", "", sentence.strip())
-    return sentence.rstrip("，,、；; ")
+    return sentence.rstrip(COMMAS + SEMICOLONS + " ")
 
 
 def _same(sentence: str, title: str) -> bool:
-    return sentence.strip("。！!；; ") == title.strip("。！!；; ")
+    ends = PERIOD + EXCLAMATIONS + SEMICOLONS + " "
+    return sentence.strip(ends) == title.strip(ends)
 
 
 _PLAN_LEAD = re.compile(r"^(?:我们将|我们要|我们|要|将)(?=[\u4e00-\u9fff]{3})")
@@ -439,7 +463,7 @@ _PLAN_LEAD = re.compile(r"^(?:我们将|我们要|我们|要|将)(?=[\u4e00-\u9f
 def _title_from(summary: str) -> str:
     """A short title from a summary: its first clause that is not a time phrase."""
     for clause in _CLAUSE_CUT.split(summary):
-        clause = _PLAN_LEAD.sub("", clause.strip(" 。；;"))
+        clause = _PLAN_LEAD.sub("", clause.strip(" " + PERIOD + SEMICOLONS))
         if len(clause) >= 4 and not _GENERIC_TITLE.match(clause):
             return clause[:24]
     return summary[:16]
@@ -463,7 +487,7 @@ def _entities(body: str, limit: int = 8) -> list[str]:
 
 
 def _clean_title(title: str) -> str:
-    title = re.sub(r"\s+", "", title).strip(" ,，。:：;；")
+    title = re.sub(r"\s+", "", title).strip(" " + COMMA + PERIOD + COLONS + SEMICOLONS)
     # "谋划先行,多措并举抓招商" reads well whole; very long ones keep their first clause.
     if len(title) > 30:
         title = _CLAUSE_CUT.split(title, maxsplit=1)[0]
@@ -518,7 +542,7 @@ def _metrics(
 def _kind_in_part(clean: CleanText, start: int, m: Metric, part_kind: str) -> Metric:
     """The metric with the kind its part implies."""
     lead = clean.text[max(0, start - 40) : start]
-    lead = re.split(r"[。；;！!？?\n]", lead)[-1]
+    lead = SENTENCE_STOP.split(lead)[-1]
     if part_kind in _PLAN_PARTS:
         kind = "actual" if _ACTUAL_IN_PLAN.search(lead) else "target"
     elif m.kind == "target" and not _PLAN_WORDS.search(lead):

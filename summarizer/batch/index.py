@@ -129,7 +129,15 @@ def cost_of(
     """Estimated dollars of a usage; 0 without calls, None when the model has no price."""
     if usage.calls == 0:
         return 0.0
-    return usd_for(model, usage.prompt_tokens, usage.completion_tokens, price_in, price_out)
+    # The receipt: tokens the provider served from its prompt cache at the cache rate.
+    return usd_for(
+        model,
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        price_in,
+        price_out,
+        cached_tokens=usage.cached_tokens,
+    )
 
 
 @contextlib.contextmanager

@@ -409,7 +409,7 @@ def _dry_run(
     failed = 0
     for rel in inputs:
         try:
-            a = analyse(root / rel, settings)
+            a = analyse(root / rel, settings, tokens="budget")
         except Exception as e:  # noqa: BLE001 - report and carry on, like a real run
             failed += 1
             err.print(
@@ -428,6 +428,5 @@ def _dry_run(
         out,
         as_json=as_json,
         failed=failed,
-        batch=via != "live",
     )
     return 1 if failed else 0

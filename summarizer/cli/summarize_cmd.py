@@ -103,7 +103,9 @@ def summarize(
         raise click.UsageError(f"-o {output}: with several files -o names a folder")
     fmt = fmt or _format_for(output, several)
     backend_name = resolve_backend_name(settings)
-    mode = "exact" if dry_run else token_mode_for(backend_name)
+    # A dry run counts like a model run: exact BPE counts only near the chunk budget, so
+    # it cuts the same chunks and starts without loading the ranks for ordinary reports.
+    mode = "budget" if dry_run else token_mode_for(backend_name)
     if dry_run:
         from summarizer.cli.dry_run import print_estimate
 

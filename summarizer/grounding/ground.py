@@ -46,6 +46,7 @@ from summarizer.lexicon.numerals import (
     find_numbers,
     numbers_in,
 )
+from summarizer.lexicon.words import CHANGE_WORDS, FALL_VERBS, alternation, direction_word
 
 #: Lowest rapidfuzz partial-ratio score at which a fuzzy window is accepted.
 FUZZY_MIN_SCORE = 90.0
@@ -270,10 +271,9 @@ NAME_SYNONYMS: tuple[tuple[str, str], ...] = (
 _NAME_JUNK = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]")
 _NAME_LEAD = re.compile(r"^(?:全年|全区|园区|开发区|累计|共|新增|实现|完成|其中)+")
 _DIRECTION = re.compile(
-    r"(?P<verb>增长|增加|提高|提升|上升|增幅|增速|下降|减少|回落|降低|下滑|下跌|减少了)"
-    r"(?:了|达到|达|为|约|近|超)*\s*-?$"
+    rf"(?P<verb>{alternation(CHANGE_WORDS)})" r"(?:了|达到|达|为|约|近|超)*\s*-?$"
 )
-_NEGATIVE = frozenset({"下降", "减少", "回落", "降低", "下滑", "下跌", "减少了"})
+_NEGATIVE = frozenset(FALL_VERBS)
 _WINDOW = 40  # characters before a figure that may hold its name
 
 
@@ -463,7 +463,7 @@ def metric_problems(
         if not seen and not problems:
             problems.append(f'change "{c}%" of metric {name} not found next to its figure')
         elif seen and all(d == -sign for d in seen):
-            said = "增长" if sign < 0 else "下降"
+            said = direction_word(falls=sign >= 0)
             problems.append(
                 f"change of metric {name} has the wrong direction: the source says {said}"
             )
@@ -497,7 +497,7 @@ def text_problems(
                 _direction_before(w.text, m.start) for m in w.numbers if canonical(m.value) == key
             ]
             if seen and all(s == -d for s in seen):
-                said = "增长" if d < 0 else "下降"
+                said = direction_word(falls=d >= 0)
                 problems.append(
                     f'"{key}%" in {where} has the wrong direction: the source says {said}'
                 )

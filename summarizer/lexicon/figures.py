@@ -31,6 +31,16 @@ from summarizer.lexicon.numerals import (
     numbers_in,
     parse_number,
 )
+from summarizer.lexicon.words import (
+    BRACKETS,
+    CHANGE_WORDS,
+    COLONS,
+    COMMAS,
+    FALL_VERBS,
+    SENTENCE_END_CHARS,
+    alternation,
+    char_class,
+)
 
 __all__ = [
     "UNITS",
@@ -71,12 +81,12 @@ _FIGURE = re.compile(
 )
 _GROWTH = re.compile(
     r"\s*[，,]?\s*(?:其中)?(?:同比|环比|比上年|较上年|较去年同期|比去年同期|较去年|比去年)?"
-    r"(?P<verb>增长|增加|提高|提升|上升|增速|增幅|下降|减少|回落|降低|下滑)了?"
+    rf"(?P<verb>{alternation(CHANGE_WORDS)})了?"
     r"(?:达到|达|为)?\s*"
     rf"(?:(?P<neg>-)?(?:(?P<red>{PLACEHOLDER})|(?P<num>{ARABIC}))%|(?P<pct>{_PCT_WORDS}))"
 )
 #: Verbs that make a change negative (下降 5% is -5).
-NEGATIVE_VERBS = frozenset({"下降", "减少", "回落", "降低", "下滑"})
+NEGATIVE_VERBS = frozenset(FALL_VERBS)
 
 _PARSE = re.compile(
     rf"(?P<rank>第)?(?P<neg>-)?(?:(?P<red>{PLACEHOLDER})|(?P<num>{ARABIC})|(?P<pct>{_PCT_WORDS})"
@@ -87,7 +97,7 @@ _REDACTED = re.compile(rf"(?:{PLACEHOLDER})\s*{_QUAL}\s*(?:{UNIT_PATTERN}|年|�
 
 # Clause and sentence boundaries for metric names and target detection.
 # Quotation marks are not clause ends for naming: "新增“小巨人”企业12家" names one figure.
-_CLAUSE_END = re.compile(r"[，,；;。：:、！!？?()（）\[\]【】\n]")
+_CLAUSE_END = re.compile(char_class(COMMAS + SENTENCE_END_CHARS + COLONS + BRACKETS + "\n"))
 _SENTENCE_END = SENTENCE_END
 _TARGET_WORDS = TARGET_WORDS
 # Enough on their own to make a whole sentence a plan ("目标任务" also appears in progress reports).

@@ -27,10 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from summarizer.lexicon.words import CLAUSE_END_MARK, SENTENCE_END_CHARS
+
 # ----------------------------------------------------------------------- sentence patterns
 
-#: Characters that end a sentence (and so a metric's context).
-SENTENCE_END_CHARS = "。！？!?；;"
 #: Closing quotes and brackets that may follow a sentence end and still belong to it.
 CLOSERS = "”’」』)）"
 #: A sentence boundary inside a line, or a line break.
@@ -40,7 +40,7 @@ SENTENCE_CUT = re.compile(rf"[{SENTENCE_END_CHARS}]+[{CLOSERS}]*|\n+")
 #: Characters after which a line reads as finished (a page marker that follows is not glued).
 LINE_FINISHED_CHARS = frozenset(SENTENCE_END_CHARS + "：:" + CLOSERS + '」』”"')
 #: Clause boundaries: where a metric's name starts and stops.
-CLAUSE_END = re.compile(r"[，,；;。：:、！!？?()（）\[\]【】“”\"\n]")
+CLAUSE_END = CLAUSE_END_MARK
 #: Words that make a figure a target (a plan) rather than a result.
 TARGET_WORDS = re.compile(r"计划|力争|目标|预计|争取|确保|将|预期|任务|有望|拟")
 #: Target words strong enough to make the whole sentence a plan.

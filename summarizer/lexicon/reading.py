@@ -58,6 +58,15 @@ from summarizer.lexicon.figures import (
     metric_name,
 )
 from summarizer.lexicon.numerals import ARABIC, UNIT_PATTERN, canonical, normalize_width
+from summarizer.lexicon.words import (
+    DOWN_VERBS,
+    FALL_RATE_NOUNS,
+    FALL_VERBS,
+    RATE_NOUNS,
+    RISE_VERBS,
+    UP_VERBS,
+    alternation,
+)
 
 if TYPE_CHECKING:
     from summarizer.core.document import CleanText
@@ -92,22 +101,9 @@ PeriodKind = Literal["year", "months", "half", "quarter", "average", "cumulative
 # ------------------------------------------------------------------------------ the tables
 
 #: Verbs of a rise and of a fall; a change after a fall is negative (下降5% is -5).
-UP_VERBS: tuple[str, ...] = ("增长", "增加", "提高", "提升", "上升", "上涨", "攀升", "增")
-DOWN_VERBS: tuple[str, ...] = (
-    "下降",
-    "减少",
-    "回落",
-    "降低",
-    "下滑",
-    "下跌",
-    "压减",
-    "压降",
-    "缩减",
-    "降",
-)
+#: (The lists live in words.py, with every other direction word of the genre.)
 #: Rate nouns: a % after them is a growth rate of the subject, whatever its sign.
-RATE_NOUNS: tuple[str, ...] = ("增速", "增幅", "增长率", "降幅", "涨幅", "跌幅")
-_DOWN_RATES = frozenset({"降幅", "跌幅"})
+_DOWN_RATES = FALL_RATE_NOUNS
 #: A verb followed by one of these states the new level, not the change (降低至13.6%).
 TO_VERBS: tuple[str, ...] = ("至", "到")
 
@@ -290,8 +286,8 @@ def measure_of_subject(subject: str, unit: str | None) -> Measure:
     return "level"
 
 
-_NAME_GROWTH = re.compile(rf"(?:{_RATE}|增长|增加|提高|提升|上升|同比)$")
-_NAME_DOWN = re.compile(rf"(?:{'|'.join(_DOWN_RATES)}|下降|减少|回落|降低|下滑|下跌)")
+_NAME_GROWTH = re.compile(rf"(?:{_RATE}|{alternation(RISE_VERBS)}|同比)$")
+_NAME_DOWN = re.compile(rf"(?:{'|'.join(_DOWN_RATES)}|{alternation(FALL_VERBS)})")
 
 
 def measure_of_name(name: str, unit: str | None) -> tuple[Measure | None, Direction | None]:

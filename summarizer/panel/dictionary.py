@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from summarizer.core.errors import ConfigError
+from summarizer.lexicon.words import CHANGE_WORDS, RATE_NOUNS, alternation
 
 Bound = Literal["at_least", "about", "at_most"]
 Measure = Literal["level", "growth", "points"]
@@ -31,7 +32,7 @@ _BOUND_RANK = {"at_least": 0, "about": 1, "at_most": 2}
 
 # A growth figure named after its series: "地区生产总值增长", "GDP增速".
 _GROWTH_SUFFIX = re.compile(
-    r"(?:同比|比上年|较上年)?(?:增长率|增长|增速|增幅|涨幅|降幅|提高|提升|上升|上涨|下降|降低|减少)$"
+    rf"(?:同比|比上年|较上年)?(?:{alternation((*RATE_NOUNS, *CHANGE_WORDS, '上涨'))})$"
 )
 # Spaces and punctuation that do not change what a name means.
 _NAME_NOISE = re.compile(r"[\s\"“”'‘’《》【】()（）:：·]")

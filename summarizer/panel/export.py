@@ -28,6 +28,7 @@ from summarizer.core.atomic import new_file_mode
 from summarizer.core.cells import csv_cell, xlsx_cell
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.version import __version__
+from summarizer.lexicon.words import SENTENCE_END_MARK
 from summarizer.panel.rows import (
     COLUMNS,
     EVIDENCE_COLUMNS,
@@ -43,7 +44,7 @@ FORMATS = (".csv", ".xlsx", ".parquet", ".sqlite")
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 # Source passages: a line, or pieces of a long line cut after a sentence end.
 _PASSAGE_MAX = 400
-_SENTENCE_END = re.compile(r"[。；;！!？?]")
+_SENTENCE_END = SENTENCE_END_MARK
 # Characters XML 1.0 (and so xlsx) cannot hold.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 

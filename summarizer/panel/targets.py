@@ -22,6 +22,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from summarizer.lexicon.reading import Reading, read_figures
+from summarizer.lexicon.words import (
+    FALL_VERBS,
+    FULL_STOPS,
+    PRICE_RATE_NOUN,
+    RISE_VERBS,
+    alternation,
+    char_class,
+    direction_word,
+)
 from summarizer.panel.dictionary import Dictionary, Indicator
 
 Measure = Literal["level", "growth", "points"]
@@ -40,7 +49,9 @@ _RANGE_JOIN = re.compile(r"^\s*[-—–~～至到]\s*$")
 # A comparison with another place or year is not the figure itself (高于全国0.4个百分点).
 _COMPARISON = re.compile(r"高于|低于|快于|慢于|超出|领先|居全国|全国第|排名")
 # Figure words of the stretch, in the sentence before the figure.
-_STRETCH = re.compile(r"年均|累计|过去五年|五年来|从\S{0,20}?(?:提高|增加|提升|增长|下降|降低)?到")
+_STRETCH = re.compile(
+    rf"年均|累计|过去五年|五年来|从\S{{0,20}}?(?:{alternation((*RISE_VERBS, *FALL_VERBS))})?到"
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ def target_span(text: str) -> tuple[int, int] | None:
         end = text.find("\n", m.end())
         end = len(text) if end < 0 else end
         before = text[max(start, m.start() - 30) : m.start()]
-        sentence = re.split(r"[。！？]", before)[-1]
+        sentence = re.split(char_class(FULL_STOPS), before)[-1]
         if _FIVE_YEAR_TARGET.search(sentence):
             continue  # “十五五”时期的主要目标: a five-year plan's
         if end - m.end() < 12:  # the heading alone: the targets follow on the next line
@@ -234,9 +245,9 @@ def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | Non
         qualifier = "at_most"
     verb = ""
     if measure == "growth":
-        verb = "下降" if value < 0 else "增长"
-        if "涨幅" in name:
-            verb = "涨幅"
+        verb = direction_word(falls=value < 0)
+        if PRICE_RATE_NOUN in name:
+            verb = PRICE_RATE_NOUN
     after = text[r.end : r.end + 2]
     tail = next((w for w in ("左右", "以上", "以内", "以下") if after.startswith(w)), "")
     raw = f"{verb}{r.raw}{tail}" if measure == "growth" else f"{r.raw}{tail}"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from summarizer.lexicon.words import FALL_RATE_NOUNS, FALL_VERBS, alternation, direction_word
 from summarizer.panel.compare import unkeyed_zone, zone_of
 from summarizer.panel.dictionary import Dictionary, load_dictionary
 from summarizer.panel.rows import Output, Panel, Row, report_zone
@@ -31,7 +32,7 @@ from summarizer.panel.targets import Stated, mentions, read_outcomes, read_targe
 
 Status = Literal["met", "missed", "not reported", "dropped", "no report"]
 STATUSES: tuple[Status, ...] = ("met", "missed", "not reported", "dropped", "no report")
-_DECLINE = re.compile(r"(?:下降|减少|降低|回落|降幅)$")
+_DECLINE = re.compile(rf"(?:{alternation((*FALL_VERBS, *FALL_RATE_NOUNS))})$")
 _EPS = 1e-9
 
 
@@ -126,17 +127,17 @@ def target_text(row: Row, d: Dictionary) -> str:
     post = "".join(w for w in words if d.qualifiers[w].where == "after" and w not in row["raw"])
     verb = ""
     if row["measure"] == "growth":
-        verb = "下降" if _declines(row) else "增长"
+        verb = direction_word(falls=_declines(row))
     return f"{pre}{verb}{row['raw']}{post}"
 
 
 def actual_text(row: Row) -> str:
     """The outcome as a phrase: 199.5亿元，增长8.2%; 增长6%; 0.3个百分点."""
     if row["measure"] == "growth":
-        return f"{'下降' if _declines(row) else '增长'}{row['raw']}"
+        return f"{direction_word(falls=_declines(row))}{row['raw']}"
     c = row["change_pct"]
     if row["measure"] == "level" and c is not None:
-        return f"{row['raw']}，{'增长' if c >= 0 else '下降'}{abs(c):g}%"
+        return f"{row['raw']}，{direction_word(falls=c < 0)}{abs(c):g}%"
     return row["raw"]  # type: ignore[no-any-return]
 
 

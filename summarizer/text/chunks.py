@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from summarizer.core.document import Chunk, CleanText, PartKind, Report, Section
 from summarizer.lexicon.numerals import SENTENCE_CUT
+from summarizer.lexicon.words import HeadingLevel
 
 Counter = Callable[[str], int]
 
@@ -145,7 +146,9 @@ def _split(
 ) -> list[Piece]:
     if budget.fits(clean, start, end):
         return [(start, end, section.kind, path)]
-    children = [c for c in section.children if c.level < 5] or section.children
+    children = [
+        c for c in section.children if c.level < HeadingLevel.ENUMERATION
+    ] or section.children
     if not children:
         return _split_text(clean, section, start, end, path, budget)
     # Groups of consecutive children; the lead text rides with the first group, and a child

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.core.document import CleanText, Report
+from summarizer.lexicon.words import COLONS, COMMA, PERIOD, SEMICOLONS
 from summarizer.text.zones import ZoneName, zone_name
 
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年")
@@ -230,7 +231,7 @@ def _title_year(title: str | None, *, plan: bool) -> int | None:
             return int(m.group(1))
         years = [int(y) for y in _YEAR.findall(title)]
         return years[1] if len(years) >= 2 else None
-    m = re.search(r"((?:19|20)\d{2})\s*年[^0-9，。,]{0,8}?总结", title)
+    m = re.search(rf"((?:19|20)\d{{2}})\s*年[^0-9{COMMA}{PERIOD}]{{0,8}}?总结", title)
     if m:
         return int(m.group(1))
     return None
@@ -253,7 +254,8 @@ def _organization(report: Report, clean: CleanText) -> str | None:
     candidates.extend(
         m.group("name")
         for m in _ZONE.finditer(opening)
-        if m.start() == 0 or opening[m.start() - 1] in "，,。；;：:\n 　"
+        if m.start() == 0
+        or opening[m.start() - 1] in COMMA + PERIOD + SEMICOLONS + COLONS + "\n 　"
     )
     for name in candidates:
         name = name.strip()
