@@ -26,8 +26,7 @@ except ImportError:  # Windows: no advisory locks; one batch per output folder t
 from summarizer.backends.pricing import usd_for
 from summarizer.core.atomic import write_text_atomic
 from summarizer.core.redact import redact_secrets
-from summarizer.core.schema import SummaryDocument, Usage
-from summarizer.core.vocabulary import KIND_FIELDS
+from summarizer.core.schema import SummaryDocument, Usage, iter_findings
 from summarizer.core.vocabulary import KINDS as KINDS
 
 INDEX_NAME = "index.jsonl"
@@ -93,11 +92,9 @@ def record_from_document(
     """The index record of a finished (or skipped) input, from its document."""
     counts = _zero_findings()
     verified = 0
-    for report in doc.reports:
-        for kind, attr in KIND_FIELDS.items():
-            findings = getattr(report, attr)
-            counts[kind] += len(findings)
-            verified += sum(1 for f in findings if f.verified)
+    for at in iter_findings(doc):
+        counts[at.kind] += 1
+        verified += at.finding.verified
     total = sum(counts.values())
     usage = doc.provenance.usage
     return IndexRecord(

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 # The kinds and topics are the project's vocabulary (vocabulary.py); re-exported because the
 # fields below are typed with them and callers have long imported them from here.
+from summarizer.core.vocabulary import FINDING_KINDS
 from summarizer.core.vocabulary import KIND_FIELDS as KIND_FIELDS
 from summarizer.core.vocabulary import TOPIC_LABELS as TOPIC_LABELS
 from summarizer.core.vocabulary import FindingKind as FindingKind
@@ -173,6 +175,35 @@ class SummaryDocument(_Strict):
     reports: list[ReportSummary]
     warnings: list[str]
     provenance: Provenance
+
+
+class FindingAt(NamedTuple):
+    """One finding of a document and where it stands: report index, kind, the report's list
+    it is in (its JSON field), and its position in that list."""
+
+    report: int
+    kind: FindingKind
+    field: str
+    position: int
+    finding: Finding
+
+
+def finding_lists(report: ReportSummary) -> list[tuple[FindingKind, str, list[Finding]]]:
+    """The report's finding lists in the order every output lists them: (kind, field, list)."""
+    return [(w.kind, w.field, getattr(report, w.field)) for w in FINDING_KINDS]
+
+
+def findings_of(report: ReportSummary, r: int = 0) -> Iterator[FindingAt]:
+    """Every finding of one report (numbered as report `r`), kind by kind."""
+    for kind, field, findings in finding_lists(report):
+        for i, finding in enumerate(findings):
+            yield FindingAt(r, kind, field, i, finding)
+
+
+def iter_findings(doc: SummaryDocument) -> Iterator[FindingAt]:
+    """Every finding of every report of a document, in output order."""
+    for r, report in enumerate(doc.reports):
+        yield from findings_of(report, r)
 
 
 # --------------------------------------------------------------------------- per chunk

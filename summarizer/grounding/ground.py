@@ -29,13 +29,14 @@ from rapidfuzz import fuzz
 
 from summarizer.core.document import Chunk, CleanText, Report, Section
 from summarizer.core.schema import (
-    KIND_FIELDS,
     Evidence,
     ExtractedFinding,
     ExtractedMetric,
     Finding,
     Metric,
     SummaryDocument,
+    finding_lists,
+    findings_of,
 )
 from summarizer.lexicon.figures import find_metrics, is_redacted, parse_figure
 from summarizer.lexicon.numerals import (
@@ -672,21 +673,18 @@ def document_issues(
         for i, km in enumerate(rep.key_metrics):
             for msg in metric_problems(km, whole, "the report"):
                 out.append(DocumentIssue(r, ("key_metrics", i), "", _issues("", [msg], km.raw)[0]))
-        counts = [len(getattr(rep, fld)) for fld in KIND_FIELDS.values()]
+        counts = [len(fs) for _, _, fs in finding_lists(rep)]
         for x in _issues("overview", overview_problems(rep.overview, whole, counts), ""):
             out.append(DocumentIssue(r, ("overview",), "", x))
-        for fld in KIND_FIELDS.values():
-            for i, f in enumerate(getattr(rep, fld)):
-                located = [
-                    (e.start, e.end)
-                    for e in f.evidence
-                    if e.start is not None
-                    and e.end is not None
-                    and text[e.start : e.end] == e.quote
-                ]
-                span = finding_span(located, mine, region)
-                for x in figure_issues(f.title, f.summary, f.metrics, span, clean):
-                    out.append(DocumentIssue(r, (fld, i, *_field_path(x.field)), f.title, x))
+        for _, _, fld, i, f in findings_of(rep):
+            located = [
+                (e.start, e.end)
+                for e in f.evidence
+                if e.start is not None and e.end is not None and text[e.start : e.end] == e.quote
+            ]
+            span = finding_span(located, mine, region)
+            for x in figure_issues(f.title, f.summary, f.metrics, span, clean):
+                out.append(DocumentIssue(r, (fld, i, *_field_path(x.field)), f.title, x))
     return out
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary
+from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary, finding_lists
 from summarizer.core.vocabulary import KIND_FIELDS, TOPIC_LABELS_EN, WORDS, FindingKind
 from summarizer.lexicon.words import direction_word
 
@@ -193,8 +193,7 @@ def overview_digest(summary: ReportSummary, budget_tokens: int = 700) -> str:
                 lines.append("关键指标(实绩): " + "；".join(_metric_text(m) for m in actual))
             if target:
                 lines.append("目标: " + "；".join(_metric_text(m) for m in target))
-        for kind, field in KIND_FIELDS.items():
-            findings: list[Finding] = getattr(summary, field)
+        for kind, _, findings in finding_lists(summary):
             if not findings:
                 continue
             shown = findings if keep is None else findings[: keep[kind]]
@@ -212,7 +211,7 @@ def overview_digest(summary: ReportSummary, budget_tokens: int = 700) -> str:
         if cost(lines) <= budget_tokens:
             return "\n".join(lines)
     # Titles alone are over budget: each kind keeps a share, at least two findings.
-    counts = {k: len(getattr(summary, f)) for k, f in KIND_FIELDS.items()}
+    counts: dict[str, int] = {k: len(fs) for k, _, fs in finding_lists(summary)}
     keep = dict(counts)
     while cost(render(0, keep)) > budget_tokens and any(v > 2 for v in keep.values()):
         largest = max(keep, key=lambda k: keep[k] / max(1, counts[k]) * keep[k])

@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
+from summarizer.core.schema import (
+    Evidence,
+    Finding,
+    Metric,
+    ReportSummary,
+    SummaryDocument,
+    finding_lists,
+)
 from summarizer.core.vocabulary import FINDING_KINDS, TOPIC_LABELS
 from summarizer.render.format import format_change
 from summarizer.render.overview import IndexEntry
@@ -83,8 +90,9 @@ def _report(report: ReportSummary, index: int, count: int, level: str) -> list[s
         lines += [escape(report.overview), ""]
     if report.key_metrics:
         lines += [f"{sub} Key metrics", "", *_metrics_table(report.key_metrics), ""]
-    for field_name, label in SECTIONS:
-        findings: list[Finding] = getattr(report, field_name)
+    labels = dict(SECTIONS)
+    for _, field_name, findings in finding_lists(report):
+        label = labels[field_name]
         if field_name == "other" and not findings:
             continue
         lines += [f"{sub} {label}", ""]
