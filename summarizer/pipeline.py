@@ -39,6 +39,8 @@ from summarizer.core.schema import (
     Usage,
 )
 from summarizer.core.version import __version__
+from summarizer.core.vocabulary import ReportCheck
+from summarizer.grounding.checks import check_message, report_checks
 from summarizer.grounding.ground import (
     ground_finding,
     ground_metrics,
@@ -126,11 +128,13 @@ def analyse_source(
         )
     sample = cleaned.analysed(0, min(len(source.text), 20000))
     hits = len(_GENRE_WORDS.findall(sample))
+    checks: list[ReportCheck] = []
     if hits < max(3, len(sample) // 400):
-        warnings.append("this text does not look like a work report (few of the genre's words)")
+        checks.append("not_a_work_report")
+        warnings.append(check_message("not_a_work_report"))
     if tokens == "exact" and not counter.exact:
         warnings.append(f"token counts are estimates ({counter.name} could not be loaded)")
-    return Analysis(clean=cleaned, reports=reports, chunks=chunks, warnings=warnings)
+    return Analysis(clean=cleaned, reports=reports, chunks=chunks, warnings=warnings, checks=checks)
 
 
 def chunk_tokens_for(settings: Settings) -> int:
@@ -304,6 +308,10 @@ async def summarize_analysis(
             "(--lang applies to the composed overview only)"
         )
     doc_warnings.extend(empty_parts)
+    # Typed, for the batch table and index; the sentences for people reading the JSON.
+    # A text that is no work report needs no word on its missing plans.
+    checks = list(analysis.checks) or report_checks(analysis.clean, analysis.reports, reports)
+    doc_warnings.extend(check_message(c) for c in checks if c not in analysis.checks)
     source = analysis.source
     return SummaryDocument(
         source=Source(
@@ -319,6 +327,7 @@ async def summarize_analysis(
         ),
         reports=reports,
         warnings=doc_warnings,
+        checks=checks,
         provenance=Provenance(
             backend=backend.name,
             model=backend.model,

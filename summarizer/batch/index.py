@@ -28,6 +28,7 @@ from summarizer.core.atomic import write_text_atomic
 from summarizer.core.redact import redact_secrets
 from summarizer.core.schema import SummaryDocument, Usage, iter_findings
 from summarizer.core.vocabulary import KINDS as KINDS
+from summarizer.core.vocabulary import ReportCheck
 
 INDEX_NAME = "index.jsonl"
 
@@ -65,6 +66,9 @@ class IndexRecord(pydantic.BaseModel):
     title: str | None = None
     organization: str | None = None
     years: list[int] = pydantic.Field(default_factory=list)  # summary and plan years
+    # Typed warnings an analyst acts on (no plans, not a work report, ...): the table and the
+    # index pages name them, so an "ok" file that needs a look says so.
+    checks: list[ReportCheck] = pydantic.Field(default_factory=list)
 
     def to_json(self) -> str:
         # A secret in an error or a setting (a password in --base-url) never reaches the file.
@@ -117,6 +121,7 @@ def record_from_document(
         years=sorted(
             {y for r in doc.reports for y in (r.summary_year, r.plan_year) if y is not None}
         ),
+        checks=list(doc.checks),
     )
 
 

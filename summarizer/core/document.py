@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 # The part kinds are vocabulary (vocabulary.py); re-exported for the stages typed with them.
 from summarizer.core.vocabulary import PART_FINDING_KIND as PART_FINDING_KIND
 from summarizer.core.vocabulary import PartKind as PartKind
+from summarizer.core.vocabulary import ReportCheck
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ class Analysis:
     reports: list[Report]
     chunks: list[Chunk]
     warnings: list[str] = field(default_factory=list)
+    checks: list[ReportCheck] = field(default_factory=list)  # typed warnings of the text stages
 
     @property
     def source(self) -> SourceText:

@@ -319,3 +319,10 @@ _PAIRS = [pair for pair in _TRADITIONAL_PAIRS.split() if pair[0] != pair[1]]
 TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _PAIRS})
 #: Any of those characters: most texts have none, and then the map is skipped.
 TRADITIONAL_CHARS = re.compile("[" + "".join(pair[0] for pair in _PAIRS) + "]")
+
+#: Wording that names problems the report has (a check: a summary without problems while the
+#: text says these is worth a look). Stronger than the part cues: an intro that announces them.
+PROBLEM_CUES = re.compile(
+    r"清醒(?:地)?(?:看到|认识到)|成绩的同时|我们(?:也|还)(?:看到|认识到)[^。]{0,30}?(?:问题|挑战|不足|短板)"
+    r"|(?:存在|面临)(?:的)?(?:一些|不少|许多)?(?:主要)?(?:困难和问题|问题和不足|困难和挑战|问题|不足|短板)"
+)

@@ -31,7 +31,7 @@ from summarizer.core.schema import (
     finding_lists,
     iter_findings,
 )
-from summarizer.core.vocabulary import FINDING_KINDS, TOPIC_LABELS, WORDS
+from summarizer.core.vocabulary import CHECKS, FINDING_KINDS, TOPIC_LABELS, WORDS
 from summarizer.render.format import change_direction, format_change, natural_key
 from summarizer.render.overview import IndexEntry
 
@@ -271,6 +271,8 @@ def render_html_index(entries: Sequence[IndexEntry]) -> str:
         failed=sum(1 for e in entries if e.status != "ok"),
         totals=totals,
         kinds=FINDING_KINDS,
+        check_labels={c: zh for c, (zh, _) in CHECKS.items()},
+        check_messages={c: en for c, (_, en) in CHECKS.items()},
         css=Markup(_KIND_CSS + asset("viewer.css")),
         js=Markup(asset("index.js")),
     )
