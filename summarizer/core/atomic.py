@@ -52,22 +52,10 @@ def new_file_mode(target: Path) -> int:
 def open_text_atomic(path: str | os.PathLike[str]) -> Iterator[TextIO]:
     """A UTF-8 text file to write piece by piece; it replaces `path` when the block ends
     without an error (a big output need not be held in memory as one string)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.p{os.getpid()}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        os.fchmod(fd, new_file_mode(target))
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
