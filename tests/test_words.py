@@ -8,7 +8,8 @@ import re
 import pytest
 
 from summarizer.grounding.ground import _direction_before
-from summarizer.lexicon.figures import NEGATIVE_VERBS, find_metrics
+from summarizer.lexicon.figures import NEGATIVE_VERBS
+from summarizer.lexicon.reading import find_metrics
 from summarizer.lexicon.words import (
     BOUNDARY_CHARS,
     CLAUSE_END_MARK,

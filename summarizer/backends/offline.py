@@ -20,8 +20,8 @@ from summarizer.backends.base import Backend, ExtractRequest, ExtractResult
 from summarizer.core.config import Settings
 from summarizer.core.document import PART_FINDING_KIND, CleanText, Section
 from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
-from summarizer.lexicon.figures import find_metrics
 from summarizer.lexicon.numerals import TARGET_WORDS
+from summarizer.lexicon.reading import find_metrics
 from summarizer.lexicon.topics import topic_for
 from summarizer.lexicon.words import (
     COLONS,

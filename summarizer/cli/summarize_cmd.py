@@ -179,8 +179,7 @@ def _analyse_showing(file: str, settings: Settings, mode: Any, err: Console) -> 
 
 def read_stdin(settings: Settings) -> Any:
     """Standard input as a `SourceText`, read like a file of the format its bytes show."""
-    import tempfile
-
+    from summarizer.core.atomic import spooled
     from summarizer.core.errors import InputError
     from summarizer.text.bounded import read_input
 
@@ -199,16 +198,11 @@ def read_stdin(settings: Settings) -> Any:
     else:
         suffix = ".txt"
     # The readers take a path: a private temporary file, removed at once.
-    fd, tmp = tempfile.mkstemp(prefix="summarizer-stdin-", suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+    with spooled(data, suffix, prefix="summarizer-stdin-") as tmp:
         try:
             source = read_input(tmp, settings)
         except InputError as e:
             raise InputError(str(e).replace(tmp, STDIN_NAME)) from None
-    finally:
-        os.unlink(tmp)
     return dataclasses.replace(source, path=STDIN_NAME)
 
 

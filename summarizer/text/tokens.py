@@ -283,11 +283,9 @@ def _store_ranks(path: str, sha256: str, ranks: dict[bytes, int]) -> None:
     if cache is None:
         return
     try:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(cache), suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            marshal.dump(ranks, f)
-        os.replace(tmp, cache)
+        from summarizer.core.atomic import write_bytes_atomic
+
+        write_bytes_atomic(cache, marshal.dumps(ranks))
     except OSError:
         pass
 
