@@ -50,6 +50,7 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("lexicon/",),
     ),
     "a punctuation class": (_PUNCTUATION, ("lexicon/",)),
+    "a temporary file made outside the atomic module": (r"\bmkstemp\b", ("core/atomic.py",)),
     # A heading level as a bare number (h.level == 5): HeadingLevel.ENUMERATION says which.
     "a bare heading level": (
         r"\blevel\s*(?:==|!=|<=|>=|<|>)\s*\d|(?<!for )\blevel\s+(?:not\s+)?in\s*\(\s*\d"
@@ -122,3 +123,69 @@ def test_each_pattern_catches_what_it_forbids(rule: str, line: str) -> None:
 )
 def test_each_pattern_lets_the_innocent_pass(rule: str, line: str) -> None:
     assert not re.search(RULES[rule][0], line, re.M)
+
+
+def test_every_atomic_writer_leaves_the_mode_a_plain_open_gives(tmp_path: Path) -> None:
+    """mkstemp's 0600 must not reach an output: the text, bytes and by-name writers agree."""
+    import os
+
+    from summarizer.core.atomic import atomic_path, write_bytes_atomic, write_text_atomic
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    expected = plain.stat().st_mode & 0o777
+    write_text_atomic(tmp_path / "a.json", "{}")
+    write_bytes_atomic(tmp_path / "b.bin", b"\0")
+    with atomic_path(tmp_path / "c.sqlite") as tmp:
+        assert tmp.suffix == ".sqlite" and tmp.parent == tmp_path
+        tmp.write_bytes(b"db")
+    for name in ("a.json", "b.bin", "c.sqlite"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == expected, name
+    assert sorted(os.listdir(tmp_path)) == ["a.json", "b.bin", "c.sqlite", "plain.txt"]
+
+
+def test_a_failed_block_leaves_no_file_and_a_killed_writers_temp_is_swept(tmp_path: Path) -> None:
+    from summarizer.core.atomic import atomic_path, sweep_stale_temps
+
+    with pytest.raises(RuntimeError), atomic_path(tmp_path / "x.parquet") as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError
+    assert list(tmp_path.iterdir()) == []
+    dead = tmp_path / ".x.parquet.p999999999.abc123.tmp.parquet"
+    dead.write_bytes(b"left over")
+    assert sweep_stale_temps(tmp_path) == 1 and not dead.exists()
+
+
+@pytest.mark.slow
+def test_every_import_is_declared_and_every_declaration_used() -> None:
+    """`deptry .` with [tool.deptry] of pyproject.toml: httpx2, annotated-types and markupsafe
+    were imported without being declared (they came only through openai, pydantic, jinja2)."""
+    import shutil
+    import subprocess
+    import sys
+
+    deptry = shutil.which("deptry") or str(Path(sys.executable).with_name("deptry"))
+    if not Path(deptry).exists():
+        pytest.skip("deptry is not installed (pip install -e '.[test]')")
+    run = subprocess.run(
+        [deptry, "."], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_golden_difference_fails_even_under_update_golden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import compare_golden
+
+    golden = tmp_path / "g.json"
+    golden.write_text('{"a": 1}\n', encoding="utf-8")
+    compare_golden(golden, {"a": 1})  # the same: passes
+    monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
+    with pytest.raises(AssertionError, match="differs"):
+        compare_golden(golden, {"a": 2})
+    assert golden.read_text(encoding="utf-8") == '{"a": 1}\n'
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    with pytest.raises(AssertionError, match="rewrote g.json"):
+        compare_golden(golden, {"a": 2})
+    compare_golden(golden, {"a": 2})  # rewritten: the next run passes

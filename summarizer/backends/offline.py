@@ -132,7 +132,7 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
 
 #: A paragraph after a part's last item that is an item of its own: the government's own
 #: work ("一年来，我们切实加强政府自身建设……", "必须把政府自身建设得更加坚强有力").
-_OWN_WORK = re.compile(rf"^{not_in(PERIOD + QUESTION_MARKS)}{{0,40}}?(?:政府)?自身建设")
+_OWN_WORK = re.compile(rf"^{not_in(PERIOD + QUESTION_MARKS)}{{0,40}}?(?:(?:政府)?自身建设|对政府工作提出了?新的?更高要求)")
 #: Paragraphs opening with the same period phrase, two or more after the last item: the
 #: five-year review of a report that also reviews the year ("五年来，……").
 _PERIOD_OPENING = re.compile(r"^(?:五年来|这五年|过去五年|“十[一二三四五六七八九]五”以来)[，,]")
@@ -218,6 +218,8 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
             and not _PROBLEM_INTRO.search(sentence)
             and not _PROBLEM_WORDS.search(sentence)
             and not _ASPECT.match(sentence)
+            # "一些地方基层财力比较紧张。": a short sentence in the run is one more problem.
+            and len(sentence.strip()) > _SHORT_PROBLEM
         ):
             break
         listed.append((at, sentence))
@@ -252,9 +254,11 @@ _RESOLUTION = re.compile(
 _ASPECT = re.compile(
     rf"\s*(?:从{not_in(COMMA + PERIOD)}{{1,8}}(?:看|来看|上看)|[一二三四五六七八九十]是)"
 )
+_SHORT_PROBLEM = 24
 _PROBLEM_WORDS = re.compile(
     r"不足|不强|不高|不够|不优|偏少|偏小|偏弱|较弱|乏力|滞后|制约|瓶颈|薄弱|困难|压力|欠缺|缺乏|有待|突出|较大|加深|下行|"
-    r"仍需|还需|尚需|亟待|亟需|还要|堵点|艰巨|弱项|不牢|较重|偏慢|不及|风险|隐患|承压|短板|不平衡|不充分"
+    r"仍需|还需|尚需|亟待|亟需|还要|堵点|艰巨|弱项|不牢|较重|偏慢|不及|风险|隐患|承压|短板|不平衡|不充分|"
+    r"紧张|任重道远|不容忽视|硬骨头|多发|频发|偏弱|过剩|不到位"
 )
 
 

@@ -86,6 +86,16 @@ def _panel(
     )
     for problem in panel.problems:
         click.echo(f"skipped: {problem}", err=True)
+    from summarizer.panel.rows import report_zone
+
+    unkeyed = [o.path for o in panel.outputs for r in o.doc.reports if report_zone(r) is None]
+    if unkeyed:
+        click.echo(
+            f"note: {len(unkeyed)} report(s) name no zone (generic, redacted or none), each "
+            f"stands alone: {', '.join(unkeyed[:3])}{' …' if len(unkeyed) > 3 else ''}; "
+            "name them with --zones FILE or summarize --zone",
+            err=True,
+        )
     if not panel.outputs:
         from summarizer.core.errors import InputError
 
@@ -475,7 +485,7 @@ def track(
     if not as_json and not target:
         click.echo(
             ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-            + f"; 左右 ±{d.about_points:g} point (rates), ±{d.about_relative:.0%} (levels)"
+            + f"; 左右 ±{d.about_points:g} pt, ±{d.about_relative:.0%} of a level"
         )
     if panel.problems:
         raise SystemExit(1)
@@ -526,21 +536,43 @@ def _around(quote: str | None, phrase: str | None) -> str:
     return ("…" if start else "") + quote[start:].strip()
 
 
+def _split_link(link: str | None) -> tuple[str, str]:
+    """path/to/b2024.txt:61-64 → (b2024.txt, 61-64)."""
+    import os.path
+
+    if not link:
+        return "–", ""
+    path, _, span = link.rpartition(":")
+    if not path or not span.replace("-", "").isdigit():
+        return os.path.basename(link), ""
+    return os.path.basename(path), span
+
+
 def _print_track(rows: list[Any], d: Any) -> None:
+    """Per zone and year a line naming the two files, then two lines per target: the
+    verdict, and both quotes cut to half the width each, with their offsets."""
     from rich.cells import cell_len
 
     width = _width()
-    click.echo(f"{len(rows)} target(s): verdict, then target and outcome quotes (file:start-end)")
+    click.echo(_cut(f"{len(rows)} target(s): verdict, then the target's and the outcome's "
+                    "quote (start-end)", width))  # fmt: skip
     zone_w = min(10, max((cell_len(t.zone) for t in rows), default=4))
+    group: tuple[str, int] | None = None
     for t in rows:
-        head = f"{_pad(_cut(t.zone, zone_w), zone_w)} {t.year} {t.indicator} {t.target} → "
-        head += f"{t.actual or '–'}  {_STATUS_WORD[t.status]}"
+        if (t.zone, t.year) != group:
+            group = (t.zone, t.year)
+            plan = _split_link(t.target_source)[0]
+            review = next((_split_link(r.actual_source)[0] for r in rows
+                           if (r.zone, r.year) == group and r.actual_source), "–")  # fmt: skip
+            click.echo(_cut(f"{t.zone} {t.year}: targets {plan} · outcomes {review}", width))
+        head = f"  {t.indicator} {t.target} → {t.actual or '–'}  {_STATUS_WORD[t.status]}"
         click.echo(_cut(head, width))
-        half = (width - 2) // 2
-        left = f"目标 {_short_path(t.target_source)} {_around(t.target_quote, t.target)}"
-        right = (f"实际 {_short_path(t.actual_source)} {_around(t.actual_quote, t.actual)}"
+        half = (width - 4) // 2
+        left = f"目标 {_split_link(t.target_source)[1]} {_around(t.target_quote, t.target)}"
+        right = (f"实际 {_split_link(t.actual_source)[1]} {_around(t.actual_quote, t.actual)}"
                  if t.actual_quote else f"({t.note})")  # fmt: skip
-        click.echo(_cut("  " + _pad(_cut(left, half - 1), half) + right, width))
+        click.echo(_cut("    " + _pad(_cut(left, half - 1), half) + right, width))
+    del zone_w
 
 
 @click.command()

@@ -130,6 +130,7 @@ _NORMAL_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
 
 def _normalize(text: str, base: int = 0) -> _Normalized:
     parts: list[str] = []
+    blocks: list[str] = []  # parts joined a few thousand at a time: runs are short in prose
     index: array[int] = array("i")  # 4 bytes an offset: texts stay under 2**31 characters
     pos = 0
     for m in _NORMAL_RUN.finditer(text):
@@ -139,9 +140,13 @@ def _normalize(text: str, base: int = 0) -> _Normalized:
         parts.append(m.group().lower())
         index.extend(range(base + start, base + end))
         pos = end
+        if len(parts) >= 4096:
+            blocks.append("".join(parts))
+            parts.clear()
     if pos < len(text):
         _normalize_chars(text, pos, len(text), base, parts, index)
-    return _Normalized("".join(parts), index)
+    blocks.append("".join(parts))
+    return _Normalized("".join(blocks), index)
 
 
 def _normalize_chars(

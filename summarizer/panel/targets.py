@@ -44,6 +44,7 @@ _TARGET_HEAD = re.compile(r"主要预期目标|主要目标是|主要目标为|�
 _FIVE_YEAR_TARGET = re.compile(r"十五五|十四五|2030年|五年")
 # A paragraph that reviews the five-year stretch, from its first words.
 _FIVE_YEAR_CUE = re.compile(r"过去五年|五年来|五年间|五年里|十四五”?(?:时期|期间|以来)|这五年")
+_YEAR_CUE = re.compile(r"(?:19|20)\d{2}年(?![底末]|以来)|过去一年|一年来|刚刚过去的")
 _RANGE_JOIN = re.compile(r"^\s*[-—–~～至到]\s*$")
 # A comparison with another place or year is not the figure itself (高于全国0.4个百分点).
 _COMPARISON = re.compile(r"高于|低于|快于|慢于|超出|领先|居全国|全国第|排名")
@@ -131,21 +132,32 @@ def read_outcomes(text: str, d: Dictionary) -> list[Stated]:
     five = False
     for ps, pe in _paragraphs(text, start, end):
         head = text[ps : ps + 40]
-        if _FIVE_YEAR_CUE.search(head):
-            five = True
-        elif re.search(r"(?:19|20)\d{2}年|过去一年|一年来|刚刚过去的", head):
-            five = False
+        f = _FIVE_YEAR_CUE.search(head)
+        y = _YEAR_CUE.search(head)
+        if f is not None or y is not None:
+            # The cue written first sets the paragraph's stretch: "2025年，…“十四五”…" is the year.
+            five = y is None or (f is not None and f.start() < y.start())
         if five:
             continue
         out.extend(_stated(text, ps, pe, d, targets=False))
     return out
 
 
-def mentions(text: str, ind: Indicator) -> bool:
-    """Whether the review part names the indicator at all (for not reported vs dropped)."""
+def mentions(text: str, ind: Indicator, d: Dictionary) -> bool:
+    """Whether the review part names the indicator at all (for not reported vs dropped); a
+    name inside another series (人均地区生产总值) is not a mention."""
     start, end = review_span(text)
     part = text[start:end]
-    return any(len(n) >= 2 and n in part for n in (ind.name, *ind.synonyms, *ind.scopes))
+    for n in (ind.name, *ind.synonyms, *ind.scopes):
+        if len(n) < 2:
+            continue
+        for m in re.finditer(re.escape(n), part):
+            lo = max(part.rfind(c, 0, m.start()) for c in "，,；;。：:\n、") + 1
+            hi = min((i for i in (part.find(c, m.end()) for c in "，,；;。：:\n、") if i >= 0),
+                     default=len(part))  # fmt: skip
+            if not d.excluded(ind, part[lo:hi], n):
+                return True
+    return False
 
 
 def _stated(text: str, start: int, end: int, d: Dictionary, *, targets: bool) -> list[Stated]:

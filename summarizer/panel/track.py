@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from summarizer.lexicon.words import FALL_VERBS, alternation, direction_word
+from summarizer.lexicon.words import FALL_RATE_NOUNS, FALL_VERBS, alternation, direction_word
 from summarizer.panel.compare import unkeyed_zone, zone_of
 from summarizer.panel.dictionary import Dictionary, load_dictionary
 from summarizer.panel.rows import Output, Panel, Row, report_zone
@@ -32,7 +32,7 @@ from summarizer.panel.targets import Stated, mentions, read_outcomes, read_targe
 
 Status = Literal["met", "missed", "not reported", "dropped", "no report"]
 STATUSES: tuple[Status, ...] = ("met", "missed", "not reported", "dropped", "no report")
-_DECLINE = re.compile(rf"(?:{alternation(FALL_VERBS)})$")
+_DECLINE = re.compile(rf"(?:{alternation((*FALL_VERBS, *FALL_RATE_NOUNS))})$")
 _EPS = 1e-9
 
 
@@ -164,10 +164,18 @@ def judge(target: Row, actual: Row, d: Dictionary) -> tuple[Status, str]:
         unit = "个百分点" if m == "points" else "%"
         shown_a = f"{_num(a)}{unit}"
     shown_t = f"{_num(t)}{unit}"
-    bound = target["bound"] or "at_least"
+    ind = d.indicators.get(target.get("indicator_id") or "")
+    ceiling = ind is not None and ind.target == "ceiling"
+    bound = target["bound"] or ("at_most" if ceiling else "at_least")
     if bound == "at_most":
         ok = a <= t + _EPS
         return _verdict(ok), f"{shown_a} {'≤' if ok else '>'} {shown_t} (at most)"
+    if ceiling and bound == "about":
+        tol = d.about_points if m != "level" or unit == "%" else d.about_relative * abs(t)
+        ok = a <= t + tol + _EPS
+        return _verdict(
+            ok
+        ), f"{shown_a} {'≤' if ok else '>'} {_num(t + tol)}{unit} (a ceiling: about {shown_t})"
     down = t < 0
     tol = 0.0
     if bound == "about":
@@ -345,7 +353,7 @@ def _text_outcome(
             a = same[0]
             return done("not reported", f"the {year} report states only {a.raw} ({a.measure}), "
                         f"not comparable with a {t.measure} target", a, src)  # fmt: skip
-        named = named or mentions(src.text, ind)
+        named = named or mentions(src.text, ind, d)
     if named:
         return done("not reported", f"the {year} report names the indicator without a figure")
     return done("dropped", f"not mentioned in the {year} report")
@@ -448,6 +456,10 @@ def _outcome(
             actual_source=_link(a) if a else None,
             status=status,
             note=note,
+            target_start=t["figure_start"],
+            target_end=t["figure_end"],
+            actual_start=a["figure_start"] if a else None,
+            actual_end=a["figure_end"] if a else None,
         )
 
     y = t["year"]

@@ -109,16 +109,12 @@ def _resolve_source(doc: SummaryDocument, output_path: str, source_path: str | N
         if not p.is_file():
             raise InputError(f"source not found: {source_path}")
         return p
-    recorded = Path(doc.source.path)
-    candidates = (
-        [recorded]
-        if recorded.is_absolute()
-        else [Path.cwd() / recorded, Path(output_path).resolve().parent / recorded]
-    )
-    for c in candidates:
-        if c.is_file():
-            return c
-    tried = ", ".join(str(c) for c in dict.fromkeys(candidates))
+    from summarizer.text.read import locate_source
+
+    found, candidates = locate_source(doc.source.path, doc.source.sha256, output_path)
+    if found is not None:
+        return found
+    tried = ", ".join(str(c) for c in candidates)
     raise InputError(f"source not found: {doc.source.path} (tried {tried}); pass --source FILE")
 
 

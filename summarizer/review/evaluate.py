@@ -416,9 +416,12 @@ def _read_source(path: Path) -> SourceText:
 
 
 def _source_path(doc: SummaryDocument, source_name: str, sources_dir: Path | None) -> Path:
-    own = Path(doc.source.path)
-    if own.is_file():
-        return own
+    from summarizer.text.read import locate_source
+
+    dirs = [sources_dir] if sources_dir is not None else []
+    found, _ = locate_source(doc.source.path, doc.source.sha256, dirs=dirs)
+    if found is not None:
+        return found
     if sources_dir is not None and (sources_dir / source_name).is_file():
         return sources_dir / source_name
     hint = "" if sources_dir is not None else "; pass --sources DIR"

@@ -149,19 +149,6 @@ def clear_cache() -> None:
         _counters.clear()
 
 
-def encoding_for_model(model: str, default: str = DEFAULT_ENCODING) -> str:
-    """tiktoken's encoding name for a model it knows (gpt-4o → o200k_base), else `default`."""
-    try:
-        import tiktoken
-    except Exception:
-        return default
-    try:
-        return str(tiktoken.encoding_name_for_model(model))
-    except Exception:
-        # KeyError for models tiktoken does not know (deepseek-chat, qwen-plus, ...).
-        return default
-
-
 def _build_counter(name: str) -> TokenCounter:
     for source, loader in _LOADERS:
         encoding = loader(name)
@@ -283,11 +270,9 @@ def _store_ranks(path: str, sha256: str, ranks: dict[bytes, int]) -> None:
     if cache is None:
         return
     try:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(cache), suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            marshal.dump(ranks, f)
-        os.replace(tmp, cache)
+        from summarizer.core.atomic import write_bytes_atomic
+
+        write_bytes_atomic(cache, marshal.dumps(ranks))
     except OSError:
         pass
 

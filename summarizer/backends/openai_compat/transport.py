@@ -300,15 +300,10 @@ def _int(value: Any) -> int:
 
 
 def usage_of(completion: Any) -> Usage:
-    """The usage of an SDK completion or stream event."""
+    """The usage of an SDK completion or stream event, read as its JSON is (usage_from_dict):
+    the SDK keeps fields it does not know (DeepSeek's cache counts) in the dump."""
     usage = getattr(completion, "usage", None)
     if usage is None:
         return Usage(calls=1)
-    # The SDK keeps fields it does not know (DeepSeek's cache counts) in the dump.
-    dump = usage.model_dump() if hasattr(usage, "model_dump") else {}
-    return Usage(
-        calls=1,
-        prompt_tokens=usage.prompt_tokens or 0,
-        completion_tokens=usage.completion_tokens or 0,
-        cached_tokens=cached_tokens_of(dump) if isinstance(dump, dict) else 0,
-    )
+    dump = usage.model_dump() if hasattr(usage, "model_dump") else vars(usage)
+    return usage_from_dict({"usage": dump})
