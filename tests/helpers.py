@@ -265,3 +265,26 @@ def make_docx(path: Path, paragraphs: int, text: str = "x") -> Path:
         z.writestr("_rels/.rels", rels)
         z.writestr("word/document.xml", document)
     return path
+
+
+def compare_golden(path: Path, data: Any) -> None:
+    """Assert that `data` equals the golden JSON file at `path`.
+
+    `UPDATE_GOLDEN=1` rewrites a file that differs, and the test still fails, naming it: a
+    stray UPDATE_GOLDEN in the environment cannot turn the golden tests into ones that always
+    pass. Review `git diff` and run again without it; an unchanged file passes either way.
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    old = path.read_text(encoding="utf-8") if path.is_file() else None
+    if old is not None and json.loads(old) == data:
+        return
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+        raise AssertionError(
+            f"rewrote {path.name} (UPDATE_GOLDEN=1): review `git diff {path}`, then run the "
+            "tests again without UPDATE_GOLDEN"
+        )
+    raise AssertionError(
+        f"{path.name} differs from this run: review the change; if it is meant, rewrite it "
+        "with UPDATE_GOLDEN=1 and say so in the commit message"
+    )

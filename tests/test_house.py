@@ -154,3 +154,38 @@ def test_a_failed_block_leaves_no_file_and_a_killed_writers_temp_is_swept(tmp_pa
     dead = tmp_path / ".x.parquet.p999999999.abc123.tmp.parquet"
     dead.write_bytes(b"left over")
     assert sweep_stale_temps(tmp_path) == 1 and not dead.exists()
+
+
+@pytest.mark.slow
+def test_every_import_is_declared_and_every_declaration_used() -> None:
+    """`deptry .` with [tool.deptry] of pyproject.toml: httpx2, annotated-types and markupsafe
+    were imported without being declared (they came only through openai, pydantic, jinja2)."""
+    import shutil
+    import subprocess
+    import sys
+
+    deptry = shutil.which("deptry") or str(Path(sys.executable).with_name("deptry"))
+    if not Path(deptry).exists():
+        pytest.skip("deptry is not installed (pip install -e '.[test]')")
+    run = subprocess.run(
+        [deptry, "."], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_golden_difference_fails_even_under_update_golden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import compare_golden
+
+    golden = tmp_path / "g.json"
+    golden.write_text('{"a": 1}\n', encoding="utf-8")
+    compare_golden(golden, {"a": 1})  # the same: passes
+    monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
+    with pytest.raises(AssertionError, match="differs"):
+        compare_golden(golden, {"a": 2})
+    assert golden.read_text(encoding="utf-8") == '{"a": 1}\n'
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    with pytest.raises(AssertionError, match="rewrote g.json"):
+        compare_golden(golden, {"a": 2})
+    compare_golden(golden, {"a": 2})  # rewritten: the next run passes

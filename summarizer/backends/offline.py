@@ -20,8 +20,9 @@ from summarizer.backends.base import Backend, ExtractRequest, ExtractResult
 from summarizer.core.config import Settings
 from summarizer.core.document import PART_FINDING_KIND, CleanText, Section
 from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
+from summarizer.lexicon.names import analyst_name
 from summarizer.lexicon.numerals import TARGET_WORDS
-from summarizer.lexicon.reading import find_metrics
+from summarizer.lexicon.reading import find_metrics, kind_in_part
 from summarizer.lexicon.topics import topic_for
 from summarizer.lexicon.words import (
     COLONS,
@@ -132,7 +133,7 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
 
 #: A paragraph after a part's last item that is an item of its own: the government's own
 #: work ("一年来，我们切实加强政府自身建设……", "必须把政府自身建设得更加坚强有力").
-_OWN_WORK = re.compile(rf"^{not_in(PERIOD + QUESTION_MARKS)}{{0,40}}?(?:政府)?自身建设")
+_OWN_WORK = re.compile(rf"^{not_in(PERIOD + QUESTION_MARKS)}{{0,40}}?(?:(?:政府)?自身建设|对政府工作提出了?新的?更高要求)")
 #: Paragraphs opening with the same period phrase, two or more after the last item: the
 #: five-year review of a report that also reviews the year ("五年来，……").
 _PERIOD_OPENING = re.compile(r"^(?:五年来|这五年|过去五年|“十[一二三四五六七八九]五”以来)[，,]")
@@ -218,6 +219,8 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
             and not _PROBLEM_INTRO.search(sentence)
             and not _PROBLEM_WORDS.search(sentence)
             and not _ASPECT.match(sentence)
+            # "一些地方基层财力比较紧张。": a short sentence in the run is one more problem.
+            and len(sentence.strip()) > _SHORT_PROBLEM
         ):
             break
         listed.append((at, sentence))
@@ -252,9 +255,11 @@ _RESOLUTION = re.compile(
 _ASPECT = re.compile(
     rf"\s*(?:从{not_in(COMMA + PERIOD)}{{1,8}}(?:看|来看|上看)|[一二三四五六七八九十]是)"
 )
+_SHORT_PROBLEM = 24
 _PROBLEM_WORDS = re.compile(
     r"不足|不强|不高|不够|不优|偏少|偏小|偏弱|较弱|乏力|滞后|制约|瓶颈|薄弱|困难|压力|欠缺|缺乏|有待|突出|较大|加深|下行|"
-    r"仍需|还需|尚需|亟待|亟需|还要|堵点|艰巨|弱项|不牢|较重|偏慢|不及|风险|隐患|承压|短板|不平衡|不充分"
+    r"仍需|还需|尚需|亟待|亟需|还要|堵点|艰巨|弱项|不牢|较重|偏慢|不及|风险|隐患|承压|短板|不平衡|不充分|"
+    r"紧张|任重道远|不容忽视|硬骨头|多发|频发|偏弱|过剩|不到位"
 )
 
 
@@ -497,8 +502,6 @@ def _clean_title(title: str) -> str:
 _BASE_YEAR = re.compile(r"(?:由|从|比|较)(?:19|20)\d{2}年(?:底|末)?的?\s*$")
 _MONEY_OR_RATE = re.compile(r"元|美元|%|百分点|‰")
 _PLAN_PARTS = frozenset({"plans"})
-_ACTUAL_IN_PLAN = re.compile(r"已|去年|上年|上一年|过去")
-_PLAN_WORDS = re.compile(r"计划|力争|目标|争取|确保|将")
 
 
 def _metrics(
@@ -523,6 +526,11 @@ def _metrics(
             break
     ranked: list[tuple[int, int, Metric]] = []
     for position, found in enumerate(found_all):
+        # The name as an analyst writes it: "新建 5个" of "新建5个区域养老服务中心" names
+        # what is counted, a leading "和" or a trailing "从" goes.
+        named = analyst_name(found.metric.name or "", clean.text[found.end : found.end + 24])
+        if named != found.metric.name:
+            found = replace(found, metric=found.metric.model_copy(update={"name": named}))
         m: Metric = found.metric
         if headline and (
             m.unit in (None, "")
@@ -543,12 +551,7 @@ def _kind_in_part(clean: CleanText, start: int, m: Metric, part_kind: str) -> Me
     """The metric with the kind its part implies."""
     lead = clean.text[max(0, start - 40) : start]
     lead = SENTENCE_STOP.split(lead)[-1]
-    if part_kind in _PLAN_PARTS:
-        kind = "actual" if _ACTUAL_IN_PLAN.search(lead) else "target"
-    elif m.kind == "target" and not _PLAN_WORDS.search(lead):
-        kind = "actual"  # "预计全年完成产值50亿元" in a year-end review
-    else:
-        kind = m.kind
+    kind = kind_in_part(m.kind, lead, part_kind in _PLAN_PARTS)
     return m if kind == m.kind else m.model_copy(update={"kind": kind})
 
 
