@@ -244,8 +244,14 @@ async def summarize_analysis(
     cache: Cache | None = None,
     limiter: asyncio.Semaphore | None = None,
     on_chunk: Callable[[ChunkOutcome], None] | None = None,
+    on_report: Callable[[ReportSummary], None] | None = None,
 ) -> SummaryDocument:
-    """Extract, ground and merge one analysed file into a `SummaryDocument`."""
+    """Extract, ground and merge one analysed file into a `SummaryDocument`.
+
+    With `on_report`, each finished report goes there, in order, and is not kept: the
+    document comes back with no reports (a writer streams them; a file of thousands of
+    reports is never all in memory).
+    """
     started = time.perf_counter()
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"unknown language {settings.lang!r}; use zh or en")
@@ -290,7 +296,11 @@ async def summarize_analysis(
                 )
                 usage = usage + extra
             summary.overview = overview or compose_overview(summary, settings.lang)
-        reports.extend(summaries)
+        if on_report is None:
+            reports.extend(summaries)
+        else:
+            for summary in summaries:
+                on_report(summary)
     doc_warnings = [*analysis.warnings, *notes]
     if not backend.calls_model and settings.lang != "zh":
         doc_warnings.append(
