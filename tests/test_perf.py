@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
 
 from summarizer.backends.openai_compat.transport import usage_from_dict
@@ -69,15 +70,8 @@ def test_estimate_counts_the_stable_prefix_from_the_second_call() -> None:
 
 
 def _finding(title: str, start: int, end: int) -> Finding:
-    return Finding(
-        title=title,
-        summary=title,
-        topic="other",
-        metrics=[],
-        entities=[],
-        evidence=[Evidence(quote="x" * (end - start), start=start, end=end)],
-        verified=True,
-    )
+    evidence = [Evidence(quote="x" * (end - start), start=start, end=end)]
+    return factories.finding(title, evidence, summary=title)
 
 
 def _quadratic_merge(items: list[GroundedFinding]) -> list[Finding]:
