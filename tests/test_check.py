@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 import pytest
 from click.testing import CliRunner
-from helpers import offline_document
+from factories import evidence_at, finding, metric, offline_document
+from factories import report as make_report
 
 from summarizer.cli import cli, main
 from summarizer.core.errors import InputError, ValidationError
@@ -18,7 +19,6 @@ from summarizer.core.schema import (
     Evidence,
     Finding,
     Metric,
-    ReportSummary,
     SummaryDocument,
 )
 from summarizer.review.check import check_output
@@ -27,11 +27,6 @@ SEED = Path(__file__).resolve().parent.parent / "seeds" / "004_8aea4feb83059470.
 FISCAL = "全年实现财政总收入12.8亿元,同比增长9.29%"
 PROBLEM = "一是经济总量偏小、辐射带动能力较弱"
 PLAN = "(一)紧盯转型升级,进一步凸显产业优势"
-
-
-def _ev(text: str, quote: str) -> Evidence:
-    start = text.index(quote)
-    return Evidence(quote=quote, start=start, end=start + len(quote))
 
 
 def _metric(
@@ -43,62 +38,41 @@ def _metric(
     change: float | None = 9.29,
     kind: Literal["actual", "target"] = "actual",
 ) -> Metric:
-    return Metric(
-        name=name,
-        raw=raw,
-        value=value,
-        unit="亿元",
-        change_pct=change,
-        kind=kind,
-        redacted=redacted,
-    )
+    return metric(name, raw, value, change, redacted=redacted, kind=kind)
 
 
 def _finding(title: str, summary: str, evidence: list[Evidence], **kw: Any) -> Finding:
-    return Finding(
-        title=title,
-        summary=summary,
-        topic=kw.get("topic", "industrial_economy"),
-        metrics=kw.get("metrics", []),
-        entities=[],
-        evidence=evidence,
-        verified=kw.get("verified", True),
-    )
+    return finding(title, evidence, summary=summary, **{"topic": "industrial_economy", **kw})
 
 
 def make_doc(text: str, sha256: str, source_path: str) -> SummaryDocument:
     """A correct summary of seed 004 with one finding per kind and a redacted target."""
-    report = ReportSummary(
+    one = make_report(
         title=None,
-        organization="经济开发区",
-        summary_year=2018,
-        plan_year=2019,
         overview="开发区经济总量和发展质量双提升。",
         key_metrics=[_metric("12.8亿元", 12.8, redacted=False)],
         achievements=[
             _finding(
                 "财政收入",
                 "全年财政总收入12.8亿元，同比增长9.29%。",
-                [_ev(text, FISCAL)],
+                [evidence_at(text, FISCAL)],
                 metrics=[_metric("12.8亿元", 12.8, redacted=False)],
             )
         ],
-        problems=[_finding("经济总量偏小", "经济总量偏小。", [_ev(text, PROBLEM)])],
+        problems=[_finding("经济总量偏小", "经济总量偏小。", [evidence_at(text, PROBLEM)])],
         plans=[
             _finding(
                 "数字领航",
                 "实施数字领航工程。",
-                [_ev(text, PLAN)],
+                [evidence_at(text, PLAN)],
                 metrics=[
                     _metric("X亿元", None, redacted=True, name="投资", change=None, kind="target")
                 ],
                 topic="innovation_talent",
             )
         ],
-        other=[],
-        warnings=[],
     )
-    return offline_document(report, path=source_path, sha256=sha256, chars=len(text))
+    return offline_document(one, path=source_path, sha256=sha256, chars=len(text))
 
 
 @pytest.fixture()

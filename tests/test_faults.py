@@ -20,7 +20,7 @@ from summarizer.review.validate import MAX_JSON_DEPTH, load_json, validate_file
 
 
 def _golden_output() -> dict:  # type: ignore[type-arg]
-    from helpers import offline_document
+    from factories import offline_document
 
     from summarizer.core.schema import ReportSummary
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from factories import metric, offline_document
 from fake_backend import FakeBackend
-from helpers import metric, offline_document
 
 from summarizer.core.config import Settings
 from summarizer.core.document import SourceText

@@ -189,3 +189,28 @@ def test_a_golden_difference_fails_even_under_update_golden(
     with pytest.raises(AssertionError, match="rewrote g.json"):
         compare_golden(golden, {"a": 2})
     compare_golden(golden, {"a": 2})  # rewritten: the next run passes
+
+
+def test_no_import_circle_between_any_two_modules() -> None:
+    """No module imports (directly or through others, lazily or not) one that imports it back:
+    cli/batch_cmd.py and cli/offload_cmd.py did (their shared table is cli/_batch_table.py)."""
+    import grimp
+
+    graph = grimp.build_graph("summarizer", cache_dir=None)
+    circles = sorted(
+        {
+            tuple(sorted((module, imported)))
+            for module in graph.modules
+            for imported in graph.find_modules_directly_imported_by(module)
+            if graph.chain_exists(importer=imported, imported=module)
+        }
+    )
+    assert circles == []
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in conftest.py (fixtures), helpers.py and factories.py."""
+    tests = Path(__file__).resolve().parent
+    pattern = re.compile(r"^\s*(?:from|import)\s+test_\w+", re.M)
+    hits = [p.name for p in sorted(tests.glob("*.py")) if pattern.search(p.read_text("utf-8"))]
+    assert hits == []

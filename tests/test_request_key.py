@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from chatserver import ChatServer
-from test_openai_backend import KEY, make_request
+from helpers import KEY, make_request
 
 from summarizer.backends.cache import Cache
 from summarizer.backends.extract import ChunkContext, cached_call, chunk_request, request_key

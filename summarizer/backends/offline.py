@@ -20,6 +20,7 @@ from summarizer.backends.base import Backend, ExtractRequest, ExtractResult
 from summarizer.core.config import Settings
 from summarizer.core.document import PART_FINDING_KIND, CleanText, Section
 from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
+from summarizer.lexicon.names import analyst_name
 from summarizer.lexicon.numerals import TARGET_WORDS
 from summarizer.lexicon.reading import find_metrics, kind_in_part
 from summarizer.lexicon.topics import topic_for
@@ -525,6 +526,11 @@ def _metrics(
             break
     ranked: list[tuple[int, int, Metric]] = []
     for position, found in enumerate(found_all):
+        # The name as an analyst writes it: "新建 5个" of "新建5个区域养老服务中心" names
+        # what is counted, a leading "和" or a trailing "从" goes.
+        named = analyst_name(found.metric.name or "", clean.text[found.end : found.end + 24])
+        if named != found.metric.name:
+            found = replace(found, metric=found.metric.model_copy(update={"name": named}))
         m: Metric = found.metric
         if headline and (
             m.unit in (None, "")
