@@ -289,8 +289,6 @@ def judge(
     a, b = _unit_family(unit), _unit_family(x.unit)
     if a and b and a != b and not (x.is_change and a == "%"):
         return "another_unit"
-    if not loose and _head_unit_conflict(name, unit):
-        return "another_unit"
     n, s = name_form(name), name_form(x.subject)
     ctx_before = x.context.partition(" ")[0]
     if ("人均" in n) != ("人均" in s or "人均" in ctx_before):
@@ -306,6 +304,10 @@ def judge(
     fit = subject_fit(name, x.subject, x.context)
     if fit == "clash":
         return "another_indicator"
+    # A name whose head is stated in other units, on a figure whose own words it does not
+    # share ("清理僵尸企业 175.8亩"); "纳税1亿元以上工业企业" read as 纳税工业企业 shares them.
+    if not loose and fit == "none" and _head_unit_conflict(name, unit):
+        return "another_unit"
     if name_measure in ("growth", "points") and not x.is_change:
         return "level_vs_growth"
     claimed = _claimed_direction(name, raw)
@@ -413,7 +415,8 @@ def bind(
     if redacted:
         # A figure written redacted states no number to check; it binds the span's redacted
         # figure its name fits, when there is one.
-        same = [x for x in readings if x.redacted]
+        unit = _unit_family(parse_figure(raw).unit)
+        same = [x for x in readings if x.redacted and (not unit or _unit_family(x.unit) == unit)]
         if not same:
             return Binding(None)
         fits = [(judge(name, raw, x), x) for x in same]
