@@ -14,7 +14,7 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from summarizer.backends.base import backend_class, resolve_backend_name
 from summarizer.backends.extract import (
@@ -259,6 +259,7 @@ async def summarize_analysis(
     notes: list[str] = []
     empty_parts: list[str] = []
     reports: list[ReportSummary] = []
+    found: set[ReportCheck] = set()
     usage = Usage()
     # A window of whole reports at a time goes through extract → ground → merge, and its
     # answers are dropped before the next: memory stays flat in a file of thousands of
@@ -296,6 +297,10 @@ async def summarize_analysis(
                 )
                 usage = usage + extra
             summary.overview = overview or compose_overview(summary, settings.lang)
+        if not analysis.checks:
+            # Checked a window at a time, so a streamed report need not be kept for them.
+            renumbered = [dataclasses.replace(r, index=k) for k, r in enumerate(part.reports)]
+            found.update(report_checks(analysis.clean, renumbered, summaries))
         if on_report is None:
             reports.extend(summaries)
         else:
@@ -310,7 +315,7 @@ async def summarize_analysis(
     doc_warnings.extend(empty_parts)
     # Typed, for the batch table and index; the sentences for people reading the JSON.
     # A text that is no work report needs no word on its missing plans.
-    checks = list(analysis.checks) or report_checks(analysis.clean, analysis.reports, reports)
+    checks = list(analysis.checks) or [c for c in get_args(ReportCheck) if c in found]
     doc_warnings.extend(check_message(c) for c in checks if c not in analysis.checks)
     source = analysis.source
     return SummaryDocument(

@@ -34,6 +34,7 @@ The rules are the tables below (`MEASURE_RULES`, `QUALIFIER_WORDS`, `PERIOD_RULE
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -303,6 +304,8 @@ _NAME_GROWTH = re.compile(rf"(?:{_RATE}|{alternation(RISE_VERBS)}|同比)$")
 _NAME_DOWN = re.compile(rf"(?:{'|'.join(_DOWN_RATES)}|{alternation(FALL_VERBS)})")
 
 
+# Pure and called per metric and reading (thousands per file): cached.
+@functools.lru_cache(maxsize=8192)
 def measure_of_name(name: str, unit: str | None) -> tuple[Measure | None, Direction | None]:
     """What a model's metric name says it measures, and the direction it names (降幅 down).
 
