@@ -25,15 +25,12 @@ from typing import Literal
 
 from summarizer.lexicon.reading import Reading, read_figures
 from summarizer.lexicon.words import (
-    FALL_VERBS,
     FULL_STOPS,
     PRICE_RATE_NOUN,
-    RISE_VERBS,
-    alternation,
     char_class,
     direction_word,
 )
-from summarizer.panel.dictionary import Dictionary, Indicator
+from summarizer.panel.dictionary import STRETCH, Dictionary, Indicator
 from summarizer.panel.rows import Output
 
 Measure = Literal["level", "growth", "points"]
@@ -52,9 +49,6 @@ _RANGE_JOIN = re.compile(r"^\s*[-—–~～至到]\s*$")
 # A comparison with another place or year is not the figure itself (高于全国0.4个百分点).
 _COMPARISON = re.compile(r"高于|低于|快于|慢于|超出|领先|居全国|全国第|排名")
 # Figure words of the stretch, in the sentence before the figure.
-_STRETCH = re.compile(
-    rf"年均|累计|过去五年|五年来|迈上|跨上|跨越|台阶|从\S{{0,20}}?(?:{alternation((*RISE_VERBS, *FALL_VERBS))})?到"
-)
 
 
 @dataclass(frozen=True)
@@ -226,7 +220,7 @@ def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | Non
     sentence = text[r.sentence[0] : r.start] if r.sentence != (0, 0) else ""
     clause_start = max(text.rfind(c, 0, r.start) for c in "，,；;。：:\n") + 1
     clause = text[clause_start : r.start]
-    if not targets and (_STRETCH.search(clause) or _COMPARISON.search(clause)):
+    if not targets and (STRETCH.search(clause) or _COMPARISON.search(clause)):
         return None
     if _COMPARISON.search(r.subject):
         return None
