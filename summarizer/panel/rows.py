@@ -27,7 +27,7 @@ from summarizer.core.schema import (
     findings_of,
 )
 from summarizer.lexicon.figures import parse_figure
-from summarizer.lexicon.words import COLONS, COMMA, SENTENCE_END_CHARS, char_class
+from summarizer.lexicon.words import COLONS, COMMA, FULL_STOPS, SENTENCE_END_CHARS, char_class
 from summarizer.panel.dictionary import STRETCH, Dictionary, Match, load_dictionary
 from summarizer.text.zones import ZoneRules, as_zone, with_zone, zone_name
 
@@ -110,7 +110,7 @@ _METRIC_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.metric)
 _FINDING_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.finding)
 
 # A quote's clause ends at these; qualifiers before a figure are read within its clause.
-_SENTENCE_BREAK = re.compile(r"[。！!？?\n]")
+_SENTENCE_BREAK = re.compile(char_class(FULL_STOPS + "\n"))
 _CLAUSE_BREAK = re.compile(char_class(COMMA + SENTENCE_END_CHARS + COLONS + "\n"))
 _BEFORE_CHARS = 16
 _AFTER_CHARS = 4
