@@ -88,6 +88,8 @@ class ExtractResult:
     # The exact body that was answered, when it differs from the one the cache key was built
     # from (a response-format fallback in the middle of the run); None: the same.
     request: dict[str, Any] | None = None
+    # What was read liberally to get the extraction (a salvaged answer, a repair): warnings.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,9 @@ async def extract_chunks(
 
         async def call() -> ExtractResult:
             async def ask() -> ExtractResult:
-                return await extract_fitting(backend, context, notes)
+                result = await extract_fitting(backend, context, notes)
+                notes.extend(result.notes)
+                return result
 
             if limiter is None:
                 return await ask()
@@ -327,6 +331,7 @@ async def extract_fitting(
         )
         usage = spent
         parts: list[ChunkExtraction] = []
+        part_notes: list[str] = []
         for half in halves:
             sub = ChunkContext(
                 chunk=half,
@@ -339,7 +344,8 @@ async def extract_fitting(
             result = await extract_fitting(backend, sub, notes, depth + 1)
             usage = usage + result.usage
             parts.append(result.extraction)
-        return ExtractResult(join_extractions(parts), usage)
+            part_notes.extend(result.notes)
+        return ExtractResult(join_extractions(parts), usage, notes=tuple(part_notes))
 
 
 def join_extractions(parts: list[ChunkExtraction]) -> ChunkExtraction:

@@ -152,7 +152,8 @@ class OpenAIBackend:
         sent = self.chunk_request(request)  # a response-format fallback changes the request
         usage = answer.usage
         try:
-            return ExtractResult(self._checked_chunk(answer, request), usage, request=sent)
+            extraction, notes = self._checked_chunk(answer, request)
+            return ExtractResult(extraction, usage, request=sent, notes=tuple(notes))
         except answers.InvalidAnswer as first:
             repair = render("repair", error=short(first.error))
             previous = first.content or "(empty answer)"
@@ -169,7 +170,7 @@ class OpenAIBackend:
             second_answer = await self._complete(retry_body)
             usage = usage + second_answer.usage
             try:
-                extraction = self._checked_chunk(second_answer, request)
+                extraction, notes = self._checked_chunk(second_answer, request)
             except answers.InvalidAnswer as second:
                 raise ExtractionError(
                     self._where().clean(
@@ -180,7 +181,10 @@ class OpenAIBackend:
                 ) from None
             except AnswerTooLong as e:
                 raise AnswerTooLong(e.message, usage=usage) from None
-            return ExtractResult(extraction, usage, request=sent)
+            repaired = f"chunk {request.chunk.index}: the model's first answer was unusable " + (
+                f"({short(first.error, 120)}); its repair was used"
+            )
+            return ExtractResult(extraction, usage, request=sent, notes=(repaired, *notes))
         except AnswerTooLong as e:
             raise AnswerTooLong(e.message, usage=usage) from None
 
@@ -264,7 +268,9 @@ class OpenAIBackend:
         """An overview answer's content → its text (raises pydantic/ValueError)."""
         return answers.parse_overview(content)
 
-    def _checked_chunk(self, answer: Answer, context: ChunkContext) -> ChunkExtraction:
+    def _checked_chunk(
+        self, answer: Answer, context: ChunkContext
+    ) -> tuple[ChunkExtraction, list[str]]:
         return answers.checked_chunk(
             answer,
             context,
