@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from summarizer.backends.base import backend_class, resolve_backend_name
 from summarizer.backends.extract import (
     Backend,
     ChunkOutcome,
@@ -56,6 +57,7 @@ from summarizer.text.chunks import make_chunks
 from summarizer.text.clean import clean
 from summarizer.text.meta import report_meta
 from summarizer.text.sections import build_sections
+from summarizer.text.zones import as_zone, zone_name
 
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
@@ -67,15 +69,11 @@ _GENRE_WORDS = re.compile(r"工作|开发区|园区|项目|企业|招商|建设|
 TokenMode = Literal["exact", "budget", "estimate"]
 
 
-def token_mode_for(backend_name: str) -> TokenMode:
-    """How a run counts tokens: the offline backend never needs BPE counts; a model run
-    needs exact ones only where a part's size is close to the chunk budget."""
-    return "budget" if calls_model(backend_name) else "estimate"
-
-
-def calls_model(backend_name: str) -> bool:
-    """Whether the backend of this registry name calls a model (only offline does not)."""
-    return backend_name != "offline"
+def token_mode_for(backend: str | Backend) -> TokenMode:
+    """How a run counts tokens: a backend that calls no model never needs BPE counts; a
+    model run needs exact ones only where a part's size is close to the chunk budget."""
+    calls = backend_class(backend).calls_model if isinstance(backend, str) else backend.calls_model
+    return "budget" if calls else "estimate"
 
 
 def analyse(
@@ -145,15 +143,6 @@ def chunk_tokens_for(settings: Settings) -> int:
     return chunk_budget(settings.chunk_tokens, max_output, caps.context_window)
 
 
-def resolve_backend_name(settings: Settings) -> str:
-    """ "auto" → openai when an API key is configured (or a local preset), else offline."""
-    if settings.backend != "auto":
-        return settings.backend
-    if settings.api_key() or not settings.preset.needs_key:
-        return "openai"
-    return "offline"
-
-
 def summarize_file(
     path: str | os.PathLike[str],
     *,
@@ -188,9 +177,9 @@ async def summarize_file_async(
     Reading and the text stages run on a worker thread, so the loop stays responsive.
     """
     settings = settings or Settings()
-    name = backend.name if backend is not None else resolve_backend_name(settings)
-    analysis = await asyncio.to_thread(analyse, path, settings, tokens=token_mode_for(name))
-    async with backend_session(backend or name, settings) as (b, cache):
+    chosen = backend if backend is not None else resolve_backend_name(settings)
+    analysis = await asyncio.to_thread(analyse, path, settings, tokens=token_mode_for(chosen))
+    async with backend_session(chosen, settings) as (b, cache):
         return await summarize_analysis(analysis, b, settings=settings, cache=cache)
 
 
@@ -339,12 +328,7 @@ async def _overview(
         if text:
             return (text if _overview_grounded(text, report, summary) else None), Usage()
     request = OverviewRequest(summary.title, overview_digest(summary), settings.lang)
-    build = getattr(backend, "overview_request", None)
-    body: dict[str, Any] = (
-        build(request)
-        if build is not None
-        else {"overview": request.digest, "title": request.report_title, "lang": request.lang}
-    )
+    body = backend.overview_request(request)
 
     class _NoOverview(Exception):
         pass
@@ -401,6 +385,14 @@ def assemble(
             if organization is None and o.extraction.organization:
                 organization = ground_organization(o.extraction.organization, clean_text)
         meta = report_meta(report, clean_text)
+        # A government report is about the place its title names; a zone report about the
+        # organization the model read (grounded), else the one the rules read.
+        zone = meta.zone if meta.government else (zone_name(organization) or meta.zone)
+        if meta.summary_year is None and meta.plan_year is None:
+            warnings.append(
+                "no year: neither the title, the part headings nor the opening states the year "
+                "the report covers (compare and track leave it out)"
+            )
         by_kind = merge_findings(grounded)
         reports.append(
             ReportSummary(
@@ -408,6 +400,7 @@ def assemble(
                 organization=organization or meta.organization,
                 summary_year=meta.summary_year,
                 plan_year=meta.plan_year,
+                zone=as_zone(zone) if zone is not None else None,
                 overview="",
                 key_metrics=merge_metrics(key)[:12],
                 achievements=by_kind.get("achievement", []),

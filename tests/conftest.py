@@ -33,7 +33,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _fake_backend_registered(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tests' own `fake` backend, by name, as if it shipped (it does not: see fake_backend)."""
-    monkeypatch.setitem(REGISTRY, "fake", "fake_backend:create")
+    monkeypatch.setitem(REGISTRY, "fake", "fake_backend:FakeBackend")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from summarizer.backends.extract import ExtractRequest, ExtractResult, OverviewRequest
+from summarizer.backends.base import Backend, ExtractRequest, ExtractResult, OverviewRequest
 from summarizer.core.errors import ExtractionError
 from summarizer.core.schema import ChunkExtraction, Usage
 
@@ -28,7 +28,7 @@ def empty_extraction(request: ExtractRequest | None = None) -> ChunkExtraction:
     return ChunkExtraction(organization=None, key_metrics=[], findings=[])
 
 
-class FakeBackend:
+class FakeBackend(Backend):
     """A backend answering from a responder or a queue; `calls` lists every request."""
 
     def __init__(
@@ -41,7 +41,6 @@ class FakeBackend:
     ) -> None:
         self.name = name
         self.model = model
-        self.calls_model = True
         self.calls: list[ExtractRequest] = []
         self.overview_calls: list[OverviewRequest] = []
         self.closed = False
@@ -84,7 +83,12 @@ class FakeBackend:
         """Nothing to close; remembers that it was called."""
         self.closed = True
 
+    @classmethod
+    def create(cls, settings: Settings) -> FakeBackend:
+        """Registry entry point: a fake answering an empty extraction for every chunk."""
+        return cls(empty_extraction)
+
 
 def create(settings: Settings) -> FakeBackend:
-    """Registry entry point: a fake answering an empty extraction for every chunk."""
-    return FakeBackend(empty_extraction)
+    """A fake answering an empty extraction for every chunk."""
+    return FakeBackend.create(settings)

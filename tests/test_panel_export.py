@@ -15,6 +15,7 @@ from summarizer.core.errors import ConfigError, InputError
 from summarizer.panel import build_panel, export, load_dictionary
 from summarizer.panel.export import split_passages
 from summarizer.panel.rows import COLUMNS, EVIDENCE_COLUMNS, FINDING_COLUMNS, METRIC_COLUMNS, Panel
+from summarizer.text.zones import zone_name
 
 # --------------------------------------------------------------------------- dictionary
 
@@ -135,7 +136,7 @@ def test_user_dictionary_extends_and_replaces(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     d = load_dictionary([extra])
-    assert d.version == "2026.12.2+local.1"
+    assert d.version == "2026.12.6+local.1"
     assert d.indicators["gdp"].name == "GDP"
     m = d.match("盘活闲置土地", "hm²")
     assert m is not None and m.indicator.id == "brownfield"
@@ -176,15 +177,15 @@ EXPECTED_METRICS: dict[int, tuple[Any, ...]] = {
     9: ("甲经济开发区", 2024, "achievement", "实际使用外资", None, "level", "1450万美元", 14500000.0, "美元", None, "actual", None, None, False, True),
     10: ("甲经济开发区", 2024, "achievement", "高新技术企业数", None, "level", "12家", 12.0, "个", None, "actual", None, None, False, True),
     11: ("甲经济开发区", 2025, "plan", "规模以上工业总产值", None, "level", "215亿元", 21500000000.0, "元", None, "target", "确保;突破", "at_least", False, True),
-    12: ("乙高新技术产业开发区", 2023, "achievement", "地区生产总值", None, "level", "96.3亿元", 9630000000.0, "元", 6.1, "actual", None, None, False, True),
-    13: ("乙高新技术产业开发区", 2023, "achievement", "一般公共预算收入", None, "level", "52000万元", 520000000.0, "元", None, "actual", None, None, False, True),
-    14: ("乙高新技术产业开发区", 2024, "plan", "地区生产总值", None, "growth", "7%", 7.0, "%", None, "target", "左右", "about", False, True),
-    15: ("乙高新技术产业开发区", 2024, "plan", "实际使用外资", "实际利用外资", "level", "5000万美元", 50000000.0, "美元", None, "target", "突破", "at_least", False, True),
-    16: ("乙高新技术产业开发区", 2024, "plan", "一般公共预算收入", None, "growth", "5%", 5.0, "%", None, "target", "确保", "at_least", False, True),
-    17: ("乙高新技术产业开发区", 2024, "achievement", "地区生产总值", None, "level", "103.1亿元", 10310000000.0, "元", 6.7, "actual", None, None, False, True),
-    18: ("乙高新技术产业开发区", 2024, "achievement", "一般公共预算收入", None, "level", "X亿元", None, "元", None, "actual", None, None, True, True),
-    19: ("乙高新技术产业开发区", 2024, "achievement", "实际使用外资", None, "level", "5200万美元", 52000000.0, "美元", None, "actual", None, None, False, True),
-    20: ("乙高新技术产业开发区", 2024, "achievement", "研发投入强度", None, "points", "0.3个百分点", 0.3, "个百分点", None, "actual", None, None, False, True),
+    12: ("乙高新区", 2023, "achievement", "地区生产总值", None, "level", "96.3亿元", 9630000000.0, "元", 6.1, "actual", None, None, False, True),
+    13: ("乙高新区", 2023, "achievement", "一般公共预算收入", None, "level", "52000万元", 520000000.0, "元", None, "actual", None, None, False, True),
+    14: ("乙高新区", 2024, "plan", "地区生产总值", None, "growth", "7%", 7.0, "%", None, "target", "左右", "about", False, True),
+    15: ("乙高新区", 2024, "plan", "实际使用外资", "实际利用外资", "level", "5000万美元", 50000000.0, "美元", None, "target", "突破", "at_least", False, True),
+    16: ("乙高新区", 2024, "plan", "一般公共预算收入", None, "growth", "5%", 5.0, "%", None, "target", "确保", "at_least", False, True),
+    17: ("乙高新区", 2024, "achievement", "地区生产总值", None, "level", "103.1亿元", 10310000000.0, "元", 6.7, "actual", None, None, False, True),
+    18: ("乙高新区", 2024, "achievement", "一般公共预算收入", None, "level", "X亿元", None, "元", None, "actual", None, None, True, True),
+    19: ("乙高新区", 2024, "achievement", "实际使用外资", None, "level", "5200万美元", 52000000.0, "美元", None, "actual", None, None, False, True),
+    20: ("乙高新区", 2024, "achievement", "研发投入强度", None, "points", "0.3个百分点", 0.3, "个百分点", None, "actual", None, None, False, True),
     21: ("丙工业园区", 2023, "achievement", "固定资产投资", None, "level", "45亿元", 4500000000.0, "元", None, "actual", None, None, False, True),
     22: ("丙工业园区", 2023, "achievement", "进出口总额", None, "level", "3.6亿美元", 360000000.0, "美元", None, "actual", None, None, False, True),
     23: ("丙工业园区", 2024, "plan", "固定资产投资", None, "growth", "10%", 10.0, "%", None, "target", "以上", "at_least", False, True),
@@ -234,7 +235,7 @@ def test_finding_rows(panel_set: tuple[Path, Panel]) -> None:
     for row, (z, item) in zip(panel.findings, items, strict=True):
         text = source_text(z)
         start = text.index(item.sentence)
-        assert row["zone"] == z.org
+        assert row["zone"] == zone_name(z.org).key  # type: ignore[union-attr]
         assert row["part"] == item.kind
         assert row["year"] == (z.year + 1 if item.kind == "plan" else z.year)
         assert (row["title"], row["topic"], row["quote"]) == (item.title, item.topic, item.sentence)
@@ -297,7 +298,7 @@ def test_xlsx_headers_freeze_filters_and_cells(panel_set: tuple[Path, Panel]) ->
             assert got == [want.get(c.key) for c in cols]
     metrics = wb["指标"]
     header = [c.value for c in metrics[1]]
-    assert header[:3] == ["编号", "园区", "报告标题"]
+    assert header[:5] == ["编号", "园区", "园区原文名称", "所在行政区", "报告标题"]
     assert "标准化数值" in header and "限定词" in header and "统计口径" in header
     src = [list(r) for r in wb["来源"].iter_rows(values_only=True)]
     assert src[0][:3] == ["输出文件", "源文件", "源文件SHA256"]
@@ -372,7 +373,7 @@ def test_sqlite_tables_and_fts(panel_set: tuple[Path, Panel]) -> None:
     assert hits == [
         ("甲经济开发区", "发展目标", "2024年力争规上工业总产值增长8%以上，[实际使用外资]达到1500万美元，新增高新技术企业10家左右。"),
         ("甲经济开发区", "招商引资", "[实际使用外资]1450万美元，新增高新技术企业12家。"),
-        ("乙高新技术产业开发区", "对外开放", "[实际使用外资]5200万美元，研发投入强度提高0.3个百分点。"),
+        ("乙高新区", "对外开放", "[实际使用外资]5200万美元，研发投入强度提高0.3个百分点。"),
     ]  # fmt: skip
     # Source passages: every source line, with offsets into the decoded text.
     passages = con.execute(
@@ -385,7 +386,7 @@ def test_sqlite_tables_and_fts(panel_set: tuple[Path, Panel]) -> None:
         assert (root / path).read_text(encoding="utf-8")[start:end] == text
     assert con.execute("SELECT count(*) FROM sources WHERE text_indexed = 1").fetchone() == (6,)
     info = dict(con.execute("SELECT key, value FROM panel_info").fetchall())
-    assert info["dictionary_version"] == "2026.12.2"
+    assert info["dictionary_version"] == "2026.12.6"
 
 
 def test_sqlite_fts_is_where_datasette_looks(panel_set: tuple[Path, Panel]) -> None:

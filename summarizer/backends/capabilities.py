@@ -44,6 +44,7 @@ class Capabilities:
     max_retries: int
     local: bool
     extra_body: dict[str, Any] = field(default_factory=dict)
+    server_props: bool = False  # the server says its slots and context at /props
     price_in: float | None = None
     price_out: float | None = None
     match: str | None = None  # the table entry that matched, None for provider defaults
@@ -87,6 +88,17 @@ def _table() -> dict[str, Any]:
 def model_entries() -> list[dict[str, Any]]:
     """The [[model]] entries in table order."""
     return list(_table().get("model", []))
+
+
+def listed_entries(provider: str) -> list[dict[str, Any]]:
+    """The model entries `summarizer models` lists under a provider: its own, and, under
+    openai's, the entries that name no provider (they are OpenAI's models)."""
+    return [
+        entry
+        for entry in model_entries()
+        if entry.get("provider") == provider
+        or (entry.get("provider") is None and provider == "openai")
+    ]
 
 
 def provider_names() -> list[str]:

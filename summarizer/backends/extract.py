@@ -1,8 +1,8 @@
 """Stage "extract": chunks → one validated `ChunkExtraction` each, through a backend.
 
 In: an `Analysis` (chunks with their section tree) and a `Backend`. Out: `ChunkOutcome`s in
-chunk order. Backends share the small `Backend` protocol below; the registry maps a name to a
-factory and imports the backend module only when it is asked for.
+chunk order. Backends subclass `Backend` (base.py: capabilities and defaults); its
+registry maps a name to a class and imports the backend module only when it is asked for.
 
 Backends receive a small `ChunkContext` (the chunk with its kind, breadcrumb and outline,
 the report title, whether the chunk is the whole report, the language), never the analysis.
@@ -30,41 +30,40 @@ under `request_key(...)` makes the next live run take it from the cache.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from summarizer.core.document import Analysis, Chunk, CleanText, Report
+# The seam's types live in base.py; they are named here too, where most callers look.
+from summarizer.backends.base import (
+    REGISTRY,
+    AnswerTooLong,
+    Backend,
+    ChunkContext,
+    ExtractRequest,
+    ExtractResult,
+    OverviewRequest,
+    create_backend,
+)
+from summarizer.core.document import Analysis, Chunk, Report
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError, SummarizerError
 from summarizer.core.redact import redact_model
 from summarizer.core.schema import ChunkExtraction, OverviewText, Usage
 
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
-    from summarizer.core.config import Settings
 
-
-@dataclass(frozen=True)
-class ChunkContext:
-    """What a backend learns about one chunk: its text, kind, breadcrumb and outline (all on
-    `chunk`), the report's title, whether the chunk is the whole report, and the language.
-
-    `report` and `clean` carry the section tree and the masked text for rule-based backends
-    (offline); nothing of them goes into a model's request.
-    """
-
-    chunk: Chunk
-    title: str | None
-    whole_report: bool
-    lang: str  # "zh" | "en": language of titles and summaries (quotes stay verbatim)
-    report: Report | None = None
-    clean: CleanText | None = None
-
-
-#: The former name of the chunk context.
-ExtractRequest = ChunkContext
+__all__ = [
+    "REGISTRY",
+    "AnswerTooLong",
+    "Backend",
+    "ChunkContext",
+    "ExtractRequest",
+    "ExtractResult",
+    "OverviewRequest",
+    "create_backend",
+]
 
 
 def chunk_context(chunk: Chunk, analysis: Analysis, lang: str) -> ChunkContext:
@@ -79,68 +78,6 @@ def chunk_context(chunk: Chunk, analysis: Analysis, lang: str) -> ChunkContext:
         report=report,
         clean=analysis.clean,
     )
-
-
-@dataclass(frozen=True)
-class ExtractResult:
-    extraction: ChunkExtraction
-    usage: Usage
-    # The exact body that was answered, when it differs from the one the cache key was built
-    # from (a response-format fallback in the middle of the run); None: the same.
-    request: dict[str, Any] | None = None
-    # What was read liberally to get the extraction (a salvaged answer, a repair): warnings.
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class OverviewRequest:
-    report_title: str | None
-    digest: str  # the merged findings as short lines, not the full text
-    lang: str
-
-
-class AnswerTooLong(ExtractionError):
-    """The answer was cut at the output limit (finish_reason=length); `usage` was spent."""
-
-
-class Backend(Protocol):
-    name: str
-    model: str | None
-    #: False for rule-based backends: no model call, no cache, no prompt version.
-    calls_model: bool
-
-    def cache_identity(self) -> dict[str, Any] | None:
-        """What, besides the request, changes this backend's answer; None: never cache."""
-        ...
-
-    async def extract(self, request: ChunkContext) -> ExtractResult:
-        """One chunk in, one validated extraction out; raises a SummarizerError on failure."""
-        ...
-
-    async def overview(self, request: OverviewRequest) -> tuple[str, Usage] | None:
-        """Two or three sentences from the digest; None: the caller composes one itself."""
-        ...
-
-    async def aclose(self) -> None: ...
-
-
-BackendFactory = Callable[["Settings"], Backend]
-
-#: name -> "module:function" building the backend from settings.
-REGISTRY: dict[str, str] = {
-    "offline": "summarizer.backends.offline:create",
-    "openai": "summarizer.backends.openai_compat:create",
-}
-
-
-def create_backend(name: str, settings: Settings) -> Backend:
-    """Build a backend by registry name (the SDK of a backend is imported only here)."""
-
-    if name not in REGISTRY:
-        raise ConfigError(f"unknown backend {name!r}; choose one of auto, {', '.join(REGISTRY)}")
-    module, func = REGISTRY[name].split(":")
-    factory: BackendFactory = getattr(importlib.import_module(module), func)
-    return factory(settings)
 
 
 @dataclass
@@ -207,22 +144,8 @@ async def extract_chunks(
 
 
 def chunk_request(backend: Backend, context: ChunkContext) -> dict[str, Any]:
-    """The exact request a backend sends for a chunk, or, for a backend that does not say
-    (test doubles), everything of the context it may read."""
-    build = getattr(backend, "chunk_request", None)
-    if build is not None:
-        request: dict[str, Any] = build(context)
-        return request
-    chunk = context.chunk
-    return {
-        "text": chunk.text,
-        "kind": chunk.kind,
-        "breadcrumb": list(chunk.path),
-        "outline": [list(o) for o in chunk.outline],
-        "title": context.title,
-        "whole_report": context.whole_report,
-        "lang": context.lang,
-    }
+    """The exact request a backend sends for a chunk (the cache key hashes it)."""
+    return backend.chunk_request(context)
 
 
 def request_key(backend: Backend, request: dict[str, Any]) -> str | None:

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from summarizer.backends.extract import ExtractRequest, ExtractResult, OverviewRequest
+from summarizer.backends.base import Backend, ExtractRequest, ExtractResult
 from summarizer.core.config import Settings
 from summarizer.core.document import PART_FINDING_KIND, CleanText, Section
 from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
@@ -45,22 +44,19 @@ class _Item:
     title: str
 
 
-class OfflineBackend:
+class OfflineBackend(Backend):
+    """The rules: never cached (milliseconds of work: caching would cost more than it
+    saves), no overview of its own (the caller composes one from the findings)."""
+
     name = "offline"
-    model: str | None = None
     calls_model = False
 
-    def cache_identity(self) -> dict[str, Any] | None:
-        return None  # milliseconds of work: caching would cost more than it saves
+    @classmethod
+    def create(cls, settings: Settings) -> OfflineBackend:
+        return cls()
 
     async def extract(self, request: ExtractRequest) -> ExtractResult:
         return ExtractResult(extract_offline(request), Usage())
-
-    async def overview(self, request: OverviewRequest) -> tuple[str, Usage] | None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
 
 
 def create(settings: Settings) -> OfflineBackend:

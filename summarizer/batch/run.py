@@ -54,6 +54,7 @@ from summarizer.core.schema import SummaryDocument
 from summarizer.render.overview import IndexEntry
 from summarizer.text.bounded import read_input
 from summarizer.text.clean import clean
+from summarizer.text.zones import ZoneRules, with_zone
 
 #: Output formats besides JSON (always written) and the suffix each adds to the input name.
 EXTRA_SUFFIXES: dict[str, str] = {"markdown": ".md", "html": ".html"}
@@ -75,6 +76,7 @@ class BatchJob:
     price_out: float | None = None
     files_in_flight: int | None = None  # None: concurrency + 2
     force: bool = False  # redo every input even when its output is reusable
+    zones: ZoneRules | None = None  # a zones file: path or glob → the zone of its reports
     #: What the walk left out, by reason (symlinks leaving DIR, special files, own outputs).
     walk_skipped: dict[str, int] = field(default_factory=dict)
 
@@ -110,10 +112,10 @@ def one_line(e: BaseException, path: str | None = None) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-def _analyse(source: SourceText, settings: Settings, backend_name: str) -> Any:
+def _analyse(source: SourceText, settings: Settings, backend: Backend) -> Any:
     from summarizer.pipeline import analyse_source, token_mode_for
 
-    return analyse_source(source, settings, tokens=token_mode_for(backend_name))
+    return analyse_source(source, settings, tokens=token_mode_for(backend))
 
 
 def _existing(out_json: Path, sha256: str) -> SummaryDocument | None:
@@ -130,7 +132,7 @@ def run_settings(settings: Settings, backend: Backend) -> dict[str, str | int | 
     from summarizer.core.schema import SCHEMA_VERSION
     from summarizer.pipeline import prompt_version_for
 
-    offline = backend.name == "offline"
+    offline = not backend.calls_model
     return {
         "backend": backend.name,
         "model": backend.model,
@@ -255,7 +257,7 @@ class _Runner:
                         await self.write_extras(rel, doc, text, None)
                         return self.record(rel, doc, "skipped", doc.provenance.elapsed_s, sha)
                     self.redone[reason] += 1
-            analysis = await asyncio.to_thread(_analyse, text, job.settings, self.backend.name)
+            analysis = await asyncio.to_thread(_analyse, text, job.settings, self.backend)
             from summarizer.pipeline import summarize_analysis
 
             doc = await summarize_analysis(
@@ -267,6 +269,9 @@ class _Runner:
                 on_chunk=self.on_chunk(name),
             )
             doc.source.relative_path = name  # where it sits in the batch (printable)
+            zone = job.zones.zone_for(doc.source.path, rel) if job.zones else None
+            if zone:
+                doc = with_zone(doc, zone)
         except Exception as e:  # noqa: BLE001 - one bad file never stops the batch
             self.note_failure(e)
             return self.failed(rel, started, e, sha)

@@ -87,6 +87,14 @@ from summarizer.cli._options import build_settings, model_options, run_options
     help="With --via: fail the files whose answers the batch could not give instead of "
     "asking for them live.",
 )
+@click.option(
+    "--zones",
+    "zones_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="A zones file (CSV: path-or-glob,zone): the zone of the reports of matching inputs, "
+    "over what the reports say.",
+)
 @model_options
 @run_options
 @click.pass_context
@@ -104,6 +112,7 @@ def batch(
     results: tuple[str, ...],
     poll_s: float,
     no_live_repair: bool,
+    zones_file: str | None,
     dry_run: bool,
     price_in: float | None,
     price_out: float | None,
@@ -123,8 +132,8 @@ def batch(
     """
     from rich.console import Console
 
+    from summarizer.backends.base import auto_fallback_notice, resolve_backend_name
     from summarizer.batch import default_out_dir, walk_tree
-    from summarizer.pipeline import resolve_backend_name
 
     settings = build_settings(ctx, **flags)
     quiet = bool(obj(ctx)["quiet"])
@@ -171,11 +180,9 @@ def batch(
             )
         )
     backend_name = resolve_backend_name(settings)
-    if settings.backend == "auto" and backend_name == "offline":
-        err.print(
-            f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based backend "
-            "(set the key or pass --backend openai to use a model).[/dim]"
-        )
+    notice = auto_fallback_notice(settings)
+    if notice:
+        err.print(f"[dim]{notice}[/dim]")
     formats = tuple(dict.fromkeys(f for f in fmts if f != "json"))
     sys.exit(
         _run(
@@ -191,6 +198,7 @@ def batch(
             as_json,
             force=force,
             walk_skipped=dict(walk.skipped),
+            zones_file=zones_file,
         )
     )
 
@@ -209,11 +217,13 @@ def _run(
     *,
     force: bool = False,
     walk_skipped: dict[str, int] | None = None,
+    zones_file: str | None = None,
 ) -> int:
     from rich.console import Console
 
     from summarizer.batch import BatchJob, cost_of, summarize_tree
     from summarizer.core.progress import announce_waits, make_progress
+    from summarizer.text.zones import load_zone_rules
 
     err = Console(stderr=True)
     job = BatchJob(
@@ -226,8 +236,11 @@ def _run(
         walk_skipped=walk_skipped or {},
         price_in=price_in,
         price_out=price_out,
+        zones=load_zone_rules(zones_file) if zones_file else None,
     )
-    model = settings.resolved_model if backend_name == "openai" else None
+    from summarizer.backends.base import backend_class
+
+    model = settings.resolved_model if backend_class(backend_name).calls_model else None
     progress = make_progress(
         err, lambda usage: cost_of(model, usage, price_in, price_out), quiet=quiet
     )

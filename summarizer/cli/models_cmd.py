@@ -19,7 +19,7 @@ def models(provider: str | None, as_json: bool) -> None:
     from summarizer.backends.capabilities import (
         DATA_FILE,
         capabilities_for,
-        model_entries,
+        listed_entries,
         provider_names,
     )
     from summarizer.core.config import PROVIDERS
@@ -30,12 +30,7 @@ def models(provider: str | None, as_json: bool) -> None:
             continue
         default_model = PROVIDERS[name].model if name in PROVIDERS else "*"
         rows.append(("(profile)", capabilities_for(name, default_model)))
-        for entry in model_entries():
-            owner = entry.get("provider")
-            if owner is None and name != "openai":
-                continue
-            if owner is not None and owner != name:
-                continue
+        for entry in listed_entries(name):
             rows.append((entry["match"], capabilities_for(name, entry["match"].replace("*", ""))))
     if as_json:
         out = [{"match": m, **dataclasses.asdict(c)} for m, c in rows]

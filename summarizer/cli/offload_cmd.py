@@ -43,12 +43,13 @@ def run_offloaded(
     """`batch --via ...`: the exit code of the run."""
     from rich.console import Console
 
+    from summarizer.backends.base import backend_class, resolve_backend_name
     from summarizer.batch import BatchJob
     from summarizer.offload import job as jobs
-    from summarizer.pipeline import resolve_backend_name, run_quietly
+    from summarizer.pipeline import run_quietly
 
     err = Console(stderr=True)
-    if resolve_backend_name(settings) != "openai":
+    if not backend_class(resolve_backend_name(settings)).offloadable:
         raise click.UsageError(
             f"--via {via} sends requests to a model: set an API key or --backend openai"
         )
@@ -179,12 +180,13 @@ def submit(
     """Send every request the cache cannot answer as batch files; print the batch ids."""
     from rich.console import Console
 
+    from summarizer.backends.base import backend_class, resolve_backend_name
     from summarizer.batch import BatchJob, walk_inputs
     from summarizer.offload import job as jobs
-    from summarizer.pipeline import resolve_backend_name, run_quietly
+    from summarizer.pipeline import run_quietly
 
     settings = build_settings(ctx, **flags)
-    if resolve_backend_name(settings) != "openai":
+    if not backend_class(resolve_backend_name(settings)).offloadable:
         raise click.UsageError(
             "a batch job sends requests to a model: set an API key or --backend openai"
         )

@@ -59,6 +59,14 @@ def one_format(ctx: click.Context, param: click.Parameter, value: tuple[str, ...
     default=None,
     help="Write to this file ('-': stdout); with several FILEs a folder (made if missing).",
 )
+@click.option(
+    "--zone",
+    "zone",
+    default=None,
+    metavar="NAME",
+    help="The zone the report(s) are about (e.g. 合肥经开区), over what the report says: "
+    "the panel pairs years by this zone's key.",
+)
 @model_options
 @run_options
 @click.pass_context
@@ -68,6 +76,7 @@ def summarize(
     files: tuple[str, ...],
     fmt: str | None,
     output: str | None,
+    zone: str | None,
     dry_run: bool,
     price_in: float | None,
     price_out: float | None,
@@ -81,7 +90,8 @@ def summarize(
     """
     from rich.console import Console
 
-    from summarizer.pipeline import resolve_backend_name, token_mode_for
+    from summarizer.backends.base import auto_fallback_notice, resolve_backend_name
+    from summarizer.pipeline import token_mode_for
 
     settings = build_settings(ctx, **flags)
     quiet = bool(obj(ctx)["quiet"])
@@ -104,23 +114,20 @@ def summarize(
 
     def note() -> None:
         # Once, after the first file was read: an unreadable file is then the only line.
-        if not noted and settings.backend == "auto" and backend_name == "offline":
-            err.print(
-                f"[dim]No API key in {settings.resolved_key_env}: using the offline rule-based "
-                "backend (set the key or pass --backend openai to use a model).[/dim]",
-                soft_wrap=True,
-            )
+        notice = None if noted else auto_fallback_notice(settings)
+        if notice:
+            err.print(f"[dim]{notice}[/dim]", soft_wrap=True)
         noted.append(True)
 
     if not several:
         # One file: its error is the command's (exit 2 for unreadable input, 3 for config).
-        _summarize_one(files[0], None, settings, backend_name, fmt, output, err, note)
+        _summarize_one(files[0], None, settings, backend_name, fmt, output, err, note, zone)
         return
     failed = 0
     for i, file in enumerate(files):
         target = None if output is None else str(Path(output) / _output_name(file, i, fmt))
         try:
-            _summarize_one(file, i, settings, backend_name, fmt, target, err, note)
+            _summarize_one(file, i, settings, backend_name, fmt, target, err, note, zone)
         except Exception as e:
             from summarizer.core.errors import BackendError, ConfigError
 
@@ -212,12 +219,17 @@ def _summarize_one(
     output: str | None,
     err: Console,
     note: Callable[[], None],
+    zone: str | None = None,
 ) -> None:
     from summarizer.pipeline import run_quietly, token_mode_for
 
     analysis = _analyse_showing(file, settings, token_mode_for(backend_name), err)
     note()
     doc = run_quietly(_run(analysis, backend_name, settings, err))
+    if zone:
+        from summarizer.text.zones import with_zone
+
+        doc = with_zone(doc, zone)
     for w in doc.warnings:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
     write_document(doc, analysis, fmt, output, jsonl=index is not None)
@@ -260,7 +272,7 @@ async def _run_with(
     from summarizer.pipeline import backend_session, summarize_analysis
 
     async with backend_session(backend_name, settings) as (backend, cache):
-        if backend_name == "offline" or not err.is_terminal or err.quiet:
+        if not backend.calls_model or not err.is_terminal or err.quiet:
             return await summarize_analysis(analysis, backend, settings=settings, cache=cache)
         # Model calls take seconds each: show them on a terminal, and leave no trace after.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn

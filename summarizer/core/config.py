@@ -48,11 +48,19 @@ class Provider:
     api_key_env: str
     encoding: str  # tiktoken encoding used to count this provider's tokens
     needs_key: bool = True
+    base_url_env: str | None = None  # the variable that may name the base URL instead
 
 
 #: Presets for `--provider`. Local servers accept any key; "local" is sent when none is set.
 PROVIDERS: dict[str, Provider] = {
-    "openai": Provider("openai", None, "gpt-4o-mini", "OPENAI_API_KEY", "o200k_base"),
+    "openai": Provider(
+        "openai",
+        None,
+        "gpt-4o-mini",
+        "OPENAI_API_KEY",
+        "o200k_base",
+        base_url_env="OPENAI_BASE_URL",
+    ),
     "deepseek": Provider(
         "deepseek", "https://api.deepseek.com/v1", "deepseek-chat", "DEEPSEEK_API_KEY", "o200k_base"
     ),
@@ -235,8 +243,8 @@ class Settings(BackendSettings, ChunkingSettings, RunSettings):
 
         if self.base_url:
             url: str | None = self.base_url
-        elif self.provider == "openai":
-            url = os.environ.get("OPENAI_BASE_URL") or None
+        elif self.preset.base_url_env:
+            url = os.environ.get(self.preset.base_url_env) or self.preset.base_url
         else:
             url = self.preset.base_url
         # A password in the URL is a secret like the key: registered for scrubbing when read.

@@ -28,8 +28,9 @@ from summarizer.core.vocabulary import TOPIC_LABELS as TOPIC_LABELS
 from summarizer.core.vocabulary import FindingKind as FindingKind
 from summarizer.core.vocabulary import Topic as Topic
 
-#: "2" added the topics agriculture_rural, opening_up and culture_tourism; a "1" document is
-#: a "2" document that uses none of them, so both validate and read.
+#: "2" added the topics agriculture_rural, opening_up and culture_tourism, and
+#: `ReportSummary.zone`; a "1" document is a "2" document that uses none of them (no zone),
+#: so both validate and read.
 SchemaVersion = Literal["1", "2"]
 SCHEMA_VERSION: SchemaVersion = "2"
 
@@ -89,6 +90,23 @@ class Finding(_Strict):
     )
 
 
+class Zone(_Strict):
+    """The place a report is about: as written, as a key that pairs its years, and where it is."""
+
+    name: str = Field(description="The zone as written (title, header, 发布机构 or organization).")
+    key: str = Field(
+        description="Normalised key: 安徽/安徽省/安徽省人民政府 → 安徽省; "
+        "XX经济技术开发区/XX经开区管委会 → XX经开区."
+    )
+    division: str | None = Field(
+        default=None, description="The administrative division it sits in (gazetteer name)."
+    )
+    adcode: str | None = Field(default=None, description="That division's 6-digit code.")
+    set_by: Literal["report", "user"] = Field(
+        default="report", description="report: read from the report; user: --zone or a zones file."
+    )
+
+
 class ReportSummary(_Strict):
     """The summary of one report (a file may hold several)."""
 
@@ -96,6 +114,9 @@ class ReportSummary(_Strict):
     organization: str | None = Field(description="The zone or committee; null if unknown/redacted.")
     summary_year: int | None = Field(description="Year the achievements cover; null if redacted.")
     plan_year: int | None = Field(description="Year the plans cover; null if unknown.")
+    zone: Zone | None = Field(
+        default=None, description="The zone's identity; null if generic, redacted or unknown."
+    )
     overview: str = Field(description="Two or three sentences.")
     key_metrics: list[Metric] = Field(description="Headline figures of the report.")
     achievements: list[Finding]

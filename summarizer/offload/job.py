@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.backends.cache import Cache
+from summarizer.backends.openai_compat.batch_api import BatchProvider
 from summarizer.batch import BatchJob, BatchResult
 from summarizer.core.config import Settings
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.progress import BatchProgress
 from summarizer.core.redact import redact_url
 from summarizer.offload import run
-from summarizer.offload.provider import BatchProvider
 from summarizer.offload.state import STATE_NAME, BatchRow, JobState
 
 

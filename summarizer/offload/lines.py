@@ -11,8 +11,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-#: The chat-completions endpoint every line targets.
-ENDPOINT = "/v1/chat/completions"
+# The chat-completions endpoint every line targets.
+from summarizer.backends.openai_compat.batch_api import ENDPOINT
+
 #: OpenAI's limits per input file (DashScope's are lower in count; see `limits_for`).
 MAX_REQUESTS = 50_000
 MAX_BYTES = 200 * 1024 * 1024

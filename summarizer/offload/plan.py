@@ -42,7 +42,7 @@ async def plan_requests(job: BatchJob, answers: Answers, cache: Cache) -> Plan:
             before = len(recorded)
             current_label.set(rel)
             try:
-                analysis = analyse(job.root / rel, settings, tokens=token_mode_for(backend.name))
+                analysis = analyse(job.root / rel, settings, tokens=token_mode_for(backend))
                 await summarize_analysis(analysis, backend, settings=settings, cache=noting)  # type: ignore[arg-type]
             except Exception as e:  # noqa: BLE001 - the final live batch reports it the same way
                 if len(recorded) == before:

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.backends.cache import Cache
+from summarizer.backends.openai_compat.batch_api import BatchProvider
 from summarizer.batch import BatchJob, BatchResult, run_batch
 from summarizer.core.progress import BatchProgress
 from summarizer.core.schema import Usage
 from summarizer.offload.lines import RequestLine, ResultLine, parse_results, split_files, to_bytes
 from summarizer.offload.plan import Plan, plan_requests
-from summarizer.offload.provider import BatchProvider
 from summarizer.offload.replay import KeyNotingCache, replay_backend
 from summarizer.offload.state import FINAL_BATCH, JobState
 

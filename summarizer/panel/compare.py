@@ -7,6 +7,7 @@ which the CLI prints with rich or writes as csv/xlsx.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from summarizer.panel.rows import KEY_METRICS_PART, Panel, Row
 
@@ -49,8 +50,14 @@ class Comparison:
 
 
 def zone_of(row: Row) -> str:
-    """The zone a row belongs to: its organization, or the source file when none is given."""
-    return row["zone"] or f"（未署名）{row['source_path']}"
+    """The zone a row belongs to: its key; a report without one (a generic, redacted or
+    missing name) stands alone, labelled by its name as written and its file."""
+    return row["zone"] or unkeyed_zone(row["zone_name"], row["source_path"])
+
+
+def unkeyed_zone(name: str | None, source_path: str) -> str:
+    """`工业园区管委会（a.txt）`: a report whose zone has no key is its own zone."""
+    return f"{name or '（未署名）'}（{Path(source_path).name}）"
 
 
 def figure_text(row: Row) -> str:

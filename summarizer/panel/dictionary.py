@@ -48,6 +48,9 @@ class Indicator:
     family: str
     klass: str
     note: str = ""
+    target: Literal["floor", "ceiling"] = "floor"
+    exclude: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ()  # the measures it is read in; empty: any
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Dictionary:
     about_points: float
     about_relative: float
     sources: list[str] = field(default_factory=list)
+    exclusions: tuple[str, ...] = ()
     _names: dict[str, tuple[Indicator, str | None]] = field(default_factory=dict, repr=False)
     _by_length: list[str] = field(default_factory=list, repr=False)
     _any_word: re.Pattern[str] = field(default=re.compile("(?!)"), repr=False)
@@ -151,17 +155,30 @@ class Dictionary:
         hit = (self._lookup(stripped) if growth_named else None) or self._lookup(key)
         if hit is None:
             return None
-        ind, scope = hit
+        ind, scope, written = hit
+        if self.excluded(ind, key, written):
+            return None
         measure = _measure(ind, self.unit(unit), growth_named)
+        if measure is not None and ind.measures and measure not in ind.measures:
+            # 居民消费价格涨幅2% is a rise, 城镇调查失业率5% a level: one reading each.
+            measure = ind.measures[0] if self.unit(unit) is not None else None  # type: ignore[assignment]
         return None if measure is None else Match(ind, scope, measure)
 
-    def _lookup(self, key: str) -> tuple[Indicator, str | None] | None:
+    def excluded(self, ind: Indicator, key: str, written: str) -> bool:
+        """Whether a name holding `written` (one of `ind`'s names) is another series: it also
+        holds an exclusion word (人均, 海洋, 占…比重, a sub-sector) that `written` does not."""
+        return any(
+            w in key and w not in written and w not in ind.name
+            for w in (*self.exclusions, *ind.exclude)
+        )
+
+    def _lookup(self, key: str) -> tuple[Indicator, str | None, str] | None:
         hit = self._names.get(key)
         if hit is not None:
-            return hit
+            return (*hit, key)
         for n in self._by_length:
             if len(n) >= 2 and n in key:
-                return self._names[n]
+                return (*self._names[n], n)
         return None
 
     def read_qualifiers(self, before: str, inside: str, after: str) -> Reading:
@@ -245,6 +262,7 @@ def _build(paths: Iterable[Path]) -> Dictionary:
     units: dict[str, Unit] = {}
     qualifiers: dict[str, Qualifier] = {}
     tolerance: dict[str, float] = {}
+    exclusions: list[str] = []
     sources: list[str] = []
     for path in paths:
         data = _read_toml(path)
@@ -261,6 +279,7 @@ def _build(paths: Iterable[Path]) -> Dictionary:
                 qualifiers[word] = _qualifier(word, q)
             for k, v in data.get("tolerance", {}).items():
                 tolerance[k] = float(v)
+            exclusions.extend(str(w) for w in data.get("exclusions", {}).get("words", []))
         except (KeyError, TypeError, ValueError) as e:
             raise ConfigError(f"{path}: bad indicator dictionary entry: {e}") from e
     return Dictionary(
@@ -271,6 +290,7 @@ def _build(paths: Iterable[Path]) -> Dictionary:
         about_points=tolerance.get("about_points", 0.5),
         about_relative=tolerance.get("about_relative", 0.02),
         sources=sources,
+        exclusions=tuple(dict.fromkeys(exclusions)),
     )
 
 
@@ -301,6 +321,9 @@ def _indicator(entry: dict[str, Any]) -> Indicator:
         family=family,
         klass=klass,
         note=str(entry.get("note", "")),
+        target="ceiling" if entry.get("target") == "ceiling" else "floor",
+        exclude=tuple(str(s) for s in entry.get("exclude", [])),
+        measures=tuple(str(s) for s in entry.get("measures", [])),
     )
 
 

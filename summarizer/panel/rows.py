@@ -17,9 +17,17 @@ from typing import Any
 
 import pydantic
 
-from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
+from summarizer.core.schema import (
+    Evidence,
+    Finding,
+    Metric,
+    ReportSummary,
+    SummaryDocument,
+    Zone,
+)
 from summarizer.lexicon.figures import parse_figure
 from summarizer.panel.dictionary import Dictionary, Match, load_dictionary
+from summarizer.text.zones import ZoneRules, as_zone, with_zone, zone_name
 
 Row = dict[str, Any]
 
@@ -39,6 +47,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("record", "记录类型", str),
     Column("id", "编号", int),
     Column("zone", "园区", str),
+    Column("zone_name", "园区原文名称", str),
+    Column("division", "所在行政区", str),
     Column("report_title", "报告标题", str),
     Column("summary_year", "总结年度", int),
     Column("plan_year", "计划年度", int),
@@ -165,10 +175,18 @@ def load_outputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Output],
 
 
 def build_panel(
-    paths: Iterable[str | os.PathLike[str]], dictionary: Dictionary | None = None
+    paths: Iterable[str | os.PathLike[str]],
+    dictionary: Dictionary | None = None,
+    zones: ZoneRules | None = None,
 ) -> Panel:
-    """Load outputs and turn them into metric and finding rows."""
+    """Load outputs and turn them into metric and finding rows (`zones`: a zones file's
+    rules, over the zones the outputs name)."""
     outputs, problems = load_outputs(paths)
+    if zones is not None:
+        for out in outputs:
+            zone = zones.zone_for(out.doc.source.path, out.doc.source.relative_path, out.path)
+            if zone:
+                with_zone(out.doc, zone)
     panel = panel_of(outputs, dictionary)
     panel.problems = problems
     return panel
@@ -221,10 +239,22 @@ def _findings(report: ReportSummary) -> Iterator[tuple[str, Finding]]:
             yield part, f
 
 
+def report_zone(report: ReportSummary) -> Zone | None:
+    """The zone of a report: its own (schema 2), else one keyed from its organization
+    (a schema-1 output); None when generic, redacted or unknown."""
+    if report.zone is not None:
+        return report.zone
+    z = zone_name(report.organization)
+    return as_zone(z) if z is not None else None
+
+
 def _report_fields(out: Output, index: int, report: ReportSummary) -> Row:
     src = out.doc.source
+    zone = report_zone(report)
     return {
-        "zone": report.organization,
+        "zone": zone.key if zone else None,
+        "zone_name": zone.name if zone else report.organization,
+        "division": zone.division if zone else None,
         "report_title": report.title,
         "summary_year": report.summary_year,
         "plan_year": report.plan_year,

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from summarizer.panel.compare import zone_of
+from summarizer.panel.compare import unkeyed_zone, zone_of
 from summarizer.panel.dictionary import Dictionary, load_dictionary
-from summarizer.panel.rows import Panel, Row
+from summarizer.panel.rows import Panel, Row, report_zone
 
 Status = Literal["met", "missed", "not reported", "dropped", "no report"]
 STATUSES: tuple[Status, ...] = ("met", "missed", "not reported", "dropped", "no report")
@@ -170,7 +170,8 @@ def track(
     for out in panel.outputs:
         for i, rep in enumerate(out.doc.reports):
             if rep.summary_year is not None:
-                zone = rep.organization or f"（未署名）{out.doc.source.path}"
+                z = report_zone(rep)
+                zone = z.key if z else unkeyed_zone(rep.organization, out.doc.source.path)
                 reports.setdefault((zone, rep.summary_year), []).append((out.path, i))
     by_report: dict[tuple[str, int], list[Row]] = {}
     for r in panel.metrics:

@@ -1,8 +1,12 @@
-"""Report metadata by rule: title, organization, summary and plan years.
+"""Report metadata by rule: title, organization, zone, summary and plan years.
 
 In: a `Report` and its `CleanText`. Out: `ReportMeta`. Used by every backend: years come from
 the part headings ("2023年工作总结" → 2023; "明年工作思路" → summary year + 1) and then the title;
-a redacted year ("xxxx年") stays null and is never taken from elsewhere.
+a redacted year ("xxxx年") stays null and is never taken from elsewhere. A government work
+report (政府工作报告) is delivered early in the year it plans: its title or its delivery date
+("2026年北京市政府工作报告", "——2026年1月25日在……人民代表大会……上") gives the plan year and the
+year before is the one it reviews. The zone is the place the title or header names
+(`text.zones` turns it into a key), else the organization.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.core.document import CleanText, Report
+from summarizer.text.zones import ZoneName, zone_name
 
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年")
 _REDACTED_YEAR = re.compile(r"(?:[xX×*＊]{2,4})\s*年")
@@ -36,10 +41,100 @@ class ReportMeta:
     organization: str | None
     summary_year: int | None
     plan_year: int | None
+    zone: ZoneName | None = None
+    year_source: str | None = None  # what gave the years: text (headings, title), delivered
+    government: bool = False  # a 政府工作报告: its zone is the place its title names
 
 
 def report_meta(report: Report, clean: CleanText) -> ReportMeta:
-    """Title, organization and years of one report."""
+    """Title, organization, zone and years of one report."""
+    meta = _zone_report_meta(report, clean)
+    head = clean.analysed(report.start, min(report.end, report.body_start + 300))
+    gov = _government_report(report.title, head)
+    zone = _zone_of(report, head, meta.organization, gov)
+    if gov is not None and (meta.summary_year is None or meta.plan_year is None):
+        plan = gov
+        summary = meta.summary_year if meta.summary_year is not None else plan - 1
+        if summary == plan - 1:
+            return ReportMeta(
+                meta.title,
+                meta.organization,
+                summary,
+                meta.plan_year or plan,
+                zone,
+                "delivered",
+                True,
+            )
+    source = "text" if meta.summary_year is not None or meta.plan_year is not None else None
+    return ReportMeta(
+        meta.title,
+        meta.organization,
+        meta.summary_year,
+        meta.plan_year,
+        zone,
+        source,
+        gov is not None,
+    )
+
+
+# A government work report: its title, or the delivery line under it.
+_GOV_TITLE = re.compile(
+    r"(?:(?P<year>(?:19|20)\d{2})\s*年)?\s*(?P<place>[\u4e00-\u9fff]{0,12}?)(?:人民)?政府工作报告"
+)
+_DELIVERED = re.compile(
+    r"(?P<year>(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*在\s*(?P<place>[\u4e00-\u9fff]{0,12}?)"
+    r"(?:第[一二三四五六七八九十]+届)?(?:全国)?人民代表大会"
+)
+# "北京市市长 殷勇", "代省长": the head of the government names the place.
+_HEAD_OF = re.compile(
+    r"(?P<place>[\u4e00-\u9fff]{2,8}?)(?:省长|市长|自治区主席|区长|县长|代省长|代市长)"
+)
+
+
+def _government_report(title: str | None, head: str) -> int | None:
+    """The year a government work report plans (the year it is delivered); None otherwise."""
+    if not (title and "政府工作报告" in title) and "政府工作报告" not in head[:200]:
+        return None
+    m = _GOV_TITLE.search(title or "")
+    if m and m.group("year"):
+        return int(m.group("year"))
+    d = _DELIVERED.search(head)
+    if d:
+        return int(d.group("year"))
+    m = _GOV_TITLE.search(head[:200])
+    if m and m.group("year"):
+        return int(m.group("year"))
+    return None
+
+
+def _zone_of(
+    report: Report, head: str, organization: str | None, gov: int | None
+) -> ZoneName | None:
+    """The zone: the place a government report's title or header names, else the organization."""
+    candidates: list[str] = []
+    if gov is not None or (report.title and "政府工作报告" in report.title):
+        for text in (report.title or "", head):
+            m = _GOV_TITLE.search(text)
+            if m and m.group("place"):
+                candidates.append(m.group("place"))
+            d = _DELIVERED.search(text)
+            if d:
+                candidates.append(d.group("place") or "全国")
+            h = _HEAD_OF.search(text)
+            if h:
+                candidates.append(h.group("place"))
+        if "全国人民代表大会" in head and "国务院" in head:
+            candidates.append("全国")
+    if organization:
+        candidates.append(organization)
+    for c in candidates:
+        z = zone_name(c)
+        if z is not None:
+            return z
+    return None
+
+
+def _zone_report_meta(report: Report, clean: CleanText) -> ReportMeta:
     achievements = next((p for p in report.parts if p.kind == "achievements"), None)
     plans = next((p for p in report.parts if p.kind == "plans"), None)
     title = report.title

@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 import pydantic
 
 from summarizer.backends.answer import EXPANSION_VERSION
-from summarizer.backends.capabilities import Capabilities, ResponseFormat, capabilities_for
-from summarizer.backends.extract import (
+from summarizer.backends.base import (
     AnswerTooLong,
+    Backend,
     ChunkContext,
     ExtractRequest,
     ExtractResult,
     OverviewRequest,
 )
+from summarizer.backends.capabilities import Capabilities, ResponseFormat, capabilities_for
 from summarizer.backends.openai_compat import answer as answers
 from summarizer.backends.openai_compat import request as requests
 from summarizer.backends.openai_compat import transport
@@ -58,15 +59,20 @@ MAX_WAIT_S = 120.0
 
 
 def create(settings: Settings) -> OpenAIBackend:
-    """Build the backend from settings (registry entry point)."""
+    """Build the backend from settings."""
     return OpenAIBackend(settings)
 
 
-class OpenAIBackend:
+class OpenAIBackend(Backend):
     """Chat completions with structured output against one endpoint and model."""
 
     name = "openai"
     calls_model = True
+    offloadable = True
+
+    @classmethod
+    def create(cls, settings: Settings) -> OpenAIBackend:
+        return cls(settings)
 
     def __init__(
         self,
@@ -120,7 +126,7 @@ class OpenAIBackend:
             self.base_url,
             http_client,
             settings.concurrency,
-            probe=settings.provider == "llamacpp",
+            probe=caps.server_props,
         )
 
     @property

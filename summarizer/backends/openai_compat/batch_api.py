@@ -2,7 +2,8 @@
 
 In: the live backend's SDK client (same base URL, key and retries). Out: uploaded input files,
 created batches, their status, and the bytes of their output and error files. SDK errors are
-converted into our exception tree at this boundary.
+converted into our exception tree at this boundary (the SDK is named only under backends/).
+summarizer/offload drives the job; this module is its one connection to the provider.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 
 from summarizer.core.errors import BackendError, ConfigError
 from summarizer.core.redact import redact_url
-from summarizer.offload.lines import ENDPOINT
+
+#: The endpoint every line of a batch input file names.
+ENDPOINT = "/v1/chat/completions"
 
 
 @dataclass(frozen=True)
