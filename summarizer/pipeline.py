@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import os
 import re
 import time
@@ -23,13 +25,15 @@ from summarizer.backends.extract import (
     cached_call,
     create_backend,
     extract_chunks,
-    raise_first_error,
+    partial_failures,
 )
 from summarizer.core.config import Settings
 from summarizer.core.document import Analysis, SourceText
 from summarizer.core.errors import ConfigError
 from summarizer.core.schema import (
+    SCHEMA_VERSION,
     Metric,
+    MissingPart,
     OverviewText,
     Provenance,
     ReportSummary,
@@ -254,8 +258,18 @@ async def summarize_analysis(
         limiter=limiter,
         on_chunk=on_chunk,
     )
-    raise_first_error(outcomes, analysis.source.path)
+    # One failed chunk never discards the others' answers: the file is written without it,
+    # with a warning and a `missing` entry naming it, and counts as failed.
+    failed = partial_failures(outcomes, analysis.source.path)
+    spent = outcomes
+    outcomes = [o for o in outcomes if o.error is None]
     doc_warnings, reports = assemble(analysis, outcomes, strict=settings.strict)
+    missing = [missing_part(o) for o in failed]
+    doc_warnings.extend(
+        f"chunk {m.chunk} ({m.part}, characters {m.start}-{m.end}) failed: {m.error}; its "
+        "findings are missing from this output (a re-run asks for it again)"
+        for m in missing
+    )
     if not backend.calls_model and settings.lang != "zh":
         doc_warnings.append(
             "the offline backend quotes the report: titles and summaries stay in Chinese "
@@ -264,7 +278,7 @@ async def summarize_analysis(
     if backend.calls_model:
         doc_warnings.extend(empty_part_warnings(outcomes))
     usage = Usage()
-    for o in outcomes:
+    for o in spent:  # what the failed chunks' calls cost counts too
         usage = usage + o.usage
     per_report = _by_report(outcomes)
     for report, summary in zip(analysis.reports, reports, strict=True):
@@ -304,7 +318,9 @@ async def summarize_analysis(
             tool_version=__version__,
             usage=usage,
             elapsed_s=round(time.perf_counter() - started, 4),
+            settings=settings_fingerprint(output_settings(settings, backend)),
         ),
+        missing=missing,
     )
 
 
@@ -448,6 +464,39 @@ def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
     if problems:
         summary.warnings.append(f"overview: {'; '.join(problems)}; composed instead")
     return not problems
+
+
+def output_settings(settings: Settings, backend: Backend) -> dict[str, str | int | bool | None]:
+    """The settings that make an output what it is (a password in the endpoint as ***)."""
+    offline = not backend.calls_model
+    return {
+        "backend": backend.name,
+        "model": backend.model,
+        "base_url": None if offline else settings.shown_base_url(),
+        "lang": settings.lang,
+        "prompt_version": prompt_version_for(backend),
+        "schema_version": SCHEMA_VERSION,
+        "chunk_tokens": settings.chunk_tokens,
+        "strict": settings.strict,
+    }
+
+
+def settings_fingerprint(values: dict[str, str | int | bool | None]) -> str:
+    """A short digest of `output_settings`, written into each output's provenance."""
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def missing_part(outcome: ChunkOutcome) -> MissingPart:
+    """What the output says of a chunk that failed."""
+    chunk = outcome.chunk
+    return MissingPart(
+        chunk=chunk.index,
+        part=" > ".join(chunk.path) or chunk.kind,
+        start=chunk.start,
+        end=chunk.end,
+        error=outcome.error or "failed",
+    )
 
 
 def prompt_version_for(backend: Backend) -> str:

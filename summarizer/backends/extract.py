@@ -113,7 +113,9 @@ async def extract_chunks(
 
         async def call() -> ExtractResult:
             async def ask() -> ExtractResult:
-                result = await extract_fitting(backend, context, notes)
+                result = await extract_fitting(
+                    backend, context, notes, cache=cache, refresh=refresh
+                )
                 notes.extend(result.notes)
                 return result
 
@@ -234,11 +236,19 @@ MIN_SPLIT_CHARS = 200
 
 
 async def extract_fitting(
-    backend: Backend, context: ChunkContext, notes: list[str], depth: int = 0
+    backend: Backend,
+    context: ChunkContext,
+    notes: list[str],
+    depth: int = 0,
+    *,
+    cache: Cache | None = None,
+    refresh: bool = False,
 ) -> ExtractResult:
     """One chunk's extraction; an answer cut at the output limit splits the chunk at its
     section or paragraph boundary nearest the middle and asks for the halves (bounded), the
-    cut attempt's usage counted."""
+    cut attempt's usage counted. Each piece is cached under its own request, so a re-run
+    (after a later piece failed, say) buys only what it has not got; a failure's exception
+    carries everything spent on the chunk so far."""
     try:
         return await backend.extract(context)
     except AnswerTooLong as e:
@@ -264,10 +274,28 @@ async def extract_fitting(
                 report=context.report,
                 clean=context.clean,
             )
-            result = await extract_fitting(backend, sub, notes, depth + 1)
-            usage = usage + result.usage
-            parts.append(result.extraction)
-            part_notes.extend(result.notes)
+            got: list[ExtractResult] = []
+
+            async def piece(
+                sub: ChunkContext = sub, got: list[ExtractResult] = got
+            ) -> ExtractResult:
+                result = await extract_fitting(
+                    backend, sub, notes, depth + 1, cache=cache, refresh=refresh
+                )
+                got.append(result)
+                return result
+
+            try:
+                extraction, piece_usage, _ = await cached_call(
+                    cache, backend, chunk_request(backend, sub), ChunkExtraction, piece, refresh
+                )
+            except SummarizerError as failure:
+                lost = failure.usage if isinstance(failure.usage, Usage) else Usage()
+                failure.usage = usage + lost
+                raise
+            usage = usage + piece_usage
+            parts.append(extraction)
+            part_notes.extend(n for r in got for n in r.notes)
         return ExtractResult(join_extractions(parts), usage, notes=tuple(part_notes))
 
 
@@ -323,6 +351,19 @@ def split_chunk(chunk: Chunk, report: Report | None) -> tuple[Chunk, Chunk] | No
         )
 
     return piece(chunk.start, cut), piece(cut, chunk.end)
+
+
+def partial_failures(outcomes: list[ChunkOutcome], path: str) -> list[ChunkOutcome]:
+    """The failed chunks of a file that is still written without them; raises (as
+    `raise_first_error`) when nothing can be written: every chunk failed, or a failure is
+    the settings' or the endpoint's (it would fail every file alike)."""
+    failed = [o for o in outcomes if o.error]
+    if failed and (
+        len(failed) == len(outcomes)
+        or any(isinstance(o.exception, ConfigError | BackendError) for o in failed)
+    ):
+        raise_first_error(outcomes, path)
+    return failed
 
 
 def raise_first_error(outcomes: list[ChunkOutcome], path: str) -> None:

@@ -110,6 +110,10 @@ def salvage(content: str) -> Salvaged:
     data, start, end = found
     if text[:start].strip() or text[end:].strip():
         slips.append(Slip(SlipKind.PROSE, "answer", f"{len(text) - (end - start)} characters"))
+    try:  # a valid answer is taken as it is
+        return Salvaged(ChunkAnswer.model_validate(data), slips)
+    except pydantic.ValidationError:
+        pass
     known = set(ChunkAnswer.model_fields)
     if not known & set(data):
         return Salvaged(None, slips, f"the JSON object has none of {', '.join(sorted(known))}")
@@ -199,9 +203,7 @@ def _as_text(value: Any) -> str | None:
         return format(value, "g")
     if isinstance(value, dict):
         name = next((_as_text(value[k]) for k in _NAME_KEYS if value.get(k) is not None), None)
-        figure = next(
-            (_as_text(value[k]) for k in _FIGURE_KEYS if value.get(k) is not None), None
-        )
+        figure = next((_as_text(value[k]) for k in _FIGURE_KEYS if value.get(k) is not None), None)
         unit = value.get("unit")
         if figure is not None and isinstance(unit, str) and unit not in figure:
             figure += unit
@@ -259,6 +261,10 @@ def _finding(raw: Any, where: str, slips: list[Slip]) -> AnswerFinding | None:
     if not isinstance(raw, dict):
         slips.append(Slip(SlipKind.DROPPED, where, f"not an object: {str(raw)[:40]!r}"))
         return None
+    try:  # a valid finding is kept as it is
+        return AnswerFinding.model_validate(raw)
+    except pydantic.ValidationError:
+        pass
     bounds = _bounds(AnswerFinding)
     for key in sorted(set(raw) - set(AnswerFinding.model_fields)):
         slips.append(Slip(SlipKind.EXTRA_FIELD, f"{where}.{key}", "ignored"))

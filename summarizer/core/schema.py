@@ -29,8 +29,10 @@ from summarizer.core.vocabulary import FindingKind as FindingKind
 from summarizer.core.vocabulary import Topic as Topic
 
 #: "2" added the topics agriculture_rural, opening_up and culture_tourism, and
-#: `ReportSummary.zone`; a "1" document is a "2" document that uses none of them (no zone),
-#: so both validate and read.
+#: `ReportSummary.zone`, and (issue 26) `Provenance.settings` (the settings fingerprint),
+#: `Usage.estimated_calls` and `SummaryDocument.missing` (chunks that failed); a "1"
+#: document is a "2" document that uses none of them (no zone, no fingerprint, nothing
+#: missing), so both validate and read.
 SchemaVersion = Literal["1", "2"]
 SCHEMA_VERSION: SchemaVersion = "2"
 
@@ -146,6 +148,11 @@ class Usage(_Strict):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    estimated_calls: int = Field(
+        default=0,
+        description="Calls whose server reported no usage (a stream without a usage chunk): "
+        "their tokens are our estimate, not the server's count.",
+    )
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -153,6 +160,7 @@ class Usage(_Strict):
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             cached_tokens=self.cached_tokens + other.cached_tokens,
+            estimated_calls=self.estimated_calls + other.estimated_calls,
         )
 
 
@@ -163,6 +171,22 @@ class Provenance(_Strict):
     tool_version: str
     usage: Usage
     elapsed_s: float
+    settings: str | None = Field(
+        default=None,
+        description="Fingerprint of the settings the output was made with (backend, model, "
+        "endpoint, language, prompt, schema, chunk size, strict): a batch re-run reuses the "
+        "output only under the same fingerprint. Null in outputs of older versions.",
+    )
+
+
+class MissingPart(_Strict):
+    """A chunk whose answer failed: its findings are absent from the output."""
+
+    chunk: int
+    part: str = Field(description="Where the chunk stands: its breadcrumb or part kind.")
+    start: int = Field(description="Offset of the chunk's first character in the text.")
+    end: int
+    error: str
 
 
 class SummaryDocument(_Strict):
@@ -173,6 +197,11 @@ class SummaryDocument(_Strict):
     reports: list[ReportSummary]
     warnings: list[str]
     provenance: Provenance
+    missing: list[MissingPart] = Field(
+        default_factory=list,
+        description="Chunks that failed: the output holds the others' findings, and the "
+        "file counts as failed (exit 1; a batch re-run asks for these chunks again).",
+    )
 
 
 # --------------------------------------------------------------------------- per chunk

@@ -324,6 +324,9 @@ class OpenAIBackend(Backend):
             except Retryable as e:
                 failure = e
             else:
+                if not answer.usage.prompt_tokens and not answer.usage.completion_tokens:
+                    # A body without a usage block: the call was paid for all the same.
+                    answer.usage = transport.estimated_usage(body, content=answer.content)
                 transport.check_prompt_tokens(body, answer.usage, self.base_url)
                 answer.usage = spent + answer.usage
                 return answer
@@ -357,7 +360,7 @@ class OpenAIBackend(Backend):
 
     async def _exchange(self, body: dict[str, Any]) -> Answer:
         """One HTTP exchange under the deadline; failures become Retryable, Refused or ours."""
-        seen = Seen()
+        seen = Seen(body)
         ACTIVITY.call_started()
         try:
             async with asyncio.timeout(self.deadline_s):
