@@ -10,6 +10,11 @@ web server); `analyse` runs the text stages only (reports, sections, chunks; no 
 Errors are `SummarizerError` subclasses. The names below are imported when first used, so
 `import summarizer` (and `summarizer --help`) stays quick.
 
+The panel over outputs (what `export`, `compare`, `track` and `search` run):
+
+    >>> panel = summarizer.build_panel(["out/"], zones=summarizer.load_zone_rules("zones.csv"))
+    >>> [(t.zone, t.indicator, t.status) for t in summarizer.track(panel, 2025)]
+
 The packages, in pipeline order (docs/ARCHITECTURE.md); a package imports only from the
 layers below it (checked by import-linter: the contracts in pyproject.toml, run by `make test`
 and tests/test_layers.py):
@@ -56,8 +61,16 @@ if TYPE_CHECKING:
         Source,
         SummaryDocument,
         Usage,
+        Zone,
     )
+    from summarizer.panel.compare import Comparison, compare
+    from summarizer.panel.dictionary import Dictionary, load_dictionary
+    from summarizer.panel.export import export
+    from summarizer.panel.rows import Panel, build_panel
+    from summarizer.panel.search import Hit, search
+    from summarizer.panel.track import Tracked, track
     from summarizer.pipeline import analyse, summarize_file, summarize_file_async
+    from summarizer.text.zones import load_zone_rules, zone_name
 
 # public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
@@ -84,6 +97,20 @@ _EXPORTS: dict[str, str] = {
     "Source": "summarizer.core.schema",
     "Provenance": "summarizer.core.schema",
     "Usage": "summarizer.core.schema",
+    "Zone": "summarizer.core.schema",
+    "build_panel": "summarizer.panel.rows",
+    "compare": "summarizer.panel.compare",
+    "track": "summarizer.panel.track",
+    "export": "summarizer.panel.export",
+    "search": "summarizer.panel.search",
+    "load_dictionary": "summarizer.panel.dictionary",
+    "Panel": "summarizer.panel.rows",
+    "Comparison": "summarizer.panel.compare",
+    "Tracked": "summarizer.panel.track",
+    "Dictionary": "summarizer.panel.dictionary",
+    "Hit": "summarizer.panel.search",
+    "zone_name": "summarizer.text.zones",
+    "load_zone_rules": "summarizer.text.zones",
 }
 
 __all__ = [
@@ -92,12 +119,16 @@ __all__ = [
     "BackendSettings",
     "CacheError",
     "ChunkingSettings",
+    "Comparison",
     "ConfigError",
+    "Dictionary",
     "Evidence",
     "ExtractionError",
     "Finding",
+    "Hit",
     "InputError",
     "Metric",
+    "Panel",
     "Provenance",
     "ReportSummary",
     "RunSettings",
@@ -105,12 +136,22 @@ __all__ = [
     "Source",
     "SummarizerError",
     "SummaryDocument",
+    "Tracked",
     "Usage",
     "ValidationError",
+    "Zone",
     "__version__",
     "analyse",
+    "build_panel",
+    "compare",
+    "export",
+    "load_dictionary",
+    "load_zone_rules",
+    "search",
     "summarize_file",
     "summarize_file_async",
+    "track",
+    "zone_name",
 ]
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarizer.backends.base import backend_class, resolve_backend_name
@@ -25,11 +26,11 @@ from summarizer.backends.extract import (
     cached_call,
     create_backend,
     extract_chunks,
-    partial_failures,
+    raise_first_error,
 )
 from summarizer.core.config import Settings
-from summarizer.core.document import Analysis, SourceText
-from summarizer.core.errors import ConfigError
+from summarizer.core.document import Analysis, Chunk, Report, SourceText
+from summarizer.core.errors import BackendError, ConfigError
 from summarizer.core.schema import (
     SCHEMA_VERSION,
     Metric,
@@ -42,6 +43,8 @@ from summarizer.core.schema import (
     Usage,
 )
 from summarizer.core.version import __version__
+from summarizer.core.vocabulary import ReportCheck
+from summarizer.grounding.checks import check_message, report_checks
 from summarizer.grounding.ground import (
     ground_finding,
     ground_metrics,
@@ -56,6 +59,7 @@ from summarizer.grounding.merge import (
     merge_metrics,
     overview_digest,
 )
+from summarizer.lexicon.words import GENRE_WORDS, alternation
 from summarizer.text.bounded import display_path, read_input
 from summarizer.text.chunks import make_chunks
 from summarizer.text.clean import clean
@@ -66,8 +70,7 @@ from summarizer.text.zones import as_zone, zone_name
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
 
-# Words that nearly every work report uses; a text with almost none is probably something else.
-_GENRE_WORDS = re.compile(r"工作|开发区|园区|项目|企业|招商|建设|投资|发展|完成|推进|增长")
+_GENRE_WORDS = re.compile(alternation(GENRE_WORDS))
 
 
 TokenMode = Literal["exact", "budget", "estimate"]
@@ -129,11 +132,13 @@ def analyse_source(
         )
     sample = cleaned.analysed(0, min(len(source.text), 20000))
     hits = len(_GENRE_WORDS.findall(sample))
+    checks: list[ReportCheck] = []
     if hits < max(3, len(sample) // 400):
-        warnings.append("this text does not look like a work report (few of the genre's words)")
+        checks.append("not_a_work_report")
+        warnings.append(check_message("not_a_work_report"))
     if tokens == "exact" and not counter.exact:
         warnings.append(f"token counts are estimates ({counter.name} could not be loaded)")
-    return Analysis(clean=cleaned, reports=reports, chunks=chunks, warnings=warnings)
+    return Analysis(clean=cleaned, reports=reports, chunks=chunks, warnings=warnings, checks=checks)
 
 
 def chunk_tokens_for(settings: Settings) -> int:
@@ -249,22 +254,60 @@ async def summarize_analysis(
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"unknown language {settings.lang!r}; use zh or en")
     limiter = limiter or asyncio.Semaphore(max(1, settings.concurrency))
-    outcomes = await extract_chunks(
-        analysis,
-        backend,
-        lang=settings.lang,
-        cache=cache,
-        refresh=settings.refresh,
-        limiter=limiter,
-        on_chunk=on_chunk,
-    )
+    notes: list[str] = []
+    empty_parts: list[str] = []
+    reports: list[ReportSummary] = []
+    usage = Usage()
     # One failed chunk never discards the others' answers: the file is written without it,
-    # with a warning and a `missing` entry naming it, and counts as failed.
-    failed = partial_failures(outcomes, analysis.source.path)
-    spent = outcomes
-    outcomes = [o for o in outcomes if o.error is None]
-    doc_warnings, reports = assemble(analysis, outcomes, strict=settings.strict)
+    # with a warning and a `missing` entry naming it, and counts as failed (issue 26).
+    failed: list[ChunkOutcome] = []
+    chunks = 0
+    # A window of whole reports at a time goes through extract → ground → merge, and its
+    # answers are dropped before the next: memory stays flat in a file of thousands of
+    # reports, while a window holds enough chunks to keep every concurrent call busy.
+    for part in report_windows(analysis, window_chunks(settings)):
+        outcomes = await extract_chunks(
+            part,
+            backend,
+            lang=settings.lang,
+            cache=cache,
+            refresh=settings.refresh,
+            limiter=limiter,
+            on_chunk=on_chunk,
+        )
+        chunks += len(outcomes)
+        for o in outcomes:  # what the failed chunks' calls cost counts too
+            usage = usage + o.usage
+        here = [o for o in outcomes if o.error]
+        if any(isinstance(o.exception, ConfigError | BackendError) for o in here):
+            raise_first_error(outcomes, analysis.source.path)  # every file would fail alike
+        failed.extend(here)
+        outcomes = [o for o in outcomes if o.error is None]
+        part_notes, summaries = assemble(part, outcomes, strict=settings.strict)
+        notes.extend(part_notes)
+        if backend.calls_model:
+            empty_parts.extend(empty_part_warnings(outcomes))
+        per_report = _by_report(outcomes)
+        del outcomes
+        for report, summary in zip(part.reports, summaries, strict=True):
+            overview = None
+            if settings.overview:
+                overview, extra = await _overview(
+                    backend,
+                    cache,
+                    limiter,
+                    settings,
+                    summary,
+                    per_report.get(report.index, []),
+                    report_text(part.clean, part.reports, report.index),
+                )
+                usage = usage + extra
+            summary.overview = overview or compose_overview(summary, settings.lang)
+        reports.extend(summaries)
+    if failed and len(failed) == chunks:
+        raise_first_error(failed, analysis.source.path)  # nothing to write
     missing = [missing_part(o) for o in failed]
+    doc_warnings = [*analysis.warnings, *notes]
     doc_warnings.extend(
         f"chunk {m.chunk} ({m.part}, characters {m.start}-{m.end}) failed: {m.error}; its "
         "findings are missing from this output (a re-run asks for it again)"
@@ -275,27 +318,11 @@ async def summarize_analysis(
             "the offline backend quotes the report: titles and summaries stay in Chinese "
             "(--lang applies to the composed overview only)"
         )
-    if backend.calls_model:
-        doc_warnings.extend(empty_part_warnings(outcomes))
-    usage = Usage()
-    for o in spent:  # what the failed chunks' calls cost counts too
-        usage = usage + o.usage
-    per_report = _by_report(outcomes)
-    for report, summary in zip(analysis.reports, reports, strict=True):
-        mine = per_report.get(report.index, [])
-        overview = None
-        if settings.overview:
-            overview, extra = await _overview(
-                backend,
-                cache,
-                limiter,
-                settings,
-                summary,
-                mine,
-                report_text(analysis.clean, analysis.reports, report.index),
-            )
-            usage = usage + extra
-        summary.overview = overview or compose_overview(summary, settings.lang)
+    doc_warnings.extend(empty_parts)
+    # Typed, for the batch table and index; the sentences for people reading the JSON.
+    # A text that is no work report needs no word on its missing plans.
+    checks = list(analysis.checks) or report_checks(analysis.clean, analysis.reports, reports)
+    doc_warnings.extend(check_message(c) for c in checks if c not in analysis.checks)
     source = analysis.source
     return SummaryDocument(
         source=Source(
@@ -311,6 +338,7 @@ async def summarize_analysis(
         ),
         reports=reports,
         warnings=doc_warnings,
+        checks=checks,
         provenance=Provenance(
             backend=backend.name,
             model=backend.model,
@@ -366,6 +394,36 @@ async def _overview(
     return (
         answer.overview if _overview_grounded(answer.overview, report, summary) else None
     ), usage
+
+
+def window_chunks(settings: Settings) -> int:
+    """How many chunks a window of reports gathers before it is extracted: enough to keep
+    every concurrent call busy (a window's last calls wait for its slowest one)."""
+    return max(64, 8 * settings.concurrency)
+
+
+def report_windows(analysis: Analysis, chunks: int) -> Iterator[Analysis]:
+    """The analysis in windows of whole reports, each of at least `chunks` chunks (the last
+    may hold fewer); one window, the analysis itself, when the file is small."""
+    if len(analysis.chunks) <= chunks:
+        yield analysis
+        return
+    by_report: dict[int, list[Chunk]] = {}
+    for c in analysis.chunks:
+        by_report.setdefault(c.report, []).append(c)
+    reports: list[Report] = []
+    taken: list[Chunk] = []
+    for r in analysis.reports:
+        reports.append(r)
+        taken.extend(by_report.pop(r.index, []))
+        if len(taken) >= chunks:
+            yield dataclasses.replace(analysis, reports=reports, chunks=taken, warnings=[])
+            reports, taken = [], []
+    # Chunks of no listed report (none today) travel with the last window.
+    for rest in by_report.values():
+        taken.extend(rest)
+    if reports or taken:
+        yield dataclasses.replace(analysis, reports=reports, chunks=taken, warnings=[])
 
 
 def assemble(

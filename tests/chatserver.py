@@ -177,7 +177,7 @@ def extraction_for(body: Mapping[str, Any]) -> dict[str, Any]:
         )
     # Like a model that follows the prompt: the overview comes along when the chunk is the
     # whole report, and is null otherwise.
-    whole = isinstance(user, str) and "This chunk holds the whole report" in user
+    whole = isinstance(user, str) and "This chunk holds all the text we have of this report" in user
     overview = f"报告摘要：{quote}" if whole and quote else None
     return {"organization": None, "key_metrics": [], "findings": findings, "overview": overview}
 

@@ -134,7 +134,17 @@ def test_dry_run_json_shape_and_calls_the_run_makes(tmp_path: Path) -> None:
     }  # fmt: skip
     first = data["estimates"][0]
     assert first["model"] == data["configured_model"]
-    assert set(first) == {"model", "calls", "prompt_tokens", "completion_tokens", "usd"}
+    assert set(first) == {
+        "model",
+        "calls",
+        "prompt_tokens",
+        "completion_tokens",
+        "cached_tokens",
+        "usd",
+        "usd_cache",
+        "usd_batch",
+        "usd_offpeak_cache",
+    }
     # One report in one chunk: one call, its overview comes with it.
     assert (data["reports"], data["chunks"], first["calls"]) == (1, 1, 1)
 

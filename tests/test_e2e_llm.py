@@ -256,7 +256,10 @@ def overview_in_answer(overview: str) -> Any:
     """A responder that, asked for the whole report, returns `overview` with the extraction."""
 
     def respond(body: dict[str, Any]) -> Reply:
-        assert "This chunk holds the whole report" in body["messages"][-1]["content"]
+        assert (
+            "This chunk holds all the text we have of this report"
+            in body["messages"][-1]["content"]
+        )
         answer = json.loads(default_responder(body).content or "{}")
         answer["overview"] = overview
         return Reply(content=json.dumps(answer, ensure_ascii=False))

@@ -10,11 +10,11 @@ import pytest
 from summarizer.lexicon.figures import (
     Figure,
     canonical_number,
-    find_metrics,
     is_redacted,
     numbers_in,
     parse_figure,
 )
+from summarizer.lexicon.reading import find_metrics
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

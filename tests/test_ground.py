@@ -153,8 +153,11 @@ def test_ground_finding_flags_guessed_redacted_figure() -> None:
     extracted = _finding(metrics=[_metric("工业总产值", "15亿元", -4.67)])
     finding, warnings = ground_finding(extracted, _chunk(clean), clean)
     assert not finding.verified
-    assert '园区经济: number "15" in metric 工业总产值 not found in its source span' in warnings
-    assert any("source figure is redacted" in w for w in warnings)
+    # the source writes 工业总产值 redacted: a number for it is a guess
+    assert warnings == [
+        '园区经济: figure "15亿元" in metric 工业总产值 gives a number the source redacts in its'
+        " source span (the source writes 工业总产值 *亿元)"
+    ]
 
 
 def test_ground_finding_flags_redacted_figure_filled_with_a_number_of_the_chunk() -> None:
@@ -164,8 +167,8 @@ def test_ground_finding_flags_redacted_figure_filled_with_a_number_of_the_chunk(
     finding, warnings = ground_finding(extracted, _chunk(clean), clean)
     assert not finding.verified
     assert warnings == [
-        '园区经济: figure "8.78亿元" is not next to 工业总产值 in its source span',
-        '园区经济: metric 工业总产值 gives "8.78亿元" but the source figure is redacted',
+        '园区经济: figure "8.78亿元" in metric 工业总产值 is another indicator\'s figure in its'
+        " source span (the source writes it for 应交增值税)",
     ]
 
 
@@ -184,7 +187,8 @@ def test_ground_finding_flags_wrong_change_pct() -> None:
     finding, warnings = ground_finding(extracted, _chunk(clean), clean)
     assert not finding.verified
     assert warnings == [
-        '园区经济: change "18.38%" of metric 应交增值税 not found next to its figure'
+        '园区经济: figure "8.78亿元" in metric 应交增值税 has a change not written with it in its'
+        " source span (the source writes it for 应交增值税)"
     ]
 
 
@@ -235,7 +239,10 @@ def test_ground_metrics_drops_ungrounded() -> None:
     kept, warnings = ground_metrics(metrics, _chunk(clean))
     assert [(m.name, m.redacted) for m in kept] == [("应交增值税", False), ("营业收入", True)]
     assert len(warnings) == 2
-    assert warnings[0].startswith('key metric 工业总产值 "15亿元" dropped: number "15"')
+    assert warnings[0].startswith(
+        'key metric 工业总产值 "15亿元" dropped: figure "15亿元" in metric 工业总产值 gives a number'
+        " the source redacts"
+    )
     assert warnings[1] == 'key metric 利润 "很多" dropped: no figure'
 
 

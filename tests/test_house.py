@@ -22,6 +22,20 @@ _SDK_ERRORS = (
     r"TransportError)\b|^\s*(?:import openai|from openai\b)"
 )
 
+# Direction words as a regex alternative or a whole string (增长|下降, "下降"): lexicon/words.py.
+_DIRECTION = (
+    r"增长|增加|提高|提升|上升|上涨|攀升|下降|减少|回落|降低|下滑|下跌|压减|压降|缩减|增速|增幅|"
+    r"增长率|降幅|涨幅|跌幅"
+)
+# Two or more sentence or clause marks in one character class or one all-punctuation string
+# ([。；;], "，,；;"): a punctuation class of lexicon/words.py spelled again.
+_MARKS = "。！？；：，、"
+_PUNCTUATION = (
+    rf"\[\^?[^\]\n]*[{_MARKS}][^\]\n]*[{_MARKS}][^\]\n]*\]"
+    rf"|([\"'])[\s{_MARKS}!?;:,.”’」』)）]*[{_MARKS}][\s{_MARKS}!?;:,.”’」』)）]*[{_MARKS}]"
+    rf"[\s{_MARKS}!?;:,.”’」』)）]*\1"
+)
+
 RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     # rule: (pattern, the folders and files where it may appear)
     "backend or provider name compared": (
@@ -31,6 +45,19 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "a backend's method found by getattr": (r"getattr\(\s*(?:self\.)?backend\b", ()),
     "an SDK's exception class or import": (_SDK_ERRORS, ("backends/",)),
+    "a direction word list": (
+        rf"(?:{_DIRECTION})\||\|(?:{_DIRECTION})(?![\u4e00-\u9fff])|[\"'](?:{_DIRECTION})[\"']",
+        ("lexicon/",),
+    ),
+    "a punctuation class": (_PUNCTUATION, ("lexicon/",)),
+    "a temporary file made outside the atomic module": (r"\bmkstemp\b", ("core/atomic.py",)),
+    # A heading level as a bare number (h.level == 5): HeadingLevel.ENUMERATION says which.
+    "a bare heading level": (
+        r"\blevel\s*(?:==|!=|<=|>=|<|>)\s*\d|(?<!for )\blevel\s+(?:not\s+)?in\s*\(\s*\d"
+        r"|\blevel\s+or\s+\d|\blevel\s+if\s+\S+\s+else\s+\d|range\([^)]*level[^)]*,\s*\d+\)"
+        r"|HeadingShape\([^)]*,\s*\d,",
+        ("lexicon/words.py",),
+    ),
 }
 
 
@@ -63,6 +90,16 @@ def test_no_hits_outside_their_home(rule: str) -> None:
         ("an SDK's exception class or import", "except openai.APIConnectionError:"),
         ("an SDK's exception class or import", 'if names & {"ConnectError"}:'),
         ("an SDK's exception class or import", "import openai"),
+        ("a direction word list", '_DECLINE = re.compile(r"(?:下降|减少|降低|回落)$")'),
+        ("a direction word list", 'verb = "增长" if m.change_pct >= 0 else "下降"'),
+        ("a punctuation class", '_SENTENCE = re.compile(r"[。！？；;!?]")'),
+        ("a punctuation class", 'lead = re.split(r"[^。；;！!？?\\n]", lead)'),
+        ("a punctuation class", 'if c in "，,；;：:":'),
+        ("a punctuation class", 'clause.strip(" 。；;")'),
+        ("a bare heading level", "heads = [c for c in part.children if c.level < 5]"),
+        ("a bare heading level", "if h.level not in (0, 1):"),
+        ("a bare heading level", "for lower in range(h.level + 1, 6):"),
+        ("a bare heading level", "part_heads = [h for h in heads if (h.level or 1) <= top]"),
     ],
 )
 def test_each_pattern_catches_what_it_forbids(rule: str, line: str) -> None:
@@ -75,7 +112,45 @@ def test_each_pattern_catches_what_it_forbids(rule: str, line: str) -> None:
         ("backend or provider name compared", 'Settings(backend="offline")'),
         ("backend or provider name compared", 'if field_name == "other":'),
         ("an SDK's exception class or import", "except FileNotFoundError:"),
+        ("a direction word list", '"""同比增长16.2% → 16.2; 下降 → negative"""'),
+        ("a direction word list", 're.compile(r"工业增加值|产值")'),
+        ("a punctuation class", '"全年新签约项目32个。"'),
+        ("a punctuation class", 'r"[(（]\\s*未完"'),
+        ("a punctuation class", 'text[j] in "”」』)）"'),
+        ("a bare heading level", "for level in (2, 4, 6):"),
+        ("a bare heading level", "if h.level == HeadingLevel.PART:"),
     ],
 )
 def test_each_pattern_lets_the_innocent_pass(rule: str, line: str) -> None:
     assert not re.search(RULES[rule][0], line, re.M)
+
+
+def test_every_atomic_writer_leaves_the_mode_a_plain_open_gives(tmp_path: Path) -> None:
+    """mkstemp's 0600 must not reach an output: the text, bytes and by-name writers agree."""
+    import os
+
+    from summarizer.core.atomic import atomic_path, write_bytes_atomic, write_text_atomic
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    expected = plain.stat().st_mode & 0o777
+    write_text_atomic(tmp_path / "a.json", "{}")
+    write_bytes_atomic(tmp_path / "b.bin", b"\0")
+    with atomic_path(tmp_path / "c.sqlite") as tmp:
+        assert tmp.suffix == ".sqlite" and tmp.parent == tmp_path
+        tmp.write_bytes(b"db")
+    for name in ("a.json", "b.bin", "c.sqlite"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == expected, name
+    assert sorted(os.listdir(tmp_path)) == ["a.json", "b.bin", "c.sqlite", "plain.txt"]
+
+
+def test_a_failed_block_leaves_no_file_and_a_killed_writers_temp_is_swept(tmp_path: Path) -> None:
+    from summarizer.core.atomic import atomic_path, sweep_stale_temps
+
+    with pytest.raises(RuntimeError), atomic_path(tmp_path / "x.parquet") as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError
+    assert list(tmp_path.iterdir()) == []
+    dead = tmp_path / ".x.parquet.p999999999.abc123.tmp.parquet"
+    dead.write_bytes(b"left over")
+    assert sweep_stale_temps(tmp_path) == 1 and not dead.exists()

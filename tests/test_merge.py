@@ -159,7 +159,7 @@ def _summary() -> ReportSummary:
 def test_overview_digest_lists_findings_and_metrics() -> None:
     digest = overview_digest(_summary())
     lines = digest.splitlines()
-    assert lines[0].startswith("关键指标: 财政总收入12.8亿元（同比增长9.29%）")
+    assert lines[0].startswith("关键指标(实绩): 财政总收入12.8亿元（同比增长9.29%）")
     assert lines[1].startswith("[成绩] 招商引资: 引进亿田、巴贝等11只优质项目。；企业服务")
     assert "[问题] 要素制约: 一句话。；人才短缺: 一句话。" in lines
     assert "[计划] 项目攻坚: 一句话。" in lines

@@ -380,4 +380,4 @@ def test_cli_dry_run_quotes_live_and_batch_prices(tmp_path: Path) -> None:
         cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "USD batch" in done.stdout and "USD live" in done.stdout
+    assert "batch" in done.stdout and "live" in done.stdout and "cached" in done.stdout

@@ -552,3 +552,31 @@ def test_chatserver_tells_overviews_from_extractions(make_backend: Make, json_mo
     assert not is_overview(extraction_body) and document_text(extraction_body) is not None
     assert is_overview(overview_body) and document_text(overview_body) is None
     assert '{"overview":' in overview_body["messages"][-1]["content"]
+
+
+def test_a_part_kind_is_a_hint_only_when_the_section_tree_is_sure(make_backend: Make) -> None:
+    """Issue 24: a kind read from wording or inherited (confidence < 0.8) goes out as unknown,
+    in the chunk's kind and in its outline; a kind its heading names goes out as it is."""
+    from dataclasses import replace
+
+    sure = make_request("二、2026年重点工作\n（一）扩大内需\n提振消费。", kind="plans")
+    sure = replace(sure, chunk=replace(sure.chunk, confidence=0.9))
+    unsure = replace(
+        sure,
+        chunk=replace(
+            sure.chunk,
+            kind="problems",
+            confidence=0.4,
+            outline=(("二、抓住机遇", "problems"), ("三、2026年重点工作", "plans")),
+            outline_confidence=(0.4, 0.9),
+        ),
+    )
+    backend, recorder = make_backend([answer(json.dumps(GOOD)), answer(json.dumps(GOOD))])
+    run(backend.extract(sure))
+    run(backend.extract(unsure))
+    first, second = (b["messages"][-1]["content"] for b in recorder.bodies())
+    assert "Part kind: plans" in first
+    assert "Part kind: unknown (decide from the text)" in second
+    assert "- 二、抓住机遇: unknown (decide from the text)" in second
+    assert "- 三、2026年重点工作: plans" in second
+    assert "problems" not in second.split("<context")[1].split("<document")[0]

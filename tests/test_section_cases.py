@@ -157,6 +157,20 @@ CASES: list[Case] = [
         ["preamble", "achievements", "plans"],
     ),
     Case(
+        "problems acknowledged after the review (在看到成绩的同时，我们也认识到老问题、新挑战)",
+        "一、“十四五”时期和2025年工作回顾\n全省地区生产总值增长5.3%。\n"
+        "在看到成绩的同时，我们也认识到老问题、新挑战仍然不少，主要是外部环境变化影响加深，消费需求依然偏弱。\n"
+        "二、“十五五”时期工作总体要求和目标任务\n（一）扩大内需\n提振消费。\n",
+        ["achievements", "problems", "plans"],
+    ),
+    Case(
+        "a weak turn that names no problem it has opens no part (同时要坚持底线思维……风险挑战)",
+        "一、2023年工作回顾\n国内生产总值增长5.2%。\n二、2024年经济社会发展总体要求和政策取向\n"
+        "我国经济回升向好的基本趋势没有改变。同时要坚持底线思维，做好应对各种风险挑战的充分准备。\n"
+        "今年发展主要预期目标是：国内生产总值增长5%左右。\n三、2024年政府工作任务\n（一）扩大内需\n提振消费。\n",
+        ["achievements", "plans", "plans"],
+    ),
+    Case(
         "an item's own title keyword does not set its part's kind (二是重点企业快速成长)",
         "今年以来，园区经济稳中有进。一是产值稳步增长，实现规上工业产值50亿元。"
         "二是重点企业快速成长，3家企业产值超10亿元。三是项目建设加快，新开工项目6个。\n",

@@ -26,7 +26,8 @@ from summarizer.core.schema import (
     ExtractedMetric,
     MetricKind,
 )
-from summarizer.lexicon.figures import FoundMetric, find_metrics, normalize_width
+from summarizer.lexicon.figures import FoundMetric, normalize_width
+from summarizer.lexicon.reading import find_metrics
 
 #: Bump when the expansion changes what an answer becomes: cached extractions are expanded
 #: answers, so the version is part of the cache key.

@@ -47,6 +47,18 @@ class Capabilities:
     server_props: bool = False  # the server says its slots and context at /props
     price_in: float | None = None
     price_out: float | None = None
+    # Input tokens the provider served from its prompt cache ($ per million); None: no cache
+    # discount known, cached tokens cost what others do.
+    price_cached_in: float | None = None
+    # The share of the live prices a Batch API bills (OpenAI, DashScope: 0.5); None: no batch.
+    batch_share: float | None = None
+    # DeepSeek's off-peak hours (16:30-00:30 UTC): input (cache miss), cached input, output.
+    price_offpeak_in: float | None = None
+    price_offpeak_cached_in: float | None = None
+    price_offpeak_out: float | None = None
+    # The shortest prompt prefix the provider caches (OpenAI: 1,024 tokens); 0: unknown.
+    cache_min_tokens: int = 0
+    prices_as_of: str | None = None  # where the prices come from and when they were read
     match: str | None = None  # the table entry that matched, None for provider defaults
 
     def with_changes(self, **changes: Any) -> Capabilities:
@@ -151,6 +163,15 @@ def prices() -> dict[str, tuple[float, float]]:
         if "price_in" in entry and "price_out" in entry and "*" not in entry["match"]:
             out[entry["match"]] = (float(entry["price_in"]), float(entry["price_out"]))
     return out
+
+
+def priced_capabilities(model: str) -> Capabilities | None:
+    """The capabilities of the first priced entry matching `model` (any provider), with its
+    provider's profile (batch share, cache minimum) under it; None when no entry is priced."""
+    for entry in model_entries():
+        if "price_in" in entry and matches(entry["match"], model):
+            return capabilities_for(entry.get("provider") or "openai", model)
+    return None
 
 
 def price_for_model(model: str) -> tuple[float, float] | None:

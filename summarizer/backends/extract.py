@@ -50,6 +50,7 @@ from summarizer.core.document import Analysis, Chunk, Report
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError, SummarizerError
 from summarizer.core.redact import redact_model
 from summarizer.core.schema import ChunkExtraction, OverviewText, Usage
+from summarizer.lexicon.words import SENTENCE_END_MARK, HeadingLevel
 
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
@@ -310,7 +311,6 @@ def join_extractions(parts: list[ChunkExtraction]) -> ChunkExtraction:
 
 
 _PARAGRAPH = re.compile(r"\n+")
-_SENTENCE = re.compile(r"[。！？；;!?]")
 
 
 def split_chunk(chunk: Chunk, report: Report | None) -> tuple[Chunk, Chunk] | None:
@@ -326,14 +326,14 @@ def split_chunk(chunk: Chunk, report: Report | None) -> tuple[Chunk, Chunk] | No
         candidates = [chunk.start + m.end() for m in _PARAGRAPH.finditer(chunk.text)]
         candidates = [c for c in candidates if lo < c < hi]
     if not candidates:
-        candidates = [chunk.start + m.end() for m in _SENTENCE.finditer(chunk.text)]
+        candidates = [chunk.start + m.end() for m in SENTENCE_END_MARK.finditer(chunk.text)]
         candidates = [c for c in candidates if lo < c < hi]
     if not candidates:
         return None
     cut = min(candidates, key=lambda c: abs(c - middle))
 
     def piece(start: int, end: int) -> Chunk:
-        inner = [s for s in sections if start <= s.start < end and s.level == 1]
+        inner = [s for s in sections if start <= s.start < end and s.level == HeadingLevel.PART]
         around = [s for s in sections if s.start <= start < s.end]
         kind = around[0].kind if around else chunk.kind
         path = tuple(s.number + s.title for s in around) or chunk.path
@@ -348,22 +348,12 @@ def split_chunk(chunk: Chunk, report: Report | None) -> tuple[Chunk, Chunk] | No
             text=chunk.text[start - chunk.start : end - chunk.start],
             tokens=max(1, int(chunk.tokens * share)),
             outline=tuple((s.number + s.title, s.kind) for s in inner),
+            # A half keeps the confidences its kinds came with (the request's hints read them).
+            outline_confidence=tuple(s.confidence for s in inner),
+            confidence=around[0].confidence if around else chunk.confidence,
         )
 
     return piece(chunk.start, cut), piece(cut, chunk.end)
-
-
-def partial_failures(outcomes: list[ChunkOutcome], path: str) -> list[ChunkOutcome]:
-    """The failed chunks of a file that is still written without them; raises (as
-    `raise_first_error`) when nothing can be written: every chunk failed, or a failure is
-    the settings' or the endpoint's (it would fail every file alike)."""
-    failed = [o for o in outcomes if o.error]
-    if failed and (
-        len(failed) == len(outcomes)
-        or any(isinstance(o.exception, ConfigError | BackendError) for o in failed)
-    ):
-        raise_first_error(outcomes, path)
-    return failed
 
 
 def raise_first_error(outcomes: list[ChunkOutcome], path: str) -> None:

@@ -14,18 +14,34 @@ evidence = the heading and the first sentence, verbatim.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from summarizer.backends.base import Backend, ExtractRequest, ExtractResult
 from summarizer.core.config import Settings
 from summarizer.core.document import PART_FINDING_KIND, CleanText, Section
 from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
-from summarizer.lexicon.figures import find_metrics
 from summarizer.lexicon.numerals import TARGET_WORDS
+from summarizer.lexicon.reading import find_metrics
 from summarizer.lexicon.topics import topic_for
+from summarizer.lexicon.words import (
+    COLONS,
+    COMMA,
+    COMMAS,
+    EXCLAMATIONS,
+    FULL_STOPS,
+    PERIOD,
+    QUESTION_MARKS,
+    RISE_WORD,
+    SEMICOLONS,
+    SENTENCE_END_CHARS,
+    SENTENCE_STOP,
+    HeadingLevel,
+    char_class,
+    not_in,
+)
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]*[。！？!?；;]?")
-_CLAUSE_CUT = re.compile(r"[,，、:：]")
+_SENTENCE = re.compile(f"{not_in(SENTENCE_END_CHARS + chr(10))}*{char_class(SENTENCE_END_CHARS)}?")
+_CLAUSE_CUT = re.compile(char_class(COMMAS + COLONS))
 _ENTITY_SUFFIX = re.compile(
     r"集团|公司|股份|科技|电子|电器|新材料|新材|实业|药业|生物|智能|工业城|产业园|科创中心|小镇"
 )
@@ -93,20 +109,20 @@ def extract_offline(request: ExtractRequest) -> ChunkExtraction:
 
 def part_items(part: Section, clean: CleanText) -> list[_Item]:
     """The top-level items of a part, in source order."""
-    heads = [c for c in part.children if c.level < 5]
+    heads = [c for c in part.children if c.level < HeadingLevel.ENUMERATION]
     if heads:
         out: list[_Item] = []
         for h in heads:
-            subs = [c for c in h.children if c.level < 5]
+            subs = [c for c in h.children if c.level < HeadingLevel.ENUMERATION]
             lead = clean.analysed(h.heading_end, subs[0].start).strip() if subs else ""
             if len(subs) >= 2 and len(lead) < 20:
                 out.extend(_from_section(s) for s in subs)
             else:
                 out.append(_from_section(h))
-        return out
-    enumerated = [c for c in part.children if c.level == 5]
+        return _with_trailing(out, part, clean)
+    enumerated = [c for c in part.children if c.level == HeadingLevel.ENUMERATION]
     if len(enumerated) >= 2:
-        return [_from_section(c) for c in enumerated]
+        return _with_trailing([_from_section(c) for c in enumerated], part, clean)
     if part.kind == "problems":
         clauses = _clause_items(part, clean)
         if clauses:
@@ -114,14 +130,74 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
     return _paragraph_items(part, clean)
 
 
+#: A paragraph after a part's last item that is an item of its own: the government's own
+#: work ("一年来，我们切实加强政府自身建设……", "必须把政府自身建设得更加坚强有力").
+_OWN_WORK = re.compile(rf"^{not_in(PERIOD + QUESTION_MARKS)}{{0,40}}?(?:(?:政府)?自身建设|对政府工作提出了?新的?更高要求)")
+#: Paragraphs opening with the same period phrase, two or more after the last item: the
+#: five-year review of a report that also reviews the year ("五年来，……").
+_PERIOD_OPENING = re.compile(r"^(?:五年来|这五年|过去五年|“十[一二三四五六七八九]五”以来)[，,]")
+#: A paragraph after the last item that closes it: an address to the delegates.
+_CLOSING = re.compile(rf"^各位代表{char_class(EXCLAMATIONS + COMMA)}")
+
+
+def _with_trailing(items: list[_Item], part: Section, clean: CleanText) -> list[_Item]:
+    """`items` plus the paragraphs after the last item that are items of their own (the
+    government's own work, a run of "五年来，" paragraphs); the last item then ends where the
+    first of them, or an address to the delegates, begins."""
+    if not items:
+        return items
+    text = clean.text
+    last = items[-1]
+    first_break = text.find("\n", last.start, part.end)
+    if first_break < 0:
+        return items
+    paragraphs = [
+        (first_break + m.start(), first_break + m.end())
+        for m in re.finditer(r"[^\n]+", text[first_break : part.end])
+    ]
+    stripped = [(a, b, text[a:b].strip(" \t　")) for a, b in paragraphs]
+    openings = [m.group(0) for _, _, p in stripped if (m := _PERIOD_OPENING.match(p))]
+    extra: list[_Item] = []
+    cut = None
+    for a, b, para in stripped:
+        lead = a + len(text[a:b]) - len(text[a:b].lstrip(" \t　"))
+        own = _OWN_WORK.match(para)
+        period = _PERIOD_OPENING.match(para)
+        if own or (period and openings.count(period.group(0)) >= 2):
+            first = _first_sentence(clean, lead, b)
+            title = (
+                "政府自身建设"
+                if own
+                else _CLAUSE_CUT.split(
+                    para[len(period.group(0)) :] if period else para, maxsplit=1
+                )[0][:24]
+            )
+            extra.append(_Item(lead, lead, lead, lead, b, title))
+            cut = lead if cut is None else cut
+            del first
+        elif _CLOSING.match(para) and cut is None:
+            cut = lead
+    if cut is not None:
+        items = [*items[:-1], replace(last, end=min(last.end, cut))]
+    return items + extra
+
+
 _PROBLEM_INTRO = re.compile(r"存在|问题|不足|困难|挑战|短板|差距")
+#: "……主要是：" / "主要表现在：": the words before the list of problems.
+_LIST_LEAD = re.compile(
+    rf"^{not_in(PERIOD + SEMICOLONS)}{{0,30}}?(?:主要是|主要有|主要表现(?:在|为)|具体表现(?:在|为)|表现在)"
+    rf"{char_class(COLONS)}"
+)
 
 
 def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
-    """Problems listed in running text: the ；-clauses and sentences after an intro sentence
-    ("我们也清醒认识到，当前发展面临的困难和挑战。外部……；国内……。"), up to a closing
-    resolution ("我们一定……"); else the comma clauses of one sentence when there are four or
-    more ("经济总量偏小，产业链条不长，配套能力偏弱，……"), an intro clause left out."""
+    """Problems listed in running text, one item each.
+
+    After an intro sentence ("我们也清醒认识到……存在一些不足。") and a lead ("主要是："):
+    the sentences up to a closing resolution ("我们要直面这些问题……"), each cut at `；`
+    ("从需求看，……；从产业看，……" is two); a single listing sentence without `；` is cut at
+    its commas when it has three or more ("主要是：A，B，C，D，E。"), an intro clause left
+    out ("园区发展仍存在不少问题，经济总量偏小，……")."""
     text = clean.text
     start = part.heading_end
     while start < part.end and text[start] in " \t\n　":
@@ -129,43 +205,60 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
     para_end = text.find("\n", start, part.end)
     para_end = part.end if para_end < 0 else para_end
     sentences = [(m.start(), m.group(0)) for m in _LIST_SENTENCE.finditer(text, start, para_end)]
-    if sentences and _is_intro(sentences[0][1]):
+    while sentences and _is_intro(sentences[0][1]):
         sentences = sentences[1:]
     listed: list[tuple[int, str]] = []
     for k, (at, sentence) in enumerate(sentences):
+        lead = _LIST_LEAD.match(sentence)
+        if lead:
+            at, sentence = at + lead.end(), sentence[lead.end() :]
         if _RESOLUTION.match(sentence) or (
-            k and not _PROBLEM_INTRO.search(sentence) and not _PROBLEM_WORDS.search(sentence)
+            k
+            and not lead
+            and not _PROBLEM_INTRO.search(sentence)
+            and not _PROBLEM_WORDS.search(sentence)
+            and not _ASPECT.match(sentence)
+            # "一些地方基层财力比较紧张。": a short sentence in the run is one more problem.
+            and len(sentence.strip()) > _SHORT_PROBLEM
         ):
             break
-        listed.extend((at + off, piece) for off, piece in _split_keep(sentence, "；;"))
-    pieces = [(at - start, piece) for at, piece in listed]
-    if len(pieces) < 2:
-        stop = text.find("。", start, part.end)
-        stop = part.end if stop < 0 else stop + 1
-        sentence = text[start:stop]
-        pieces = _split_keep(sentence, "，,")
-        if len(pieces) < 4:
-            return []
-        first = pieces[0][1]
-        if _PROBLEM_INTRO.search(first) and len(first) <= 24:
-            pieces = pieces[1:]
+        listed.append((at, sentence))
+    pieces: list[tuple[int, str]] = []
+    if len(listed) >= 2 or any(c in s for _, s in listed for c in "；;"):
+        for at, sentence in listed:
+            pieces.extend((at + off, piece) for off, piece in _split_keep(sentence, "；;"))
+    elif listed:
+        at, sentence = listed[0]
+        commas = _split_keep(sentence, "，,")
+        first = commas[0][1] if commas else ""
+        if commas and _PROBLEM_INTRO.search(first) and len(first) <= 24 and len(commas) >= 4:
+            commas = commas[1:]
+        if len(commas) >= 3:
+            pieces = [(at + off, piece) for off, piece in commas]
     out = []
-    for offset, clause in pieces:
+    for a0, clause in pieces:
         body = clause.strip(" \t\n　，,；;。")
         if len(body) < 4:
             continue
-        a = start + offset + (len(clause) - len(clause.lstrip(" \t\n　")))
+        a = a0 + (len(clause) - len(clause.lstrip(" \t\n　")))
         title = _CLAUSE_CUT.split(body, maxsplit=1)[0][:24]
-        out.append(_Item(a, a, a, a, start + offset + len(clause), title))
+        out.append(_Item(a, a, a, a, a0 + len(clause), title))
     return out if len(out) >= 2 else []
 
 
-_LIST_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+_LIST_SENTENCE = re.compile(f"{not_in(FULL_STOPS)}+{char_class(FULL_STOPS)}?")
 _RESOLUTION = re.compile(
-    r"\s*(?:我们|对此|对这些问题|针对这些问题)[^。]{0,12}?(?:一定|将|要|必须|会)"
+    r"\s*(?:我们|对此|对这些问题|针对这些问题|对于这些问题)[^。]{0,12}?(?:一定|将|要|必须|会|高度重视)"
 )
+#: "从需求看，……" / "从产业看，……": one aspect of a problem list per sentence.
+_ASPECT = re.compile(
+    rf"\s*(?:从{not_in(COMMA + PERIOD)}{{1,8}}(?:看|来看|上看)|[一二三四五六七八九十]是)"
+)
+_SHORT_PROBLEM = 24
 _PROBLEM_WORDS = re.compile(
-    r"不足|不强|不高|不够|不优|偏少|偏小|偏弱|较弱|乏力|滞后|制约|瓶颈|薄弱|困难|压力|欠缺|缺乏|有待|突出|较大|加深|下行"
+    r"不足|不强|不高|不够|不优|偏少|偏小|偏弱|较弱|乏力|滞后|制约|瓶颈|薄弱|困难|压力|欠缺|缺乏|有待|突出|较大|加深|下行|"
+    r"仍需|还需|尚需|亟待|亟需|还要|堵点|艰巨|弱项|不牢|较重|偏慢|不及|风险|隐患|承压|短板|不平衡|不充分|"
+    r"紧张|任重道远|不容忽视|硬骨头|多发|频发|偏弱|过剩|不到位"
 )
 
 
@@ -177,7 +270,8 @@ def _is_intro(sentence: str) -> bool:
         and "；" not in sentence
         and bool(
             re.search(
-                r"(?:困难|挑战|问题|不足|短板)(?:和|与)?(?:困难|挑战|问题|不足)?[。：:]?\s*$",
+                r"(?:困难|挑战|问题|不足|短板)(?:和|与)?(?:困难|挑战|问题|不足)?"
+                rf"{char_class(PERIOD + COLONS)}?\s*$",
                 sentence,
             )
         )
@@ -201,7 +295,7 @@ def _from_section(s: Section) -> _Item:
     title_start = s.start + len(s.number) if s.number else s.start
     # An enumerated item ("一是经济总量偏小,与…差距。") is one sentence: its summary starts
     # with its title rather than after it.
-    body_start = title_start if s.level == 5 else s.heading_end
+    body_start = title_start if s.level == HeadingLevel.ENUMERATION else s.heading_end
     return _Item(s.start, title_start, s.heading_end, body_start, s.end, s.title)
 
 
@@ -268,7 +362,7 @@ def _trim(sentence: str) -> str:
     sentence = sentence.strip()
     if len(sentence) <= MAX_SUMMARY:
         return sentence
-    cut = max(sentence.rfind(c, 0, MAX_SUMMARY) for c in ",，;；、")
+    cut = max(sentence.rfind(c, 0, MAX_SUMMARY) for c in COMMAS + SEMICOLONS)
     return sentence[: cut if cut > 10 else MAX_SUMMARY]
 
 
@@ -291,7 +385,9 @@ def _finding(
     elif _same(summary, title):
         # A one-sentence item: the title is its words before the figures, the summary all of it.
         head = re.split(r"[0-9０-９XＸx*]", title, maxsplit=1)[0]
-        head = re.sub(r"(?:同比)?(?:增长|达到|达|为|实现|完成|共|累计)$", "", head.rstrip("，, "))
+        head = re.sub(
+            rf"(?:同比)?(?:{RISE_WORD}|达到|达|为|实现|完成|共|累计)$", "", head.rstrip("，, ")
+        )
         if len(head) >= 4:
             title = head
     metrics = _metrics(clean, item.body_start, item.end, headline=False, part_kind=part_kind)
@@ -312,9 +408,10 @@ def _finding(
 _GENERIC_TITLE = re.compile(
     r"^(?:[（(]?未完|这[一五十]年|[一五十]年来|过去[一五]年|一年来|今年以来|今年|去年|上半年|下半年|"
     r"前三季度|全年|目前|截至目前|同时|此外|另外|下一步|明年|新的一年|各位代表|同志们|"
-    r"(?:19|20)\d{2}年(?:度|以来)?|[0-9]{1,2}[-—~至][0-9]{1,2}月(?:份)?)[！!，,。:：]?$"
+    r"(?:19|20)\d{2}年(?:度|以来)?|[0-9]{1,2}[-—~至][0-9]{1,2}月(?:份)?)"
+    rf"{char_class(EXCLAMATIONS + COMMA + PERIOD + COLONS)}?$"
 )
-_SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
+_SENTENCE_STOP = SENTENCE_STOP
 _FIGURE_HINT = re.compile(
     r"[0-9０-９]+(?:\.[0-9]+)?\s*(?:%|％|个百分点|[万亿]?[元美欧]|[万亿]|[个家项人户亩])"
 )
@@ -350,17 +447,18 @@ def _best_sentence(clean: CleanText, item: _Item, title: str) -> str:
 
 def _tidy(sentence: str) -> str:
     """A sentence without a leading comma fragment, an intro before a colon or a 一是 mark."""
-    sentence = sentence.strip().lstrip("，,、；;：:")
+    sentence = sentence.strip().lstrip(COMMAS + SEMICOLONS + COLONS)
     # "通过努力,招商取得的以下主要成绩:一是…": the intro before a colon says little.
     head, colon, rest = sentence.partition("：") if "：" in sentence else sentence.partition(":")
     if colon and len(rest) >= 6 and len(head) < 30:
         sentence = rest
     sentence = re.sub(r"^(?:[一二三四五六七八九十]{1,2}(?:是|要|抓)|——)", "", sentence.strip())
-    return sentence.rstrip("，,、；; ")
+    return sentence.rstrip(COMMAS + SEMICOLONS + " ")
 
 
 def _same(sentence: str, title: str) -> bool:
-    return sentence.strip("。！!；; ") == title.strip("。！!；; ")
+    ends = PERIOD + EXCLAMATIONS + SEMICOLONS + " "
+    return sentence.strip(ends) == title.strip(ends)
 
 
 _PLAN_LEAD = re.compile(r"^(?:我们将|我们要|我们|要|将)(?=[\u4e00-\u9fff]{3})")
@@ -369,7 +467,7 @@ _PLAN_LEAD = re.compile(r"^(?:我们将|我们要|我们|要|将)(?=[\u4e00-\u9f
 def _title_from(summary: str) -> str:
     """A short title from a summary: its first clause that is not a time phrase."""
     for clause in _CLAUSE_CUT.split(summary):
-        clause = _PLAN_LEAD.sub("", clause.strip(" 。；;"))
+        clause = _PLAN_LEAD.sub("", clause.strip(" " + PERIOD + SEMICOLONS))
         if len(clause) >= 4 and not _GENERIC_TITLE.match(clause):
             return clause[:24]
     return summary[:16]
@@ -393,7 +491,7 @@ def _entities(body: str, limit: int = 8) -> list[str]:
 
 
 def _clean_title(title: str) -> str:
-    title = re.sub(r"\s+", "", title).strip(" ,，。:：;；")
+    title = re.sub(r"\s+", "", title).strip(" " + COMMA + PERIOD + COLONS + SEMICOLONS)
     # "谋划先行,多措并举抓招商" reads well whole; very long ones keep their first clause.
     if len(title) > 30:
         title = _CLAUSE_CUT.split(title, maxsplit=1)[0]
@@ -448,7 +546,7 @@ def _metrics(
 def _kind_in_part(clean: CleanText, start: int, m: Metric, part_kind: str) -> Metric:
     """The metric with the kind its part implies."""
     lead = clean.text[max(0, start - 40) : start]
-    lead = re.split(r"[。；;！!？?\n]", lead)[-1]
+    lead = SENTENCE_STOP.split(lead)[-1]
     if part_kind in _PLAN_PARTS:
         kind = "actual" if _ACTUAL_IN_PLAN.search(lead) else "target"
     elif m.kind == "target" and not _PLAN_WORDS.search(lead):

@@ -26,9 +26,9 @@ except ImportError:  # Windows: no advisory locks; one batch per output folder t
 from summarizer.backends.pricing import usd_for
 from summarizer.core.atomic import write_text_atomic
 from summarizer.core.redact import redact_secrets
-from summarizer.core.schema import SummaryDocument, Usage
-from summarizer.core.vocabulary import KIND_FIELDS
+from summarizer.core.schema import SummaryDocument, Usage, iter_findings
 from summarizer.core.vocabulary import KINDS as KINDS
+from summarizer.core.vocabulary import ReportCheck
 
 INDEX_NAME = "index.jsonl"
 
@@ -68,6 +68,9 @@ class IndexRecord(pydantic.BaseModel):
     title: str | None = None
     organization: str | None = None
     years: list[int] = pydantic.Field(default_factory=list)  # summary and plan years
+    # Typed warnings an analyst acts on (no plans, not a work report, ...): the table and the
+    # index pages name them, so an "ok" file that needs a look says so.
+    checks: list[ReportCheck] = pydantic.Field(default_factory=list)
 
     def to_json(self) -> str:
         # A secret in an error or a setting (a password in --base-url) never reaches the file.
@@ -96,11 +99,9 @@ def record_from_document(
     """The index record of a finished (or skipped) input, from its document."""
     counts = _zero_findings()
     verified = 0
-    for report in doc.reports:
-        for kind, attr in KIND_FIELDS.items():
-            findings = getattr(report, attr)
-            counts[kind] += len(findings)
-            verified += sum(1 for f in findings if f.verified)
+    for at in iter_findings(doc):
+        counts[at.kind] += 1
+        verified += at.finding.verified
     total = sum(counts.values())
     usage = doc.provenance.usage
     return IndexRecord(
@@ -120,6 +121,7 @@ def record_from_document(
         years=sorted(
             {y for r in doc.reports for y in (r.summary_year, r.plan_year) if y is not None}
         ),
+        checks=list(doc.checks),
     )
 
 
@@ -138,7 +140,15 @@ def cost_of(
     """Estimated dollars of a usage; 0 without calls, None when the model has no price."""
     if usage.calls == 0:
         return 0.0
-    return usd_for(model, usage.prompt_tokens, usage.completion_tokens, price_in, price_out)
+    # The receipt: tokens the provider served from its prompt cache at the cache rate.
+    return usd_for(
+        model,
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        price_in,
+        price_out,
+        cached_tokens=usage.cached_tokens,
+    )
 
 
 @contextlib.contextmanager

@@ -401,7 +401,10 @@ class _Runner:
 
 def _detail(record: IndexRecord) -> str:
     findings = sum(record.findings.values())
-    return f"{record.reports} report(s), {findings} findings, {record.elapsed_s:.1f}s"
+    detail = f"{record.reports} report(s), {findings} findings, {record.elapsed_s:.1f}s"
+    if record.checks:
+        detail += "; check: " + ", ".join(record.checks)
+    return detail
 
 
 async def run_batch(
@@ -566,6 +569,7 @@ def _entries(records: Sequence[IndexRecord], suffix: str) -> list[IndexEntry]:
             title=r.title,
             organization=r.organization,
             years=tuple(r.years),
+            checks=tuple(r.checks),
         )
         for r in records
     ]

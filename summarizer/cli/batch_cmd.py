@@ -298,6 +298,7 @@ def summary_json(result: Any, target: Path) -> dict[str, Any]:
         "failed": [
             {"path": r.path, "error": r.error} for r in result.this_run if r.status == "failed"
         ],
+        "checks": [{"path": r.path, "checks": list(r.checks)} for r in result.this_run if r.checks],
     }
 
 
@@ -342,6 +343,8 @@ def print_summary(
     price_out: float | None = None,
 ) -> None:
     """The end-of-run table: statuses, findings per kind, verified share, tokens, cost, time."""
+    from collections import Counter
+
     from rich.table import Table
 
     from summarizer.batch import INDEX_NAME, totals_of
@@ -367,6 +370,12 @@ def print_summary(
     )
     share = t.verified_share
     table.add_row("verified", "—" if share is None else f"{share:.1%}")
+    checked = Counter(c for r in result.this_run for c in r.checks)
+    if checked:
+        table.add_row(
+            "files to check (why)",
+            ", ".join(f"{code}: {n}" for code, n in sorted(checked.items())),
+        )
     u = t.usage
     estimated = f" ({u.estimated_calls:,} with estimated tokens)" if u.estimated_calls else ""
     table.add_row("model calls", f"{u.calls:,}{estimated}")
@@ -382,6 +391,13 @@ def print_summary(
         if r.status == "failed":
             console.print(
                 f"failed: {r.path}: {r.error}", markup=False, highlight=False, soft_wrap=True
+            )
+        elif r.checks:
+            console.print(
+                f"check: {r.path}: {', '.join(r.checks)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
     console.print(f"Index: {target / INDEX_NAME}", markup=False, highlight=False, soft_wrap=True)
 
@@ -410,7 +426,7 @@ def _dry_run(
     failed = 0
     for rel in inputs:
         try:
-            a = analyse(root / rel, settings)
+            a = analyse(root / rel, settings, tokens="budget")
         except Exception as e:  # noqa: BLE001 - report and carry on, like a real run
             failed += 1
             err.print(
@@ -429,6 +445,5 @@ def _dry_run(
         out,
         as_json=as_json,
         failed=failed,
-        batch=via != "live",
     )
     return 1 if failed else 0

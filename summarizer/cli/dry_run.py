@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from summarizer.backends.pricing import BATCH_PRICE_SHARE, PRICES, CostEstimate, estimate
+from summarizer.backends.pricing import PRICES, CostEstimate, estimate
 from summarizer.core.config import Settings
 from summarizer.render.format import plural
+
+if TYPE_CHECKING:
+    from summarizer.backends.openai_compat.request import PromptSizes
 
 
 class _Sized(Protocol):
@@ -67,6 +70,7 @@ def estimate_for(
     price_out: float | None = None,
 ) -> CostEstimate:
     """The cost of running these files through `model`, counting the calls a run makes."""
+    prompt = _prompt_sizes(model, settings)
     return estimate(
         [t for s in sizes for t in s.chunk_tokens],
         sum(s.overview_calls for s in sizes),
@@ -74,7 +78,24 @@ def estimate_for(
         overview=settings.overview,
         price_in=price_in,
         price_out=price_out,
+        overhead=prompt.overhead,
+        stable=prompt.stable,
     )
+
+
+def _prompt_sizes(model: str, settings: Settings) -> PromptSizes:
+    """The request's size around the text for this model: its response format decides
+    whether the schema rides in the body or in the system prompt."""
+    from summarizer.backends.capabilities import capabilities_for, priced_capabilities
+    from summarizer.backends.openai_compat.request import prompt_sizes
+
+    caps = (
+        capabilities_for(settings.provider, model)
+        if model == settings.resolved_model
+        else priced_capabilities(model)
+    ) or capabilities_for(settings.provider, model)
+    in_body = caps.response_format == "json_schema" or caps.json_object_schema
+    return prompt_sizes(caps.response_format, in_body)
 
 
 def print_estimate(
@@ -86,10 +107,9 @@ def print_estimate(
     *,
     as_json: bool = False,
     failed: int = 0,
-    batch: bool = False,
 ) -> None:
-    """The estimate as a table, or as JSON on stdout with `as_json`; with `batch`, the Batch
-    API price beside the live one."""
+    """The estimate as a table, or as JSON on stdout with `as_json`: the bill live and with
+    the prompt cache, at Batch API prices and DeepSeek's off-peak prices."""
     sizes = [a if isinstance(a, Sizes) else sizes_of(a) for a in analyses]
     tokens = [t for s in sizes for t in s.chunk_tokens]
     reports = sum(s.reports for s in sizes)
@@ -117,8 +137,11 @@ def print_estimate(
                     "calls": e.calls,
                     "prompt_tokens": e.prompt_tokens,
                     "completion_tokens": e.completion_tokens,
+                    "cached_tokens": e.cached_tokens,
                     "usd": e.usd,
-                    **({"usd_batch": _batch_usd(e)} if batch else {}),
+                    "usd_cache": e.usd_cache,
+                    "usd_batch": e.usd_batch,
+                    "usd_offpeak_cache": e.usd_offpeak_cache,
                 }
                 for e in rows
             ],
@@ -129,22 +152,43 @@ def print_estimate(
         f"{plural(len(sizes), 'file')}, {plural(reports, 'report')}, "
         f"{plural(len(tokens), 'chunk')}, {sum(tokens):,} tokens of text"
     )
-    table = Table(title="Estimated cost (no model called)")
-    columns = ["model", "calls", "prompt tokens", "completion tokens", "USD"]
-    if batch:
-        columns = [*columns[:-1], "USD live", "USD batch"]
+    table = Table(title="Estimated cost in USD (no model called)")
+    columns = [
+        "model",
+        "calls",
+        "tokens in",
+        "out",
+        "cached",
+        "live",
+        "+ cache",
+        "batch",
+        "off-peak",
+    ]
     for col in columns:
         table.add_column(col, justify="left" if col == "model" else "right")
     for est in rows:
-        usd = f"${est.usd:.4f}" if est.usd is not None else "?"
-        name = f"[bold]{est.model}[/] (configured)" if est.model == configured else est.model
-        cells = [name, str(est.calls), f"{est.prompt_tokens:,}", f"{est.completion_tokens:,}", usd]
-        if batch:
-            share = _batch_usd(est)
-            cells.append(f"${share:.4f}" if share is not None else "?")
-        table.add_row(*cells)
+        name = f"[bold]{est.model}[/] *" if est.model == configured else est.model
+        table.add_row(
+            name,
+            str(est.calls),
+            f"{est.prompt_tokens:,}",
+            f"{est.completion_tokens:,}",
+            f"{est.cached_tokens:,}",
+            _usd(est.usd),
+            _usd(est.usd_cache),
+            _usd(est.usd_batch, "—"),
+            _usd(est.usd_offpeak_cache, "—"),
+        )
     console.print(table)
+    console.print(
+        "[dim]* configured. cached: the stable prefix (schema, rules) of each chunk call after "
+        "the first, billed at the cache rate in '+ cache' and 'off-peak' (DeepSeek's "
+        "16:30-00:30 UTC prices); batch: Batch API prices, no cache counted; —: no such "
+        "price. List prices and their dates: `summarizer models`.[/dim]"
+    )
 
 
-def _batch_usd(est: CostEstimate) -> float | None:
-    return None if est.usd is None else round(est.usd * BATCH_PRICE_SHARE, 6)
+def _usd(value: float | None, missing: str = "?") -> str:
+    if value is None:
+        return missing
+    return f"{value:.4f}" if value < 10 else f"{value:,.2f}"

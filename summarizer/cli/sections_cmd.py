@@ -64,7 +64,8 @@ def sections(
     from summarizer.pipeline import analyse
 
     settings = build_settings(ctx, **flags)
-    analysis = analyse(file, settings)
+    # The chunks a model run would cut: estimates, exact BPE counts only near the budget.
+    analysis = analyse(file, settings, tokens="budget")
     cost = estimate_for(
         [sizes_of(analysis)], settings, settings.resolved_model, price_in, price_out
     )
@@ -88,6 +89,7 @@ def _print(analysis: Any, cost: Any) -> None:
     from rich.table import Table
     from rich.tree import Tree
 
+    from summarizer.lexicon.words import HeadingLevel
     from summarizer.render.format import plural
 
     console = Console()
@@ -117,7 +119,7 @@ def _print(analysis: Any, cost: Any) -> None:
                 else "(inline part)"
             )
             child = node.add(
-                f"[{colours[s.kind]}]{s.kind if s.level <= 1 else ''}[/] {label[:60]} [dim]{s.start}–{s.end}[/]"
+                f"[{colours[s.kind]}]{s.kind if s.level <= HeadingLevel.PART else ''}[/] {label[:60]} [dim]{s.start}–{s.end}[/]"
             )
             for c in s.children:
                 add(child, c)

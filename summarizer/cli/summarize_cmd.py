@@ -103,7 +103,9 @@ def summarize(
         raise click.UsageError(f"-o {output}: with several files -o names a folder")
     fmt = fmt or _format_for(output, several)
     backend_name = resolve_backend_name(settings)
-    mode = "exact" if dry_run else token_mode_for(backend_name)
+    # A dry run counts like a model run: exact BPE counts only near the chunk budget, so
+    # it cuts the same chunks and starts without loading the ranks for ordinary reports.
+    mode = "budget" if dry_run else token_mode_for(backend_name)
     if dry_run:
         from summarizer.cli.dry_run import print_estimate
 
@@ -177,8 +179,7 @@ def _analyse_showing(file: str, settings: Settings, mode: Any, err: Console) -> 
 
 def read_stdin(settings: Settings) -> Any:
     """Standard input as a `SourceText`, read like a file of the format its bytes show."""
-    import tempfile
-
+    from summarizer.core.atomic import spooled
     from summarizer.core.errors import InputError
     from summarizer.text.bounded import read_input
 
@@ -197,16 +198,11 @@ def read_stdin(settings: Settings) -> Any:
     else:
         suffix = ".txt"
     # The readers take a path: a private temporary file, removed at once.
-    fd, tmp = tempfile.mkstemp(prefix="summarizer-stdin-", suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+    with spooled(data, suffix, prefix="summarizer-stdin-") as tmp:
         try:
             source = read_input(tmp, settings)
         except InputError as e:
             raise InputError(str(e).replace(tmp, STDIN_NAME)) from None
-    finally:
-        os.unlink(tmp)
     return dataclasses.replace(source, path=STDIN_NAME)
 
 

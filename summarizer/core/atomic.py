@@ -1,21 +1,29 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one.
 
-In: a path and text. Out: the file, written through a temporary file and os.replace.
+In: a path and text or bytes, or a block that writes a file by name. Out: the file, written
+through a temporary file beside it and os.replace, with the mode a plain `open` would give
+(mkstemp's 0600 would make every output private). Every writer of an output, an export or a
+cache file goes through here (tests/test_house.py keeps mkstemp out of other modules).
+
 The temporary file's name carries the writer's process id, so a later run can tell the
 leftover of a killed writer (`sweep_stale_temps`) from a file another live process is
-still writing.
+still writing. `spooled` is the one other temporary file: bytes (stdin) given to a reader
+that takes a path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-_TEMP_NAME = re.compile(r"^\..+\.p(\d+)\.[^.]+\.tmp$")
+# ".NAME.pPID.RANDOM.tmp", with the target's suffix after it when a writer needs one.
+_TEMP_NAME = re.compile(r"^\..+\.p(\d+)\.[^.]+\.tmp(?:\.[^.]+)?$")
 _umask_lock = threading.Lock()
 
 
@@ -41,15 +49,55 @@ def new_file_mode(target: Path) -> int:
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` (UTF-8) to `path` atomically, creating parent folders."""
-    target = Path(path)
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def _temp_beside(target: Path, suffix: str = "") -> tuple[int, str]:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.p{os.getpid()}.", suffix=".tmp", dir=target.parent
+    return tempfile.mkstemp(
+        prefix=f".{target.name}.p{os.getpid()}.", suffix=".tmp" + suffix, dir=target.parent
     )
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside `path` (with its suffix) for a writer that takes a file name
+    (SQLite, Parquet, xlsx, csv): renamed onto `path` when the block succeeds, with the mode
+    a plain open would give; removed when it fails."""
+    target = Path(path)
+    fd, tmp = _temp_beside(target, target.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, new_file_mode(target))
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def spooled(data: bytes, suffix: str, prefix: str = "summarizer-") -> Iterator[str]:
+    """`data` in a private temporary file (mode 0600, in the system's temp folder) for a
+    reader that takes a path; removed after the block."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        yield tmp
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` atomically (flushed to disk first), creating parent folders."""
+    target = Path(path)
+    fd, tmp = _temp_beside(target)
     try:
         os.fchmod(fd, new_file_mode(target))
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -396,6 +396,8 @@ def _toml_values(toml_path: Path) -> tuple[dict[str, object], dict[str, str]]:
         where[key] = f"{toml_path}: {shown} ="
 
     for key, value in table.items():
+        if key == "panel" and isinstance(value, dict):
+            continue  # the panel commands' own table (summarizer.panel.config)
         if key in GROUPS and isinstance(value, dict):
             for sub, sub_value in value.items():
                 take(sub, sub_value, key)

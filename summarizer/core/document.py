@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 # The part kinds are vocabulary (vocabulary.py); re-exported for the stages typed with them.
 from summarizer.core.vocabulary import PART_FINDING_KIND as PART_FINDING_KIND
 from summarizer.core.vocabulary import PartKind as PartKind
+from summarizer.core.vocabulary import ReportCheck
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,19 @@ class CleanText:
     @staticmethod
     def build(source: SourceText, masks: list[Mask]) -> CleanText:
         merged = merge_masks(masks, len(source.text))
-        chars = list(source.analysis_text)
+        # Slices and blanks joined: a list of the characters costs ~70 bytes per CJK character.
+        text = source.analysis_text
+        parts: list[str] = []
+        pos = 0
         for m in merged:
-            chars[m.start : m.end] = " " * (m.end - m.start)
+            parts.append(text[pos : m.start])
+            parts.append(" " * (m.end - m.start))
+            pos = m.end
+        parts.append(text[pos:])
         return CleanText(
             source=source,
             masks=tuple(merged),
-            view="".join(chars),
+            view="".join(parts),
             _mask_starts=tuple(m.start for m in merged),
         )
 
@@ -200,6 +207,7 @@ class Analysis:
     reports: list[Report]
     chunks: list[Chunk]
     warnings: list[str] = field(default_factory=list)
+    checks: list[ReportCheck] = field(default_factory=list)  # typed warnings of the text stages
 
     @property
     def source(self) -> SourceText:

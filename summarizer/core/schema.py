@@ -17,28 +17,41 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 # The kinds and topics are the project's vocabulary (vocabulary.py); re-exported because the
 # fields below are typed with them and callers have long imported them from here.
+from summarizer.core.vocabulary import FINDING_KINDS
 from summarizer.core.vocabulary import KIND_FIELDS as KIND_FIELDS
 from summarizer.core.vocabulary import TOPIC_LABELS as TOPIC_LABELS
 from summarizer.core.vocabulary import FindingKind as FindingKind
+from summarizer.core.vocabulary import ReportCheck as ReportCheck
 from summarizer.core.vocabulary import Topic as Topic
 
-#: "2" added the topics agriculture_rural, opening_up and culture_tourism, and
-#: `ReportSummary.zone`, and (issue 26) `Provenance.settings` (the settings fingerprint),
-#: `Usage.estimated_calls` and `SummaryDocument.missing` (chunks that failed); a "1"
-#: document is a "2" document that uses none of them (no zone, no fingerprint, nothing
-#: missing), so both validate and read.
+#: "2" added the figure reading's fields to `Metric` (measure, direction, qualifier, period,
+#: subject, figure offsets, evidence; unset in a "1" output), the topics agriculture_rural,
+#: opening_up and culture_tourism, `ReportSummary.zone`, and (issue 26)
+#: `Provenance.settings` (the settings fingerprint), `Usage.estimated_calls` and
+#: `SummaryDocument.missing` (chunks that failed); a "1" document is a "2" document that
+#: uses none of them (no zone, no reading, no fingerprint, nothing missing), so both
+#: validate and read.
 SchemaVersion = Literal["1", "2"]
 SCHEMA_VERSION: SchemaVersion = "2"
 
 _SCHEMA_CACHE: dict[Any, dict[str, Any]] = {}
 
 MetricKind = Literal["actual", "target"]
+#: What a figure measures (lexicon/reading.py reads it from the text): a level, a growth in
+#: percent, a change in percentage points, a share or ratio, a per-capita value, a rank, a
+#: count, an index.
+Measure = Literal["level", "growth", "points", "share", "per_capita", "rank", "count", "index"]
+Direction = Literal["up", "down"]
+#: 约/左右 about, 以上/不低于 at_least, 超/超过/逾 over, 近 nearly, 以内/以下 at_most,
+#: 余/多 plus (300多亩), a range (3-5个).
+Qualifier = Literal["about", "at_least", "over", "nearly", "at_most", "plus", "range"]
 
 
 class _Strict(BaseModel):
@@ -46,6 +59,16 @@ class _Strict(BaseModel):
 
 
 # --------------------------------------------------------------------------- output
+
+
+class Evidence(_Strict):
+    """A verbatim passage of the source that supports a finding."""
+
+    quote: str = Field(description="Verbatim source text.")
+    start: int | None = Field(
+        description="Offset of the quote in the decoded source text; null if it was not found."
+    )
+    end: int | None = Field(description="End offset (exclusive); source_text[start:end] == quote.")
 
 
 class Metric(_Strict):
@@ -65,16 +88,40 @@ class Metric(_Strict):
         description="actual: achieved; target: planned (计划, 力争, 目标, 预计)."
     )
     redacted: bool = Field(description="True when the report hides the number (X, xx, *).")
-
-
-class Evidence(_Strict):
-    """A verbatim passage of the source that supports a finding."""
-
-    quote: str = Field(description="Verbatim source text.")
-    start: int | None = Field(
-        description="Offset of the quote in the decoded source text; null if it was not found."
+    # Since schema 2, read from the source by code (lexicon/reading.py); unset in "1" outputs
+    # and when the figure could not be bound to the source.
+    measure: Measure | None = Field(
+        default=None,
+        description="What the figure measures: level, growth (a change in %), points (a "
+        "change in percentage points), share, per_capita, rank, count or index.",
     )
-    end: int | None = Field(description="End offset (exclusive); source_text[start:end] == quote.")
+    direction: Direction | None = Field(
+        default=None,
+        description="up or down: the sign of a change, or the way a level moved (降低至13.6%).",
+    )
+    qualifier: Qualifier | None = Field(
+        default=None,
+        description="about (约, 左右), at_least (以上, 不低于), over (超), nearly (近), at_most "
+        "(以内), plus (余, 多) or range (3-5个); null when the figure is exact.",
+    )
+    high: float | None = Field(default=None, description="Upper end of a range (3-5个: 5).")
+    period: str | None = Field(
+        default=None, description="The period as written (全年, 1-9月, 上半年, 年均); null if none."
+    )
+    base_year: int | None = Field(
+        default=None, description="The base year of a figure written 由2020年的… ; else null."
+    )
+    subject: str | None = Field(
+        default=None, description="The indicator the source writes the figure for."
+    )
+    start: int | None = Field(
+        default=None,
+        description="Offset of the figure in the decoded source text; null if unbound.",
+    )
+    end: int | None = Field(default=None, description="End offset (exclusive) of the figure.")
+    evidence: Evidence | None = Field(
+        default=None, description="The source sentence that states the figure, with offsets."
+    )
 
 
 class Finding(_Strict):
@@ -202,6 +249,41 @@ class SummaryDocument(_Strict):
         description="Chunks that failed: the output holds the others' findings, and the "
         "file counts as failed (exit 1; a batch re-run asks for these chunks again).",
     )
+    # Added in schema "2" with a default, so a "1" document (without it) still validates.
+    checks: list[ReportCheck] = Field(
+        default_factory=list,
+        description="Typed warnings an analyst acts on: not_a_work_report, no_plans, "
+        "no_problems (the text names problems), kind_flips (part kinds go back after plans).",
+    )
+
+
+class FindingAt(NamedTuple):
+    """One finding of a document and where it stands: report index, kind, the report's list
+    it is in (its JSON field), and its position in that list."""
+
+    report: int
+    kind: FindingKind
+    field: str
+    position: int
+    finding: Finding
+
+
+def finding_lists(report: ReportSummary) -> list[tuple[FindingKind, str, list[Finding]]]:
+    """The report's finding lists in the order every output lists them: (kind, field, list)."""
+    return [(w.kind, w.field, getattr(report, w.field)) for w in FINDING_KINDS]
+
+
+def findings_of(report: ReportSummary, r: int = 0) -> Iterator[FindingAt]:
+    """Every finding of one report (numbered as report `r`), kind by kind."""
+    for kind, field, findings in finding_lists(report):
+        for i, finding in enumerate(findings):
+            yield FindingAt(r, kind, field, i, finding)
+
+
+def iter_findings(doc: SummaryDocument) -> Iterator[FindingAt]:
+    """Every finding of every report of a document, in output order."""
+    for r, report in enumerate(doc.reports):
+        yield from findings_of(report, r)
 
 
 # --------------------------------------------------------------------------- per chunk

@@ -103,3 +103,26 @@ _TOPICS: dict[str, tuple[str, str]] = {
 TOPIC_LABELS: dict[str, str] = {t: zh for t, (zh, _) in _TOPICS.items()}
 #: English phrase of each topic, for the English overview.
 TOPIC_LABELS_EN: dict[str, str] = {t: en for t, (_, en) in _TOPICS.items()}
+
+
+#: What a summarized report may be warned about, as a typed reason (the JSON's `checks`, the
+#: batch index and its pages name these; the warning text is for people).
+ReportCheck = Literal["not_a_work_report", "no_plans", "no_problems", "kind_flips"]
+
+#: check -> (short Chinese label for a table cell, the warning as a sentence).
+CHECKS: dict[str, tuple[str, str]] = {
+    "not_a_work_report": (
+        "非工作报告",
+        "this text does not look like a work report (few of the genre's words)",
+    ),
+    "no_plans": ("无计划", "no plans were found: no part or item of the report reads as plans"),
+    "no_problems": (
+        "问题未提取",
+        "no problems were found, though the text names problems (存在……问题, 清醒认识到……)",
+    ),
+    "kind_flips": (
+        "部分类型反复",
+        "the part kinds go back after the plans (plans, then problems or achievements): "
+        "parts may be misread",
+    ),
+}

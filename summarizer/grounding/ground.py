@@ -29,23 +29,35 @@ from rapidfuzz import fuzz
 
 from summarizer.core.document import Chunk, CleanText, Report, Section
 from summarizer.core.schema import (
-    KIND_FIELDS,
+    Direction,
     Evidence,
     ExtractedFinding,
     ExtractedMetric,
     Finding,
     Metric,
+    Qualifier,
     SummaryDocument,
+    finding_lists,
+    findings_of,
 )
-from summarizer.lexicon.figures import find_metrics, is_redacted, parse_figure
+from summarizer.lexicon.binding import (
+    Binding,
+    Reason,
+    bind,
+    describe,
+    name_form,
+    reading_numbers,
+)
+from summarizer.lexicon.figures import is_redacted, parse_figure
 from summarizer.lexicon.numerals import (
-    CLAUSE_END,
     SENTENCE_END,
     Number,
     canonical,
     find_numbers,
     numbers_in,
 )
+from summarizer.lexicon.reading import Reading, find_metrics, read_figures, read_source
+from summarizer.lexicon.words import CHANGE_WORDS, FALL_VERBS, alternation, direction_word
 
 #: Lowest rapidfuzz partial-ratio score at which a fuzzy window is accepted.
 FUZZY_MIN_SCORE = 90.0
@@ -91,7 +103,7 @@ class _Normalized:
     """A normalised text and, for each of its characters, the source offset it came from."""
 
     text: str
-    index: array[int]  # an array, not a tuple: 8 bytes an entry instead of about 36
+    index: array[int]  # an array, not a tuple: 4 bytes an entry instead of about 36
 
 
 @lru_cache(maxsize=8192)
@@ -103,24 +115,35 @@ def _norm_char(ch: str) -> str:
     return "".join(c for c in out if not c.isspace())
 
 
+# Runs of characters that are their own normal form (lower-cased): ASCII letters and digits,
+# and unified ideographs. Taken a run at a time, not a character at a time: a list of one
+# str per CJK character costs ~80 bytes each, most of a 30 MB file's peak memory.
+_NORMAL_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
+
+
 def _normalize(text: str, base: int = 0) -> _Normalized:
-    chars: list[str] = []
-    index: array[int] = array("q")
-    for i, ch in enumerate(text):
-        # ASCII letters and digits are already normal; the fast path keeps long texts cheap.
-        if ch.isascii() and ch.isalnum():
-            chars.append(ch.lower())
+    parts: list[str] = []
+    index: array[int] = array("i")  # 4 bytes an offset: texts stay under 2**31 characters
+    pos = 0
+    for m in _NORMAL_RUN.finditer(text):
+        start, end = m.span()
+        if start > pos:
+            _normalize_chars(text, pos, start, base, parts, index)
+        parts.append(m.group().lower())
+        index.extend(range(base + start, base + end))
+        pos = end
+    if pos < len(text):
+        _normalize_chars(text, pos, len(text), base, parts, index)
+    return _Normalized("".join(parts), index)
+
+
+def _normalize_chars(
+    text: str, lo: int, hi: int, base: int, parts: list[str], index: array[int]
+) -> None:
+    for i in range(lo, hi):
+        for c in _norm_char(text[i]):
+            parts.append(c)
             index.append(base + i)
-            continue
-        if "\u4e00" <= ch <= "\u9fff":
-            # Unified ideographs are their own NFKC form.
-            chars.append(ch)
-            index.append(base + i)
-            continue
-        for c in _norm_char(ch):
-            chars.append(c)
-            index.append(base + i)
-    return _Normalized("".join(chars), index)
 
 
 def normalize_quote(text: str) -> str:
@@ -212,20 +235,15 @@ def _short(text: str, n: int = 24) -> str:
 # - Every number in its title and summary must be written in that span (or in the
 #   headings above it: a year in "一、2023年工作总结"). A change written with a direction
 #   (下降9.29%) must be written there with the same direction, or with none. A figure the
-#   summary states with a name (规上工业总产值37.59亿元) must have that name in the
-#   source sentence that holds the figure.
-# - Every metric's figure must occur in the span next to its name: the words of its clause
-#   before it (the clause before too when this one holds only connectives, the whole list
-#   before 分别) or the counted noun after it contain the name, its last four characters,
-#   or share at least half its character pairs (synonyms such as 规上/规模以上 unified,
-#   bracketed notes dropped); or the source's clause is the end of the name. Its
-#   change_pct must follow that figure in the same sentence, its verb with the same sign
-#   (增长/提高/上升 +, 下降/减少/回落 -). A value for a figure the span has only
-#   redacted is a guess.
+#   summary states with a name (规上工业总产值37.59亿元) must not conflict with what the
+#   source writes it for.
+# - Every metric is bound to a reading of the same figure in the span (lexicon/binding.py:
+#   the name compatible with the reading's subject and measure, its change and direction
+#   the reading's); a conflict is one typed `Reason`.
 # - Key metrics follow the metric rule with their report as the span; the overview's
 #   figures follow the summary rule with its report as the span (counts of the report's
 #   own findings, "6项成绩", are the summary's numbers).
-# - Numbers compare by value (numbers.py: 一百二十 = 120, 1,200 = 1200, 16.20 = 16.2);
+# - Numbers compare by value (numerals.py: 一百二十 = 120, 1,200 = 1200, 16.20 = 16.2);
 #   masked cruft is left out of every haystack (a page number vouches for nothing, and one
 #   inserted inside a figure does not split it).
 
@@ -240,61 +258,15 @@ class Span:
     headings: str = ""  # headings above the span, whose numbers (years) are context
 
 
-#: Words an indicator is written with in different reports; each pair maps to one form.
-NAME_SYNONYMS: tuple[tuple[str, str], ...] = (
-    ("规模以上", "规上"),
-    ("限额以上", "限上"),
-    ("固定资产投资", "固投"),
-    ("社会消费品零售总额", "社零额"),
-    ("高新技术企业", "高企"),
-    ("一般公共预算收入", "一般预算收入"),
-    ("地方一般预算收入", "一般预算收入"),
-    ("实际利用外资", "实际外资"),
-    ("实到外资", "实际外资"),
-    ("进出口总额", "进出口"),
-    ("外贸进出口", "进出口"),
-    ("主营业务收入", "营业收入"),
-    ("营收", "营业收入"),
-)
 _NAME_JUNK = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]")
-_NAME_LEAD = re.compile(r"^(?:全年|全区|园区|开发区|累计|共|新增|实现|完成|其中)+")
 _DIRECTION = re.compile(
-    r"(?P<verb>增长|增加|提高|提升|上升|增幅|增速|下降|减少|回落|降低|下滑|下跌|减少了)"
-    r"(?:了|达到|达|为|约|近|超)*\s*-?$"
+    rf"(?P<verb>{alternation(CHANGE_WORDS)})" r"(?:了|达到|达|为|约|近|超)*\s*-?$"
 )
-_NEGATIVE = frozenset({"下降", "减少", "回落", "降低", "下滑", "下跌", "减少了"})
-_WINDOW = 40  # characters before a figure that may hold its name
-
-
-_BRACKETED = re.compile(r"[(（][^()（）]{0,12}[)）]")
-
-
-def name_form(name: str) -> str:
-    """A name with synonyms unified, bracketed notes, punctuation and leading verbs dropped."""
-    out = _NAME_JUNK.sub("", _BRACKETED.sub("", name))
-    for long, short in NAME_SYNONYMS:
-        out = out.replace(long, short)
-    return _NAME_LEAD.sub("", out) or out
+_NEGATIVE = frozenset(FALL_VERBS)
 
 
 def _pairs(s: str) -> set[str]:
     return {s[i : i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
-
-
-def name_bound(name: str, window: str) -> bool:
-    """True when `window` (the words around a figure) names what `name` names."""
-    n = name_form(name)
-    if not n:
-        return True
-    before, _, after = window.partition(" ")
-    w = name_form(window)
-    # Names end in their head noun: "环保管家检查企业" is bound by "检查企业101家", and a
-    # model's longer name by the source's short one ("…建设项目,总投资38.1亿元").
-    core = re.sub(r"[0-9.]+", "", name_form(before))
-    if n in w or (len(n) > 4 and n[-4:] in w) or (len(core) >= 2 and n.endswith(core)):
-        return True
-    pairs = _pairs(n)
-    return len(pairs & _pairs(w)) * 2 >= len(pairs)
 
 
 @dataclass(frozen=True)
@@ -322,58 +294,6 @@ def _sentence_bounds(w: _Written, a: int, b: int) -> tuple[int, int]:
     return start, end
 
 
-_CONNECTIVE = re.compile(
-    r"^(?:由原来的|由|从|增加至|增加到|增至|提高到|提高至|达到|达|为|共|约|近|超|其中|分别|同比|比上年)+$"
-)
-
-
-def _window(w: _Written, k: int) -> str:
-    """The words that may name the k-th number: its clause up to it (the one before too when
-    it holds only connectives, the whole list before 分别), and the rest of its clause."""
-    n = w.numbers[k]
-    s_start, _ = _sentence_bounds(w, n.start, n.start)
-    floor = max(s_start, n.start - _WINDOW)
-    lo = n.start
-    for _ in range(3):
-        c = _last_name_end(w.text, floor, lo - 1 if lo < n.start else lo)
-        lo = c + 1 if c >= 0 else floor
-        words = _NAME_JUNK.sub("", w.text[lo : n.start])
-        words = re.sub(r"[0-9.]+|[亿万元个家%]", "", words)
-        if lo <= floor or (len(words) >= 2 and not _CONNECTIVE.match(words)):
-            break
-    if "分别" in w.text[lo : n.start]:
-        lo = floor
-    clause = CLAUSE_END.search(w.text, n.end, n.end + 20)
-    hi = clause.start() if clause else min(len(w.text), n.end + 20)
-    return w.text[lo : n.start] + " " + w.text[n.end : hi]
-
-
-# Where a name stops, looking back from its figure: quotes and brackets are part of names
-# ("“财园信贷通”", "出让（含腾笼换鸟）土地"); list commas are not ("下升上11家、小升规28家").
-_NAME_STOP = frozenset("，,；;。：:、！!？?\n")
-
-
-def _last_name_end(text: str, lo: int, hi: int) -> int:
-    """Position of the last name boundary in text[lo:hi], or -1."""
-    for i in range(hi - 1, lo - 1, -1):
-        if text[i] in _NAME_STOP:
-            return i
-    return -1
-
-
-def _sentence_of(w: _Written, k: int) -> str:
-    n = w.numbers[k]
-    s_start, s_end = _sentence_bounds(w, n.start, n.end)
-    return w.text[s_start:s_end]
-
-
-def _change_window(w: _Written, k: int) -> str:
-    """The words before a change: its figure and the figure's name come first."""
-    n = w.numbers[k]
-    s_start, _ = _sentence_bounds(w, n.start, n.start)
-    return w.text[max(s_start, n.start - _WINDOW) : n.start] + " "
-
-
 def _direction_before(text: str, pos: int) -> int:
     """+1 / -1 when a growth or decline verb stands right before `pos`, else 0."""
     m = _DIRECTION.search(text[max(0, pos - 10) : pos])
@@ -382,103 +302,96 @@ def _direction_before(text: str, pos: int) -> int:
     return -1 if m.group("verb") in _NEGATIVE else 1
 
 
-def _changes_after(w: _Written, k: int) -> list[tuple[str, int]]:
-    """Signed changes written after the k-th number in its sentence: (abs key, direction)."""
-    n = w.numbers[k]
-    _, s_end = _sentence_bounds(w, n.end, n.end)
-    out: list[tuple[str, int]] = []
-    for m in w.numbers[k + 1 :]:
-        if m.start >= s_end:
-            break
-        neg = m.start > 0 and w.text[m.start - 1] == "-"
-        d = _direction_before(w.text, m.start - (1 if neg else 0))
-        out.append((canonical(m.value), -d if neg else d))
-    return out
+@dataclass(frozen=True)
+class FigureIssue:
+    """One figure that does not hold: which field states it, the figure, why (typed), and
+    the sentence that says so (made here, at the edge, from the reason)."""
+
+    field: str  # "title", "summary", "metrics.2", "key_metrics.0", "overview"
+    figure: str  # the number or the raw figure
+    message: str
+    reason: Reason = "not_found"
+
+
+@lru_cache(maxsize=256)
+def span_readings(clean: CleanText, start: int, end: int) -> tuple[Reading, ...]:
+    """The readings of a span of the source (masked spans left out; source offsets)."""
+    return tuple(read_source(clean, start, end))
+
+
+@lru_cache(maxsize=64)
+def _text_readings(text: str) -> tuple[Reading, ...]:
+    return tuple(read_figures(text))
 
 
 def _key(value: float) -> str:
     return canonical(Decimal(repr(abs(value))))
 
 
-def metric_problems(
+def metric_binding(
     metric: ExtractedMetric | Metric,
-    haystack: str,
+    readings: Sequence[Reading],
+    *,
+    near: int | None = None,
+    loose: bool = False,
+) -> Binding:
+    """The metric bound to a reading of its span by THE RULE (lexicon/binding.py)."""
+    return bind(metric.name, metric.raw, readings, change=metric.change_pct, near=near, loose=loose)
+
+
+def metric_issues(
+    metric: ExtractedMetric | Metric,
+    readings: Sequence[Reading],
+    field: str,
     where: str = "its source span",
     *,
-    loose: bool = False,
-) -> list[str]:
-    """What is wrong with one metric against the text it must come from (empty when bound).
-
-    `loose` binds a figure to its name anywhere in the figure's sentence: for figures a
-    summary or overview states, whose names are read from a model's own wording.
-    """
-    w = _written(haystack)
-    window = _sentence_of if loose else _window
+    near: int | None = None,
+) -> tuple[Binding, list[FigureIssue]]:
+    """The metric's binding and what is wrong with it (empty when bound)."""
     name = metric.name
-    problems: list[str] = []
-    fig = parse_figure(metric.raw)
-    raw_numbers = numbers_in(metric.raw)
-    change = metric.change_pct if metric.change_pct is not None else fig.change
-    if fig.value is None and fig.change is not None and not fig.redacted:
-        # A change on its own ("下降9.29%"): the change is the figure to bind.
-        raw_numbers = []
-    for n in raw_numbers[1:]:
-        if n not in w.keys:
-            problems.append(f'number "{n}" in metric {name} not found in {where}')
-    bound: list[int] = []
-    if raw_numbers:
-        first = raw_numbers[0]
-        at = [k for k, n in enumerate(w.numbers) if canonical(n.value) == first]
-        if not at:
-            problems.insert(0, f'number "{first}" in metric {name} not found in {where}')
-        else:
-            bound = [k for k in at if name_bound(name, window(w, k))]
-            if not bound:
-                problems.insert(0, f'figure "{metric.raw}" is not next to {name} in {where}')
-    if change is not None:
-        c = _key(change)
-        sign = -1 if change < 0 else 1
-        if bound:
-            seen = [d for k in bound for n, d in _changes_after(w, k) if n == c]
-        elif raw_numbers:
-            seen = [] if problems else [0]
-        else:
-            # A change without a value: bound to the name like a figure.
-            at = [k for k, n in enumerate(w.numbers) if canonical(n.value) == c]
-            near = [k for k in at if name_bound(name, _change_window(w, k))]
-            seen = [_direction_before(w.text, w.numbers[k].start) for k in near]
-            if not at:
-                seen = []
-        if not seen and not problems:
-            problems.append(f'change "{c}%" of metric {name} not found next to its figure')
-        elif seen and all(d == -sign for d in seen):
-            said = "增长" if sign < 0 else "下降"
-            problems.append(
-                f"change of metric {name} has the wrong direction: the source says {said}"
+    issues: list[FigureIssue] = []
+    keys = reading_numbers(readings)
+    for n in numbers_in(metric.raw)[1:]:
+        if n not in keys:
+            issues.append(
+                FigureIssue(field, n, f'number "{n}" in metric {name} not found in {where}')
             )
-    if not fig.redacted and raw_numbers:
-        redacted = _redacted_names(haystack)
-        if name in redacted:
-            guessed = redacted[name]
-        else:
-            similar = [v for n, v in redacted.items() if _same_name(n, name)]
-            guessed = bool(similar) and all(similar)
-        if guessed:
-            problems.append(f'metric {name} gives "{metric.raw}" but the source figure is redacted')
-    return problems
+    b = metric_binding(metric, readings, near=near)
+    if b.reason == "not_found":
+        nums = numbers_in(metric.raw)
+        n = nums[0] if nums else metric.raw
+        issues.insert(
+            0, FigureIssue(field, n, f'number "{n}" in metric {name} not found in {where}')
+        )
+    elif b.reason == "opposite_direction":
+        said = direction_word(falls=b.figure is not None and b.figure.direction == "down")
+        msg = f"change of metric {name} has the wrong direction: the source says {said}"
+        issues.append(FigureIssue(field, metric.raw, msg, "opposite_direction"))
+    elif b.reason is not None:
+        msg = describe(b, metric.raw, f"metric {name}", where)
+        issues.append(FigureIssue(field, metric.raw, msg, b.reason))
+    return b, issues
 
 
-def text_problems(
-    text: str, where: str, evidence: str, context: str = "", place: str = "its source span"
+def metric_problems(
+    metric: ExtractedMetric | Metric, haystack: str, where: str = "its source span"
 ) -> list[str]:
+    """What is wrong with one metric against a text it must come from (empty when bound)."""
+    _, issues = metric_issues(metric, _text_readings(haystack), "", where)
+    return [x.message for x in issues]
+
+
+def _text_issues(
+    text: str, field: str, evidence: str, context: str = "", place: str = "its source span"
+) -> list[FigureIssue]:
     """Numbers of a title, summary or overview absent from its evidence, or turned around."""
     w = _written(evidence)
     known = w.keys | set(numbers_in(context))
-    problems: list[str] = []
+    out: list[FigureIssue] = []
     for n in find_numbers(text):
         key = canonical(n.value)
         if key not in known:
-            problems.append(f'number "{key}" in {where} not found in {place}')
+            out.append(FigureIssue(field, key, f'number "{key}" in {field} not found in {place}'))
             continue
         d = _direction_before(text, n.start)
         if d and key in w.keys:
@@ -486,25 +399,17 @@ def text_problems(
                 _direction_before(w.text, m.start) for m in w.numbers if canonical(m.value) == key
             ]
             if seen and all(s == -d for s in seen):
-                said = "增长" if d < 0 else "下降"
-                problems.append(
-                    f'"{key}%" in {where} has the wrong direction: the source says {said}'
-                )
-    return problems
+                said = direction_word(falls=d >= 0)
+                msg = f'"{key}%" in {field} has the wrong direction: the source says {said}'
+                out.append(FigureIssue(field, key, msg, "opposite_direction"))
+    return out
 
 
-@lru_cache(maxsize=64)
-def _redacted_names(text: str) -> dict[str, bool]:
-    """Metric name → whether every figure of that name in the text is redacted."""
-    seen: dict[str, bool] = {}
-    for fm in find_metrics(text):
-        name = fm.metric.name
-        seen[name] = seen.get(name, True) and fm.metric.redacted
-    return seen
-
-
-def _same_name(a: str, b: str) -> bool:
-    return a == b or (len(a) >= 2 and len(b) >= 2 and (a in b or b in a))
+def text_problems(
+    text: str, where: str, evidence: str, context: str = "", place: str = "its source span"
+) -> list[str]:
+    """Numbers of a title, summary or overview absent from its evidence, or turned around."""
+    return [x.message for x in _text_issues(text, where, evidence, context, place)]
 
 
 def _sections(reports: Sequence[Report]) -> list[tuple[Section, tuple[str, ...]]]:
@@ -549,26 +454,6 @@ def finding_span(
     return Span(region[0], region[1], ev)
 
 
-@dataclass(frozen=True)
-class FigureIssue:
-    """One figure that does not hold: which field states it, the figure, and why."""
-
-    field: str  # "title", "summary", "metrics.2", "key_metrics.0", "overview"
-    figure: str  # the number or the raw figure
-    message: str
-
-
-_QUOTED = re.compile(r'"([^"]+)"')
-
-
-def _issues(field: str, messages: list[str], default: str) -> list[FigureIssue]:
-    out: list[FigureIssue] = []
-    for msg in messages:
-        m = _QUOTED.search(msg)
-        out.append(FigureIssue(field, m.group(1).rstrip("%") if m else default, msg))
-    return out
-
-
 def figure_issues(
     title: str,
     summary: str,
@@ -577,60 +462,90 @@ def figure_issues(
     clean: CleanText,
 ) -> list[FigureIssue]:
     """Every problem with the figures a finding states, by THE RULE above."""
+    return finding_figures(title, summary, metrics, span, clean)[1]
+
+
+def finding_figures(
+    title: str,
+    summary: str,
+    metrics: Sequence[ExtractedMetric | Metric],
+    span: Span,
+    clean: CleanText,
+) -> tuple[list[Binding], list[FigureIssue]]:
+    """The bindings of a finding's metrics and every problem with the figures it states."""
     # Masked cruft is left out, so a page marker inside a figure ("3\n11、00多亩") does not
     # split it and a page number cannot vouch for a figure.
     haystack = clean.analysed(span.start, span.end)
+    readings = span_readings(clean, span.start, span.end)
+    near = span.evidence[0][0] if span.evidence else None
     issues: list[FigureIssue] = []
     for where, text in (("title", title), ("summary", summary)):
-        found = text_problems(text, where, haystack, span.headings)
-        found += _stated_figures(text, where, haystack, "its source span")
-        issues.extend(_issues(where, found, ""))
+        issues += _text_issues(text, where, haystack, span.headings)
+        issues += _stated_figures(text, where, readings, "its source span")
+    bindings: list[Binding] = []
     for i, m in enumerate(metrics):
-        issues.extend(_issues(f"metrics.{i}", metric_problems(m, haystack), m.raw))
+        b, found = metric_issues(m, readings, f"metrics.{i}", near=near)
+        bindings.append(b)
+        issues += found
     first: dict[str, FigureIssue] = {}
     for x in issues:
         first.setdefault(x.message, x)
-    return list(first.values())
+    return bindings, list(first.values())
 
 
 _COUNT_UNITS = frozenset({"项", "个", "条", "类", "方面"})
 
 
 def _stated_figures(
-    text: str, where: str, haystack: str, place: str, counts: set[str] | None = None
-) -> list[str]:
-    """Figures a sentence states with the name of what they measure, bound like metrics."""
-    out: list[str] = []
+    text: str,
+    field: str,
+    readings: Sequence[Reading],
+    place: str,
+    counts: set[str] | None = None,
+) -> list[FigureIssue]:
+    """Figures a sentence states with the name of what they measure, bound like metrics
+    (loosely: only a conflict flags them, never a name in the writer's own words)."""
+    out: list[FigureIssue] = []
     for fm in find_metrics(text):
         m = fm.metric
         if counts and m.unit in _COUNT_UNITS and m.value is not None and _key(m.value) in counts:
             continue
         if (
             m.redacted
+            or m.value is None
             or m.unit in ("%", "个百分点", "百分点")
-            or _NAME_JUNK.sub("", m.name) != m.name
+            or re.search(r"[^\u4e00-\u9fffA-Za-z]", m.name)
         ):
             continue  # changes are checked for direction; names with figures bind nothing
-        out.extend(
-            f"{where}: {p}"
-            for p in metric_problems(m, haystack, place, loose=True)
-            if "is not next to" in p
-        )
+        b = bind(m.name, m.raw, readings, loose=True)
+        if b.reason is not None and b.reason != "not_found":
+            msg = f"{field}: " + describe(b, m.raw, m.name, place)
+            out.append(FigureIssue(field, m.raw, msg, b.reason))
     return out
 
 
-def overview_problems(overview: str, report_text: str, counts: Sequence[int] = ()) -> list[str]:
+def overview_issues(
+    overview: str, report_text: str, counts: Sequence[int] = ()
+) -> list[FigureIssue]:
     """Figures of an overview absent from its report, turned around, or bound elsewhere.
 
     `counts` are the numbers of the report's own findings per kind: an overview may count
     them ("6项成绩、4个问题"); they are the summary's numbers, not the source's.
     """
     own = " ".join(f"{n}项" for n in counts)
-    problems = text_problems(overview, "overview", report_text, own, place="the report")
-    problems.extend(
-        _stated_figures(overview, "overview", report_text, "the report", {str(n) for n in counts})
+    issues = _text_issues(overview, "overview", report_text, own, place="the report")
+    issues += _stated_figures(
+        overview, "overview", _text_readings(report_text), "the report", {str(n) for n in counts}
     )
-    return list(dict.fromkeys(problems))
+    first: dict[str, FigureIssue] = {}
+    for x in issues:
+        first.setdefault(x.message, x)
+    return list(first.values())
+
+
+def overview_problems(overview: str, report_text: str, counts: Sequence[int] = ()) -> list[str]:
+    """The messages of `overview_issues`."""
+    return [x.message for x in overview_issues(overview, report_text, counts)]
 
 
 @dataclass(frozen=True)
@@ -652,46 +567,133 @@ def document_issues(
 ) -> list[DocumentIssue]:
     """Re-ground every figure a summary states (findings verified or not, their metrics, key
     metrics, overview) by THE RULE: what `check` and `eval` report, as `summarize` does."""
+    return document_bindings(doc, clean, reports)[0]
+
+
+MetricPath = tuple[int, tuple[str | int, ...]]
+
+
+def document_bindings(
+    doc: SummaryDocument, clean: CleanText, reports: Sequence[Report]
+) -> tuple[list[DocumentIssue], dict[MetricPath, Binding]]:
+    """`document_issues` and the binding of every metric (by report and path), for `check`
+    to re-derive each metric's fields from the source."""
     out: list[DocumentIssue] = []
+    bound: dict[MetricPath, Binding] = {}
     text = clean.text
     for r, rep in enumerate(doc.reports):
         mine = [x for x in reports if x.index == r]
         region = (mine[0].start, mine[0].end) if mine else (0, len(text))
         whole = clean.analysed(*region)
+        readings = span_readings(clean, *region)
         for i, km in enumerate(rep.key_metrics):
-            for msg in metric_problems(km, whole, "the report"):
-                out.append(DocumentIssue(r, ("key_metrics", i), "", _issues("", [msg], km.raw)[0]))
-        counts = [len(getattr(rep, fld)) for fld in KIND_FIELDS.values()]
-        for x in _issues("overview", overview_problems(rep.overview, whole, counts), ""):
+            b, found = metric_issues(km, readings, f"key_metrics.{i}", "the report")
+            bound[(r, ("key_metrics", i))] = b
+            for x in found:
+                out.append(DocumentIssue(r, ("key_metrics", i), "", x))
+        counts = [len(fs) for _, _, fs in finding_lists(rep)]
+        for x in overview_issues(rep.overview, whole, counts):
             out.append(DocumentIssue(r, ("overview",), "", x))
-        for fld in KIND_FIELDS.values():
-            for i, f in enumerate(getattr(rep, fld)):
-                located = [
-                    (e.start, e.end)
-                    for e in f.evidence
-                    if e.start is not None
-                    and e.end is not None
-                    and text[e.start : e.end] == e.quote
-                ]
-                span = finding_span(located, mine, region)
-                for x in figure_issues(f.title, f.summary, f.metrics, span, clean):
-                    out.append(DocumentIssue(r, (fld, i, *_field_path(x.field)), f.title, x))
-    return out
+        for _, _, fld, i, f in findings_of(rep):
+            located = [
+                (e.start, e.end)
+                for e in f.evidence
+                if e.start is not None and e.end is not None and text[e.start : e.end] == e.quote
+            ]
+            span = finding_span(located, mine, region)
+            bindings, issues = finding_figures(f.title, f.summary, f.metrics, span, clean)
+            for k, b in enumerate(bindings):
+                bound[(r, (fld, i, "metrics", k))] = b
+            for x in issues:
+                out.append(DocumentIssue(r, (fld, i, *_field_path(x.field)), f.title, x))
+    return out, bound
 
 
-def to_metric(extracted: ExtractedMetric) -> Metric:
-    """A `schema.Metric` with value, unit and redaction computed from the raw figure."""
-    fig = parse_figure(extracted.raw)
-    change = extracted.change_pct if extracted.change_pct is not None else fig.change
+def to_metric(
+    extracted: ExtractedMetric | Metric,
+    binding: Binding | None = None,
+    clean: CleanText | None = None,
+) -> Metric:
+    """A `schema.Metric`: value, unit and redaction from the raw figure; measure, change,
+    direction, qualifier, period, subject, offsets and evidence from the reading it is bound
+    to (the figure as the source writes it, not as the model names it)."""
+    return derive_metric(extracted, binding.reading if binding is not None else None, clean)
+
+
+def derive_metric(
+    m: ExtractedMetric | Metric, x: Reading | None, clean: CleanText | None = None
+) -> Metric:
+    """The metric's derived fields, from its raw figure and the reading it is bound to."""
+    fig = parse_figure(m.raw)
+    change = m.change_pct if m.change_pct is not None else fig.change
+    value = fig.value
+    unit = fig.unit
+    if fig.redacted and m.change_pct is None:
+        change = None
+    fields: dict[str, object] = {}
+    if x is not None:
+        if x.is_change:
+            # A growth is a change, never a level: its number is the signed change.
+            value = None
+            change = x.change
+            unit = unit or x.unit
+        elif change is None and x.change is not None:
+            change = x.change
+        evidence = None
+        if clean is not None:
+            s, e = x.sentence
+            evidence = Evidence(quote=clean.text[s:e], start=s, end=e)
+        fields = {
+            "measure": x.measure,
+            "direction": x.direction if x.direction is not None else _sign(change),
+            "qualifier": x.qualifier or _qualifier_of(fig.qualifier),
+            "high": x.high if x.high is not None else fig.high,
+            "period": x.period.text if x.period is not None else None,
+            "base_year": x.base_year,
+            "subject": x.subject or None,
+            "start": x.start,
+            "end": x.end,
+            "evidence": evidence,
+        }
+    else:
+        fields = {"direction": _sign(change), "qualifier": _qualifier_of(fig.qualifier)}
+        if fig.value is None and fig.change is not None and not fig.redacted:
+            fields["measure"] = "growth"
     return Metric(
-        name=extracted.name,
-        raw=extracted.raw,
-        value=fig.value,
-        unit=fig.unit,
-        change_pct=None if fig.redacted and extracted.change_pct is None else change,
-        kind=extracted.kind,
+        name=m.name,
+        raw=m.raw,
+        value=value,
+        unit=unit,
+        change_pct=change,
+        kind=m.kind,
         redacted=fig.redacted,
+        **fields,  # type: ignore[arg-type]
     )
+
+
+def _sign(change: float | None) -> Direction | None:
+    if change is None or change == 0:
+        return None
+    return "down" if change < 0 else "up"
+
+
+_QUALIFIER_OF: dict[str, Qualifier] = {
+    "约": "about",
+    "左右": "about",
+    "近": "nearly",
+    "超": "over",
+    "超过": "over",
+    "逾": "over",
+    "突破": "over",
+    "以上": "at_least",
+    "以内": "at_most",
+    "余": "plus",
+    "多": "plus",
+}
+
+
+def _qualifier_of(word: str | None) -> Qualifier | None:
+    return _QUALIFIER_OF.get(word) if word else None
 
 
 def _occurrences(text: str, needle: str, lo: int, hi: int) -> list[int]:
@@ -801,10 +803,10 @@ def ground_finding(
     span = finding_span(located, mine, (chunk.start, chunk.end))
     # The breadcrumb's headings ("一、2023年工作总结") are the finding's context too.
     span = replace(span, headings=" ".join((span.headings, *chunk.path)))
-    problems = [
-        x.message
-        for x in figure_issues(extracted.title, extracted.summary, extracted.metrics, span, clean)
-    ]
+    bindings, issues = finding_figures(
+        extracted.title, extracted.summary, extracted.metrics, span, clean
+    )
+    problems = [x.message for x in issues]
     warnings.extend(f"{title}: {p}" for p in problems)
     ok = ok and not problems
 
@@ -812,7 +814,7 @@ def ground_finding(
         title=extracted.title,
         summary=extracted.summary,
         topic=extracted.topic,
-        metrics=[to_metric(m) for m in extracted.metrics],
+        metrics=[to_metric(m, b, clean) for m, b in zip(extracted.metrics, bindings, strict=True)],
         entities=list(dict.fromkeys(e for e in extracted.entities if e.strip())),
         evidence=evidence,
         verified=ok,
@@ -839,18 +841,23 @@ def ground_metrics(
     reports: Sequence[Report] = (),
 ) -> tuple[list[Metric], list[str]]:
     """Key metrics bound in their report (or the chunk); the others are dropped with a warning."""
-    haystack = report_text(clean, reports, chunk.report) if clean is not None else chunk.text
+    if clean is None:
+        readings: Sequence[Reading] = _text_readings(chunk.text)
+    else:
+        mine = [r for r in reports if r.index == chunk.report]
+        region = (mine[0].start, mine[0].end) if mine else (0, len(clean.text))
+        readings = span_readings(clean, *region)
     kept: list[Metric] = []
     warnings: list[str] = []
-    for m in metrics:
+    for i, m in enumerate(metrics):
         if not numbers_in(m.raw) and not is_redacted(m.raw):
             warnings.append(f'key metric {m.name} "{m.raw}" dropped: no figure')
             continue
-        problems = metric_problems(m, haystack, "the report")
-        if problems:
-            warnings.append(f'key metric {m.name} "{m.raw}" dropped: {problems[0]}')
+        b, issues = metric_issues(m, readings, f"key_metrics.{i}", "the report")
+        if issues:
+            warnings.append(f'key metric {m.name} "{m.raw}" dropped: {issues[0].message}')
             continue
-        kept.append(to_metric(m))
+        kept.append(to_metric(m, b, clean))
     return kept, warnings
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary
+from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary, finding_lists
 from summarizer.core.vocabulary import KIND_FIELDS, TOPIC_LABELS_EN, WORDS, FindingKind
+from summarizer.lexicon.words import direction_word
 
 #: Findings whose evidence lies at most this many characters apart count as adjacent.
 ADJACENT_CHARS = 200
@@ -165,7 +166,7 @@ def merge_metrics(metrics: list[Metric]) -> list[Metric]:
 def _metric_text(m: Metric) -> str:
     text = f"{m.name}{m.raw}"
     if m.change_pct is not None:
-        verb = "增长" if m.change_pct >= 0 else "下降"
+        verb = direction_word(falls=m.change_pct < 0)
         text += f"（同比{verb}{abs(m.change_pct):g}%）"
     return text
 
@@ -185,9 +186,14 @@ def overview_digest(summary: ReportSummary, budget_tokens: int = 700) -> str:
         lines: list[str] = []
         if summary.key_metrics:
             head = summary.key_metrics[: max(3, figures * 4)]
-            lines.append("关键指标: " + "；".join(_metric_text(m) for m in head))
-        for kind, field in KIND_FIELDS.items():
-            findings: list[Finding] = getattr(summary, field)
+            # Results and targets on lines of their own: one line mixing them read as results.
+            actual = [m for m in head if m.kind != "target"]
+            target = [m for m in head if m.kind == "target"]
+            if actual:
+                lines.append("关键指标(实绩): " + "；".join(_metric_text(m) for m in actual))
+            if target:
+                lines.append("目标: " + "；".join(_metric_text(m) for m in target))
+        for kind, _, findings in finding_lists(summary):
             if not findings:
                 continue
             shown = findings if keep is None else findings[: keep[kind]]
@@ -205,7 +211,7 @@ def overview_digest(summary: ReportSummary, budget_tokens: int = 700) -> str:
         if cost(lines) <= budget_tokens:
             return "\n".join(lines)
     # Titles alone are over budget: each kind keeps a share, at least two findings.
-    counts = {k: len(getattr(summary, f)) for k, f in KIND_FIELDS.items()}
+    counts: dict[str, int] = {k: len(fs) for k, _, fs in finding_lists(summary)}
     keep = dict(counts)
     while cost(render(0, keep)) > budget_tokens and any(v > 2 for v in keep.values()):
         largest = max(keep, key=lambda k: keep[k] / max(1, counts[k]) * keep[k])

@@ -31,13 +31,22 @@ from summarizer.lexicon.numerals import (
     numbers_in,
     parse_number,
 )
+from summarizer.lexicon.words import (
+    BRACKETS,
+    CHANGE_WORDS,
+    COLONS,
+    COMMAS,
+    FALL_VERBS,
+    SENTENCE_END_CHARS,
+    alternation,
+    char_class,
+)
 
 __all__ = [
     "UNITS",
     "Figure",
     "FoundMetric",
     "canonical_number",
-    "find_metrics",
     "is_redacted",
     "metric_name",
     "normalize_width",
@@ -71,12 +80,12 @@ _FIGURE = re.compile(
 )
 _GROWTH = re.compile(
     r"\s*[，,]?\s*(?:其中)?(?:同比|环比|比上年|较上年|较去年同期|比去年同期|较去年|比去年)?"
-    r"(?P<verb>增长|增加|提高|提升|上升|增速|增幅|下降|减少|回落|降低|下滑)了?"
+    rf"(?P<verb>{alternation(CHANGE_WORDS)})了?"
     r"(?:达到|达|为)?\s*"
     rf"(?:(?P<neg>-)?(?:(?P<red>{PLACEHOLDER})|(?P<num>{ARABIC}))%|(?P<pct>{_PCT_WORDS}))"
 )
 #: Verbs that make a change negative (下降 5% is -5).
-NEGATIVE_VERBS = frozenset({"下降", "减少", "回落", "降低", "下滑"})
+NEGATIVE_VERBS = frozenset(FALL_VERBS)
 
 _PARSE = re.compile(
     rf"(?P<rank>第)?(?P<neg>-)?(?:(?P<red>{PLACEHOLDER})|(?P<num>{ARABIC})|(?P<pct>{_PCT_WORDS})"
@@ -87,7 +96,7 @@ _REDACTED = re.compile(rf"(?:{PLACEHOLDER})\s*{_QUAL}\s*(?:{UNIT_PATTERN}|年|�
 
 # Clause and sentence boundaries for metric names and target detection.
 # Quotation marks are not clause ends for naming: "新增“小巨人”企业12家" names one figure.
-_CLAUSE_END = re.compile(r"[，,；;。：:、！!？?()（）\[\]【】\n]")
+_CLAUSE_END = re.compile(char_class(COMMAS + SENTENCE_END_CHARS + COLONS + BRACKETS + "\n"))
 _SENTENCE_END = SENTENCE_END
 _TARGET_WORDS = TARGET_WORDS
 # Enough on their own to make a whole sentence a plan ("目标任务" also appears in progress reports).
@@ -343,65 +352,3 @@ def _name_before_paren(norm: str, cstart: int, clause_bounds: list[int]) -> str:
         i = opening
     start = _starts_before(clause_bounds, i)
     return metric_name(norm[start:i])
-
-
-def find_metrics(text: str, offset: int = 0, limit: int | None = None) -> list[FoundMetric]:
-    """Every value+unit figure of `text` (redacted ones too), with offsets `offset + index`.
-
-    `limit` stops after that many figures (the rest of the text is not parsed).
-    """
-    norm = normalize_width(text)
-    found: list[FoundMetric] = []
-    # Boundaries found once, so each figure's clause and sentence start is a bisection.
-    clause_bounds = [m.start() for m in _CLAUSE_END.finditer(norm)]
-    sentence_bounds = [m.start() for m in _SENTENCE_END.finditer(norm)]
-    pos = 0
-    # Names of a 分别 list still to hand out to the figures that follow it.
-    paired: list[str] = []
-    while True:
-        m = _FIGURE.search(norm, pos)
-        if m is None:
-            break
-        start, end = m.start(), m.end()
-        pos = end
-        parsed = _figure_match(norm, m)
-        if parsed is None:
-            pos = start + 1
-            continue
-        change: float | None = None
-        g = _GROWTH.match(norm, end)
-        if g is not None and parsed.unit not in ("%", "个百分点", "百分点"):
-            change = _growth_value(g)
-            # The growth figure belongs to this metric, so it is not reported on its own.
-            pos = g.end()
-        cstart = _starts_before(clause_bounds, start)
-        sstart = _starts_before(sentence_bounds, cstart)
-        after = norm[end : _clause_end(norm, end)]
-        prefix = norm[cstart:start]
-        pair = _PAIRED_SUBJECTS.search(norm[sstart:start]) if "分别" in prefix else None
-        if pair is not None:
-            subjects = [t for t in _PAIR_SPLIT.split(pair.group("subjects")) if t.strip()]
-            paired = [metric_name(t) for t in subjects[1:]]
-            name = metric_name(subjects[0]) if subjects else ""
-        elif paired and not prefix.strip() and cstart > 0 and norm[cstart - 1] == "、":
-            # The next value of a 分别 list: "分别增长8.5%、9.5%".
-            name = paired.pop(0)
-        else:
-            paired = []
-            name = metric_name(prefix, after) or _name_before_paren(norm, cstart, clause_bounds)
-        if not name:
-            # A bare figure with no words in its clause measures nothing we could name.
-            continue
-        metric = Metric(
-            name=name,
-            raw=text[start:end],
-            value=parsed.value,
-            unit=parsed.unit,
-            change_pct=change,
-            kind="target" if _is_target(norm, cstart, sstart, start) else "actual",
-            redacted=parsed.redacted,
-        )
-        found.append(FoundMetric(metric, offset + start, offset + end))
-        if limit is not None and len(found) >= limit:
-            break
-    return found

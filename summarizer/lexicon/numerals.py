@@ -27,10 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from summarizer.lexicon.words import CLAUSE_END_MARK, SENTENCE_END_CHARS
+
 # ----------------------------------------------------------------------- sentence patterns
 
-#: Characters that end a sentence (and so a metric's context).
-SENTENCE_END_CHARS = "。！？!?；;"
 #: Closing quotes and brackets that may follow a sentence end and still belong to it.
 CLOSERS = "”’」』)）"
 #: A sentence boundary inside a line, or a line break.
@@ -40,7 +40,7 @@ SENTENCE_CUT = re.compile(rf"[{SENTENCE_END_CHARS}]+[{CLOSERS}]*|\n+")
 #: Characters after which a line reads as finished (a page marker that follows is not glued).
 LINE_FINISHED_CHARS = frozenset(SENTENCE_END_CHARS + "：:" + CLOSERS + '」』”"')
 #: Clause boundaries: where a metric's name starts and stops.
-CLAUSE_END = re.compile(r"[，,；;。：:、！!？?()（）\[\]【】“”\"\n]")
+CLAUSE_END = CLAUSE_END_MARK
 #: Words that make a figure a target (a plan) rather than a result.
 TARGET_WORDS = re.compile(r"计划|力争|目标|预计|争取|确保|将|预期|任务|有望|拟")
 #: Target words strong enough to make the whole sentence a plan.
@@ -149,6 +149,7 @@ UNITS: tuple[str, ...] = (
     "万斤",
     "斤",
     "套",
+    "本",
     "栋",
     "幢",
     "座",
@@ -180,8 +181,8 @@ UNIT_PATTERN = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=Tru
 UNIT_GUARD = (
     r"(?<=项)(?!目)|(?<=家)(?!居|具|电|庭|纺)|(?<=个)(?!人|体|性|税)|(?<=名)(?!单|称|义)"
     r"|(?<=位)(?!于|置|居|列)|(?<=倍)(?!增)"
-    r"|(?<=只)(?!有|要|是)|(?<=[万亿])(?:(?![\u4e00-\u9fff])|(?=以上|以下|左右|余|多))"
-    r"|(?<![项家个名位倍只万亿])"
+    r"|(?<=只)(?!有|要|是)|(?<=本)(?!地|土|年|次|级|市|区|届|身|质|科|部|着|领|轮)|(?<=[万亿])(?:(?![\u4e00-\u9fff])|(?=以上|以下|左右|余|多))"
+    r"|(?<![项家个名位倍只本万亿])"
 )
 
 _CN_NUMBER_RE = re.compile(CHINESE)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from summarizer.core.schema import Metric
+from summarizer.core.schema import Direction, Measure, Metric, Qualifier
 from summarizer.lexicon.figures import (
     _CLAUSE_END,
     _FIGURE,
@@ -57,7 +57,22 @@ from summarizer.lexicon.figures import (
     _starts_before,
     metric_name,
 )
-from summarizer.lexicon.numerals import ARABIC, UNIT_PATTERN, canonical, normalize_width
+from summarizer.lexicon.numerals import (
+    ARABIC,
+    UNIT_PATTERN,
+    canonical,
+    find_numbers,
+    normalize_width,
+)
+from summarizer.lexicon.words import (
+    DOWN_VERBS,
+    FALL_RATE_NOUNS,
+    FALL_VERBS,
+    RATE_NOUNS,
+    RISE_VERBS,
+    UP_VERBS,
+    alternation,
+)
 
 if TYPE_CHECKING:
     from summarizer.core.document import CleanText
@@ -77,37 +92,22 @@ __all__ = [
     "Reading",
     "find_metrics",
     "measure_of_name",
+    "period_of",
     "read_figures",
     "read_source",
 ]
 
-#: What a figure measures.
-Measure = Literal["level", "growth", "points", "share", "per_capita", "rank", "count", "index"]
-Direction = Literal["up", "down"]
-#: A word that makes a figure approximate or a bound: 约/左右 about, 以上/不低于 at_least,
-#: 超/超过/逾 over, 近 nearly, 以内/以下/不超过 at_most, 余/多 plus (300多亩), a range 3-5个.
-Qualifier = Literal["about", "at_least", "over", "nearly", "at_most", "plus", "range"]
+# Measure, Direction and Qualifier are the output's types (core/schema.py): what a figure
+# measures; up/down; 约/左右 about, 以上/不低于 at_least, 超/超过/逾 over, 近 nearly,
+# 以内/以下/不超过 at_most, 余/多 plus (300多亩), a range 3-5个.
 PeriodKind = Literal["year", "months", "half", "quarter", "average", "cumulative", "span"]
 
 # ------------------------------------------------------------------------------ the tables
 
 #: Verbs of a rise and of a fall; a change after a fall is negative (下降5% is -5).
-UP_VERBS: tuple[str, ...] = ("增长", "增加", "提高", "提升", "上升", "上涨", "攀升", "增")
-DOWN_VERBS: tuple[str, ...] = (
-    "下降",
-    "减少",
-    "回落",
-    "降低",
-    "下滑",
-    "下跌",
-    "压减",
-    "压降",
-    "缩减",
-    "降",
-)
+#: (The lists live in words.py, with every other direction word of the genre.)
 #: Rate nouns: a % after them is a growth rate of the subject, whatever its sign.
-RATE_NOUNS: tuple[str, ...] = ("增速", "增幅", "增长率", "降幅", "涨幅", "跌幅")
-_DOWN_RATES = frozenset({"降幅", "跌幅"})
+_DOWN_RATES = FALL_RATE_NOUNS
 #: A verb followed by one of these states the new level, not the change (降低至13.6%).
 TO_VERBS: tuple[str, ...] = ("至", "到")
 
@@ -240,6 +240,9 @@ class Reading:
     sentence: tuple[int, int] = (0, 0)
     # The index (in the same reading list) of the level this growth is written after.
     level_of: int | None = None
+    # A number the figure patterns do not read (150万奖励资金, 三场): read bare, after all
+    # the others, so that every number of the text has a reading; find_metrics skips them.
+    bare: bool = False
 
     @property
     def key(self) -> str | None:
@@ -278,6 +281,11 @@ def _period_before(norm: str, lo: int, pos: int) -> Period | None:
     return best[1] if best else None
 
 
+def period_of(text: str) -> Period | None:
+    """The last period phrase written in a text (a metric's name: "1-9月营业收入"), or None."""
+    return _period_before(normalize_width(text), 0, len(text))
+
+
 def measure_of_subject(subject: str, unit: str | None) -> Measure:
     """The measure of a level figure from its subject and unit (MEASURE_RULES, COUNT_UNITS)."""
     for rx, measure in _MEASURES:
@@ -290,8 +298,8 @@ def measure_of_subject(subject: str, unit: str | None) -> Measure:
     return "level"
 
 
-_NAME_GROWTH = re.compile(rf"(?:{_RATE}|增长|增加|提高|提升|上升|同比)$")
-_NAME_DOWN = re.compile(rf"(?:{'|'.join(_DOWN_RATES)}|下降|减少|回落|降低|下滑|下跌)")
+_NAME_GROWTH = re.compile(rf"(?:{_RATE}|{alternation(RISE_VERBS)}|同比)$")
+_NAME_DOWN = re.compile(rf"(?:{'|'.join(_DOWN_RATES)}|{alternation(FALL_VERBS)})")
 
 
 def measure_of_name(name: str, unit: str | None) -> tuple[Measure | None, Direction | None]:
@@ -344,6 +352,9 @@ class _Scan:
     clause_bounds: list[int]
     sentence_bounds: list[int]
     stop_bounds: list[int]  # 。 and line breaks: the scope of a period phrase
+    # Every period phrase of the text once, by end: (end, start, period).
+    periods: list[tuple[int, int, Period]]
+    period_ends: list[int]
 
 
 def _context(norm: str, cstart: int, start: int, end: int) -> str:
@@ -359,26 +370,36 @@ def _context(norm: str, cstart: int, start: int, end: int) -> str:
 
 
 def read_figures(
-    text: str, offset: int = 0, positions: Sequence[int] | None = None, limit: int | None = None
+    text: str,
+    offset: int = 0,
+    positions: Sequence[int] | None = None,
+    limit: int | None = None,
+    *,
+    bare: bool = True,
 ) -> list[Reading]:
-    """Every figure of `text`, read (see the module docstring). `limit` stops after that many."""
+    """Every figure of `text`, read (see the module docstring). `limit` stops after that many;
+    `bare=False` leaves out the numbers no figure pattern reads."""
     norm = normalize_width(text)
     scan = _Scan(
         norm,
         [m.start() for m in _CLAUSE_END.finditer(norm)],
         [m.start() for m in _SENTENCE_END.finditer(norm)],
         [m.start() for m in re.finditer(r"[。！？!?\n]", norm)],
+        *_periods_of(norm),
     )
     out: list[Reading] = []
-    ranges = {m.start(): m for m in _RANGE.finditer(norm)}
+    ranges = list(_RANGE.finditer(norm))
+    next_range = 0
     pos = 0
     paired: list[str] = []
     pair_verb: re.Match[str] | None = None
     while limit is None or len(out) < limit:
         m = _FIGURE.search(norm, pos)
-        r = next(
-            (ranges[k] for k in sorted(ranges) if pos <= k < (m.start() if m else len(norm))), None
-        )
+        while next_range < len(ranges) and ranges[next_range].start() < pos:
+            next_range += 1
+        r = ranges[next_range] if next_range < len(ranges) else None
+        if r is not None and r.start() >= (m.start() if m else len(norm)):
+            r = None
         if r is not None:
             reading = _range_reading(scan, r)
             if reading is not None:
@@ -440,8 +461,49 @@ def read_figures(
             out[-1] = replace(reading, change=grown.change)
             out.append(grown)
             pos = g.end()
+    if bare and limit is None:
+        out.extend(_bare(scan, out))
     if positions is not None or offset:
         out = [_moved(x, offset, positions) for x in out]
+    return out
+
+
+_YEAR_AFTER = re.compile(r"\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?(?:年|月|日|号|届|期|季度)")
+
+
+def _bare(scan: _Scan, read: list[Reading]) -> list[Reading]:
+    """Readings of the numbers no figure pattern read (no unit we know, or a small Chinese
+    count such as 三场): value, the words before them as subject, nothing more."""
+    norm = scan.norm
+    covered = sorted((x.start, x.end) for x in read)
+    starts = [a for a, _ in covered]
+    out: list[Reading] = []
+    for n in find_numbers(norm):
+        i = bisect.bisect_right(starts, n.start) - 1
+        if i >= 0 and covered[i][0] <= n.start < covered[i][1]:
+            continue
+        if _YEAR_AFTER.match(norm, n.end):
+            continue  # dates and periods are context, not figures
+        cstart = _starts_before(scan.clause_bounds, n.start)
+        sstart = _starts_before(scan.sentence_bounds, cstart)
+        name = metric_name(norm[cstart : n.start], norm[n.end : _clause_end(norm, n.end)])
+        out.append(
+            Reading(
+                start=n.start,
+                end=n.end,
+                raw=n.text,
+                value=float(n.value),
+                unit=n.unit or None,
+                redacted=False,
+                measure="level",
+                subject=name,
+                kind="target" if _is_target(norm, cstart, sstart, n.start) else "actual",
+                period=_period(scan, n.start),
+                context=_context(norm, cstart, n.start, n.end),
+                sentence=_sentence(scan, n.start, n.end),
+                bare=True,
+            )
+        )
     return out
 
 
@@ -471,9 +533,30 @@ def _sentence(scan: _Scan, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+def _periods_of(norm: str) -> tuple[list[tuple[int, int, Period]], list[int]]:
+    found = sorted(
+        (m.end(), m.start(), Period(kind, m.group().strip()))
+        for rx, kind in _PERIODS
+        for m in rx.finditer(norm)
+    )
+    return found, [e for e, _, _ in found]
+
+
 def _period(scan: _Scan, start: int) -> Period | None:
+    """The nearest period phrase before `start` in its scope (since the last 。 or line)."""
     lo = _starts_before(scan.stop_bounds, start)
-    return _period_before(scan.norm, lo, start)
+    i = bisect.bisect_right(scan.period_ends, start)
+    best: tuple[int, Period] | None = None
+    while i > 0:
+        i -= 1
+        end, begin, period = scan.periods[i]
+        if begin < lo:
+            if end <= lo:
+                break
+            continue
+        if best is None or begin > best[0]:
+            best = (begin, period)
+    return best[1] if best else None
 
 
 def _level_or_change(
@@ -683,8 +766,8 @@ def find_metrics(text: str, offset: int = 0, limit: int | None = None) -> list[F
     """
     found: list[FoundMetric] = []
     original = text
-    for x in read_figures(text, limit=limit):
-        if x.level_of is not None and x.measure == "growth" and _follows_level(x):
+    for x in read_figures(text, limit=limit, bare=False):
+        if x.bare or (x.level_of is not None and x.measure == "growth"):
             continue
         if not x.subject or x.qualifier == "range":
             continue  # a range ("3-5亿元项目") is a class of things, not a result to list
@@ -692,7 +775,3 @@ def find_metrics(text: str, offset: int = 0, limit: int | None = None) -> list[F
             FoundMetric(as_metric(x, original[x.start : x.end]), offset + x.start, offset + x.end)
         )
     return found
-
-
-def _follows_level(x: Reading) -> bool:
-    return x.level_of is not None

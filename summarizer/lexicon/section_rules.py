@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 from summarizer.core.document import PartKind
 from summarizer.lexicon.numerals import parse_number
+from summarizer.lexicon.words import BOUNDARY_CHARS, SENTENCE_END_CHARS, HeadingLevel
 
 CN_NUMERALS = "一二三四五六七八九十"
 #: Characters after which a heading may start mid-line (the previous sentence ended).
-BOUNDARY = "。！？!?；;：:\n"
+BOUNDARY = BOUNDARY_CHARS
 
 
 def cn_number(s: str) -> int:
@@ -47,26 +48,28 @@ class HeadingShape:
 _CN = CN_NUMERALS
 NUMBERED_HEADINGS: tuple[HeadingShape, ...] = (
     HeadingShape(
-        "chinese numeral and comma (一、)", 1, re.compile(rf"(?P<n>[{_CN}]{{1,3}})\s*[、.．]")
+        "chinese numeral and comma (一、)",
+        HeadingLevel.PART,
+        re.compile(rf"(?P<n>[{_CN}]{{1,3}})\s*[、.．]"),
     ),
     HeadingShape(
         "chinese numeral in parentheses ((一))",
-        2,
+        HeadingLevel.SECTION,
         re.compile(rf"[(（]\s*(?P<n>[{_CN}]{{1,3}})\s*[)）]\s*[、.．]?"),
     ),
     HeadingShape(
         "arabic numeral and stop (1. 1、)",
-        3,
+        HeadingLevel.ITEM,
         re.compile(r"(?P<n>[0-9０-９]{1,2})\s*(?:[、．]|\.(?![0-9０-９]))"),
     ),
     HeadingShape(
         "arabic numeral in parentheses ((1))",
-        4,
+        HeadingLevel.SUBITEM,
         re.compile(r"[(（]\s*(?P<n>[0-9０-９]{1,2})\s*[)）]"),
     ),
     HeadingShape(
         "inline run (一是 一要 一抓)",
-        5,
+        HeadingLevel.ENUMERATION,
         re.compile(rf"(?P<n>[{_CN}]{{1,2}})(?:是|要|抓)(?=[\u4e00-\u9fff“\"《])"),
     ),
 )
@@ -74,7 +77,7 @@ NUMBERED_HEADINGS: tuple[HeadingShape, ...] = (
 #: A dash bullet ("——坚持创新驱动……") at a line start or after a finished sentence: one item
 #: of an unnumbered run. The pattern finds the dash; `sections` checks what stands before it.
 DASH_BULLET = re.compile(r"(?:——|--|—(?!—))(?=[\u4e00-\u9fff“\"《])")
-DASH_BULLET_AFTER = "\n。；;！？!?"
+DASH_BULLET_AFTER = "\n" + SENTENCE_END_CHARS
 
 #: Markdown heading marks at a line start; the analysed view blanks them.
 MARKDOWN_MARK = re.compile(r"(?m)^[ \t　]*(#{1,6})(?=[ \t　]*\S)")
@@ -238,13 +241,33 @@ class InlineLead:
 
 INLINE_PART_LEADS: tuple[InlineLead, ...] = (
     InlineLead(
-        "problems after the review (在取得这些成绩的同时……问题)",
+        "problems after the review (在取得/看到/肯定这些成绩的同时……问题)",
         "problems",
         re.compile(
-            r"(?:在取得(?:这些)?成绩的同时|在肯定成绩的同时|总结成绩的同时|成绩的同时|与此同时|同时|但是|但|然而|当然|不过)"
+            r"(?:在(?:取得|肯定|看到|总结)(?:这些|上述)?成绩的同时|总结成绩的同时|成绩的同时)"
             r"[^。]{0,40}?(?:困难和问题|问题和不足|不足和问题|问题与不足|困难与问题|困难|不足|短板|问题|差距|挑战)"
         ),
         0.85,
+    ),
+    InlineLead(
+        "problems after a weak turn that says they exist (同时/但……存在……问题)",
+        "problems",
+        # "同时要坚持底线思维，做好应对各种风险挑战的充分准备" names no problem it has: the
+        # weak connectives need 存在/面临/还有 before the problem word.
+        re.compile(
+            r"(?:与此同时|同时|但是|但|然而|当然|不过)[^。]{0,24}?(?:存在|面临|还有|仍有|也有|依然|仍然)"
+            r"[^。]{0,20}?(?:困难和问题|问题和不足|不足和问题|问题与不足|困难与问题|困难|不足|短板|问题|差距|挑战)"
+        ),
+        0.85,
+    ),
+    InlineLead(
+        "problems acknowledged mid-sentence (我们也认识到……老问题、新挑战)",
+        "problems",
+        re.compile(
+            r"我们(?:也|还)(?:清醒)?(?:地)?(?:看到|认识到)[^。]{0,30}?(?:问题|挑战|不足|困难|短板)"
+        ),
+        0.85,
+        mid_sentence=True,
     ),
     InlineLead(
         "plans opened by the year's targets (今年经济社会发展主要预期目标是)",
@@ -296,3 +319,10 @@ _PAIRS = [pair for pair in _TRADITIONAL_PAIRS.split() if pair[0] != pair[1]]
 TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _PAIRS})
 #: Any of those characters: most texts have none, and then the map is skipped.
 TRADITIONAL_CHARS = re.compile("[" + "".join(pair[0] for pair in _PAIRS) + "]")
+
+#: Wording that names problems the report has (a check: a summary without problems while the
+#: text says these is worth a look). Stronger than the part cues: an intro that announces them.
+PROBLEM_CUES = re.compile(
+    r"清醒(?:地)?(?:看到|认识到)|成绩的同时|我们(?:也|还)(?:看到|认识到)[^。]{0,30}?(?:问题|挑战|不足|短板)"
+    r"|(?:存在|面临)(?:的)?(?:一些|不少|许多)?(?:主要)?(?:困难和问题|问题和不足|困难和挑战|问题|不足|短板)"
+)

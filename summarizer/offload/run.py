@@ -323,17 +323,10 @@ def _limits(max_requests: int | None, max_bytes: int | None) -> dict[str, int]:
 
 
 def _usage(body: dict[str, Any]) -> Usage:
-    usage = body.get("usage")
-    if not isinstance(usage, dict):
-        return Usage(calls=1)
-    details = usage.get("prompt_tokens_details")
-    cached = details.get("cached_tokens") if isinstance(details, dict) else 0
-    return Usage(
-        calls=1,
-        prompt_tokens=int(usage.get("prompt_tokens") or 0),
-        completion_tokens=int(usage.get("completion_tokens") or 0),
-        cached_tokens=int(cached or 0),
-    )
+    # One reading of a usage block for live and batch answers (DeepSeek's cache fields too).
+    from summarizer.backends.openai_compat.transport import usage_from_dict
+
+    return usage_from_dict(body)
 
 
 def _one_line(e: BaseException, limit: int = 300) -> str:

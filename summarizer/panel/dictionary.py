@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from summarizer.core.errors import ConfigError
+from summarizer.lexicon.words import CHANGE_WORDS, RATE_NOUNS, UP_VERBS, alternation
 
 Bound = Literal["at_least", "about", "at_most"]
 Measure = Literal["level", "growth", "points"]
@@ -29,9 +30,13 @@ _BOUNDS = ("at_least", "about", "at_most")
 # an "about" target, "确保控制在3%以内" an upper bound.
 _BOUND_RANK = {"at_least": 0, "about": 1, "at_most": 2}
 
+# Two-character words only: a name ending in 增 (新增) is not a change.
+_CHANGE_SUFFIXES = tuple(
+    dict.fromkeys(w for w in (*RATE_NOUNS, *CHANGE_WORDS, *UP_VERBS) if len(w) > 1)
+)
 # A growth figure named after its series: "地区生产总值增长", "GDP增速".
 _GROWTH_SUFFIX = re.compile(
-    r"(?:同比|比上年|较上年)?(?:增长率|增长|增速|增幅|提高|提升|上升|下降|减少)$"
+    rf"(?:同比|比上年|较上年)?(?:{alternation(_CHANGE_SUFFIXES)})$"
 )
 # Spaces and punctuation that do not change what a name means.
 _NAME_NOISE = re.compile(r"[\s\"“”'‘’《》【】()（）:：·]")

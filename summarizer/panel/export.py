@@ -13,20 +13,20 @@ temporary name and renamed, so a reader never sees half of one.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from summarizer.core.atomic import atomic_path
 from summarizer.core.cells import csv_cell, xlsx_cell
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.version import __version__
+from summarizer.lexicon.words import SENTENCE_END_MARK
 from summarizer.panel.rows import (
     COLUMNS,
     EVIDENCE_COLUMNS,
@@ -42,7 +42,7 @@ FORMATS = (".csv", ".xlsx", ".parquet", ".sqlite")
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 # Source passages: a line, or pieces of a long line cut after a sentence end.
 _PASSAGE_MAX = 400
-_SENTENCE_END = re.compile(r"[。；;！!？?]")
+_SENTENCE_END = SENTENCE_END_MARK
 # Characters XML 1.0 (and so xlsx) cannot hold.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -56,27 +56,20 @@ def export(panel: Panel, path: str | os.PathLike[str], *, sources: bool = True) 
         ".xlsx": _write_xlsx,
         ".parquet": _write_parquet,
     }
+    from summarizer.panel.describe import write_datapackage, write_datasette_metadata
+
     if suffix in SQLITE_SUFFIXES:
-        return write_sqlite(panel, p, sources=sources)
+        notes = write_sqlite(panel, p, sources=sources)
+        write_datasette_metadata(p, panel.dictionary_version)
+        return notes
     if suffix not in writers:
         raise InputError(
             f"{p}: unknown export format {suffix or '(no suffix)'}; use one of {', '.join(FORMATS)}"
         )
-    return writers[suffix](panel, p)
-
-
-@contextlib.contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path`, renamed onto it when the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    notes = writers[suffix](panel, p)
+    if suffix in (".csv", ".parquet"):
+        write_datapackage(p, panel.dictionary_version)
+    return notes
 
 
 def all_rows(panel: Panel) -> Iterator[Row]:
@@ -103,7 +96,7 @@ def _write_csv(panel: Panel, path: Path) -> list[str]:
     keys = [c.key for c in COLUMNS]
     # The csv module writes None as "" and str as is; only numbers and flags need _text.
     typed = [i for i, c in enumerate(COLUMNS) if c.type in (float, bool)]
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         # utf-8-sig: Excel opens a BOM-marked CSV as UTF-8 instead of the local code page.
         with tmp.open("w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
@@ -187,7 +180,7 @@ def _write_xlsx(panel: Panel, path: Path) -> list[str]:
     sheet("事项", cols(FINDING_COLUMNS), panel.findings)
     sheet("证据", cols(EVIDENCE_COLUMNS), panel.evidence)
     sheet("来源", [(k, zh, 24) for k, zh in _SOURCE_COLUMNS], source_rows(panel.outputs))
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
     return []
 
@@ -218,7 +211,7 @@ def _write_parquet(panel: Panel, path: Path) -> list[str]:
     table = pa.Table.from_pydict(
         {c.key: list(map(itemgetter(c.key), rows)) for c in COLUMNS}, schema=schema
     )
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
     return []
 
@@ -270,7 +263,7 @@ def write_sqlite(panel: Panel, path: Path, *, sources: bool = True) -> list[str]
     """The SQLite export; `sources=False` leaves out the source passages (no file is read)."""
     require_trigram()
     notes: list[str] = []
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         con = sqlite3.connect(tmp)
         try:
             con.execute("PRAGMA journal_mode=OFF")
@@ -366,25 +359,17 @@ def _fts(con: sqlite3.Connection) -> None:
 
 def source_text(out: Output) -> tuple[str | None, str | None]:
     """The decoded text of an output's source, or (None, why not) when it is gone or changed."""
-    from summarizer.text.read import read_source
+    from summarizer.text.read import locate_source, read_source
 
-    recorded = Path(out.doc.source.path)
-    if recorded.is_absolute():
-        candidates = [recorded]
-    else:
-        # `batch` records the path relative to where it ran, usually the folder above its
-        # output folder: try the output's folder and each one above it, then here.
-        here = Path(out.path).resolve().parent
-        candidates = [d / recorded for d in (here, *here.parents)] + [Path.cwd() / recorded]
-    for c in candidates:
-        if c.is_file():
-            try:
-                src = read_source(c)
-            except Exception as e:  # noqa: BLE001 - any unreadable source is only a note
-                return None, f"{out.path}: source {c} not indexed: {e}"
-            if src.sha256 != out.doc.source.sha256:
-                return None, f"{out.path}: source {c} changed since it was summarized; not indexed"
-            return src.text, None
+    c, _ = locate_source(out.doc.source.path, out.doc.source.sha256, out.path)
+    if c is not None:
+        try:
+            src = read_source(c)
+        except Exception as e:  # noqa: BLE001 - any unreadable source is only a note
+            return None, f"{out.path}: source {c} not indexed: {e}"
+        if src.sha256 != out.doc.source.sha256:
+            return None, f"{out.path}: source {c} changed since it was summarized; not indexed"
+        return src.text, None
     return None, f"{out.path}: source {out.doc.source.path} not found; its text is not indexed"
 
 
@@ -427,7 +412,7 @@ def write_table(
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        with _atomic(p) as tmp:
+        with atomic_path(p) as tmp:
             with tmp.open("w", encoding="utf-8-sig", newline="") as f:
                 w = csv.writer(f)
                 w.writerow([csv_cell(h) for h in header])
@@ -454,5 +439,5 @@ def write_table(
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, 2 * len(name) + 4))
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
-    with _atomic(p) as tmp:
+    with atomic_path(p) as tmp:
         wb.save(tmp)

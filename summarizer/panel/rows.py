@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,8 +24,10 @@ from summarizer.core.schema import (
     ReportSummary,
     SummaryDocument,
     Zone,
+    findings_of,
 )
 from summarizer.lexicon.figures import parse_figure
+from summarizer.lexicon.words import COLONS, COMMA, SENTENCE_END_CHARS, char_class
 from summarizer.panel.dictionary import Dictionary, Match, load_dictionary
 from summarizer.text.zones import ZoneRules, as_zone, with_zone, zone_name
 
@@ -107,7 +109,7 @@ _METRIC_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.metric)
 _FINDING_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.finding)
 
 # A quote's clause ends at these; qualifiers before a figure are read within its clause.
-_CLAUSE_BREAK = re.compile(r"[，,。；;：:！!？?\n]")
+_CLAUSE_BREAK = re.compile(char_class(COMMA + SENTENCE_END_CHARS + COLONS + "\n"))
 _BEFORE_CHARS = 16
 _AFTER_CHARS = 4
 
@@ -202,11 +204,11 @@ def panel_of(outputs: Sequence[Output], dictionary: Dictionary | None = None) ->
     for out in outputs:
         for index, report in enumerate(out.doc.reports):
             base = _report_fields(out, index, report)
-            quotes = _located_first([e for f in _findings(report) for e in f[1].evidence])
+            quotes = _located_first([e for at in findings_of(report) for e in at.finding.evidence])
             for m in report.key_metrics:
                 row = _metric_row(d, matcher, base, KEY_METRICS_PART, None, None, m, quotes)
                 metrics.append({"id": len(metrics) + 1, **row, **_METRIC_BLANKS})
-            for part, finding in _findings(report):
+            for _, part, _, _, finding in findings_of(report):
                 fid = len(findings) + 1
                 findings.append(_finding_row(base, part, fid, finding))
                 first_id = len(evidence) + 1
@@ -226,17 +228,6 @@ def panel_of(outputs: Sequence[Output], dictionary: Dictionary | None = None) ->
                     row = _metric_row(d, matcher, base, part, fid, finding, m, own)
                     metrics.append({"id": len(metrics) + 1, **row, **_METRIC_BLANKS})
     return Panel(list(outputs), metrics, findings, evidence, dictionary_version=d.version)
-
-
-def _findings(report: ReportSummary) -> Iterator[tuple[str, Finding]]:
-    for part, items in (
-        ("achievement", report.achievements),
-        ("problem", report.problems),
-        ("plan", report.plans),
-        ("other", report.other),
-    ):
-        for f in items:
-            yield part, f
 
 
 def report_zone(report: ReportSummary) -> Zone | None:

@@ -17,18 +17,22 @@ In: a `Panel` and the `Dictionary` (tolerance of 左右, names for mentions). Ou
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
+from summarizer.lexicon.words import FALL_RATE_NOUNS, FALL_VERBS, alternation, direction_word
 from summarizer.panel.compare import unkeyed_zone, zone_of
 from summarizer.panel.dictionary import Dictionary, load_dictionary
-from summarizer.panel.rows import Panel, Row, report_zone
+from summarizer.panel.rows import Output, Panel, Row, report_zone
+from summarizer.panel.targets import Stated, mentions, read_outcomes, read_targets
 
 Status = Literal["met", "missed", "not reported", "dropped", "no report"]
 STATUSES: tuple[Status, ...] = ("met", "missed", "not reported", "dropped", "no report")
-_DECLINE = re.compile(r"(?:下降|减少|降低|回落)$")
+_DECLINE = re.compile(rf"(?:{alternation((*FALL_VERBS, *FALL_RATE_NOUNS))})$")
 _EPS = 1e-9
 
 
@@ -50,6 +54,32 @@ class Tracked:
     actual_source: str | None
     status: Status
     note: str
+    target_start: int | None = None
+    target_end: int | None = None
+    actual_start: int | None = None
+    actual_end: int | None = None
+    read_from: str = "outputs"  # text: the source's target paragraph and review; outputs
+
+    def as_json(self) -> dict[str, object]:
+        """One row of `track --json`."""
+        return {
+            "zone": self.zone,
+            "year": self.year,
+            "indicator": self.indicator,
+            "measure": self.measure,
+            "status": self.status,
+            "target_raw": self.target,
+            "actual_raw": self.actual,
+            "bound": self.bound,
+            "note": self.note,
+            "read_from": self.read_from,
+            "evidence": {
+                "target": {"quote": self.target_quote, "source": self.target_source,
+                           "start": self.target_start, "end": self.target_end},
+                "actual": {"quote": self.actual_quote, "source": self.actual_source,
+                           "start": self.actual_start, "end": self.actual_end},
+            },
+        }  # fmt: skip
 
 
 def _link(row: Row) -> str:
@@ -97,17 +127,17 @@ def target_text(row: Row, d: Dictionary) -> str:
     post = "".join(w for w in words if d.qualifiers[w].where == "after" and w not in row["raw"])
     verb = ""
     if row["measure"] == "growth":
-        verb = "下降" if _declines(row) else "增长"
+        verb = direction_word(falls=_declines(row))
     return f"{pre}{verb}{row['raw']}{post}"
 
 
 def actual_text(row: Row) -> str:
     """The outcome as a phrase: 199.5亿元，增长8.2%; 增长6%; 0.3个百分点."""
     if row["measure"] == "growth":
-        return f"{'下降' if _declines(row) else '增长'}{row['raw']}"
+        return f"{direction_word(falls=_declines(row))}{row['raw']}"
     c = row["change_pct"]
     if row["measure"] == "level" and c is not None:
-        return f"{row['raw']}，{'增长' if c >= 0 else '下降'}{abs(c):g}%"
+        return f"{row['raw']}，{direction_word(falls=c < 0)}{abs(c):g}%"
     return row["raw"]  # type: ignore[no-any-return]
 
 
@@ -134,10 +164,18 @@ def judge(target: Row, actual: Row, d: Dictionary) -> tuple[Status, str]:
         unit = "个百分点" if m == "points" else "%"
         shown_a = f"{_num(a)}{unit}"
     shown_t = f"{_num(t)}{unit}"
-    bound = target["bound"] or "at_least"
+    ind = d.indicators.get(target.get("indicator_id") or "")
+    ceiling = ind is not None and ind.target == "ceiling"
+    bound = target["bound"] or ("at_most" if ceiling else "at_least")
     if bound == "at_most":
         ok = a <= t + _EPS
         return _verdict(ok), f"{shown_a} {'≤' if ok else '>'} {shown_t} (at most)"
+    if ceiling and bound == "about":
+        tol = d.about_points if m != "level" or unit == "%" else d.about_relative * abs(t)
+        ok = a <= t + tol + _EPS
+        return _verdict(
+            ok
+        ), f"{shown_a} {'≤' if ok else '>'} {_num(t + tol)}{unit} (a ceiling: about {shown_t})"
     down = t < 0
     tol = 0.0
     if bound == "about":
@@ -162,17 +200,49 @@ def _verdict(ok: bool) -> Status:
 
 
 def track(
-    panel: Panel, year: int | None = None, dictionary: Dictionary | None = None
+    panel: Panel,
+    year: int | None = None,
+    dictionary: Dictionary | None = None,
+    *,
+    sources: bool = True,
 ) -> list[Tracked]:
-    """Every target of the plans for `year` (default: every year some plan sets targets for)."""
+    """Every target of the plans for `year` (default: every year some plan sets targets for).
+
+    With `sources`, a plan whose source file is there (same SHA-256) gives the targets of
+    its target paragraph, and a review whose source is there its outcomes, read from the
+    text (`panel.targets`); the outputs' metrics are used for the rest.
+    """
     d = dictionary or load_dictionary()
     reports: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    texts_of: dict[tuple[str, int], SourceFile] = {}
     for out in panel.outputs:
         for i, rep in enumerate(out.doc.reports):
+            if sources:
+                src = source_file(out)
+                if src is not None:
+                    texts_of[(out.path, i)] = src
             if rep.summary_year is not None:
                 z = report_zone(rep)
                 zone = z.key if z else unkeyed_zone(rep.organization, out.doc.source.path)
                 reports.setdefault((zone, rep.summary_year), []).append((out.path, i))
+    from_text: list[Tracked] = []
+    read_plans: set[tuple[str, int]] = set()
+    for out in panel.outputs:
+        for i, rep in enumerate(out.doc.reports):
+            n = rep.plan_year
+            src = texts_of.get((out.path, i))
+            if n is None or src is None or n == rep.summary_year:
+                continue
+            if year is not None and n != year:
+                continue
+            targets = read_targets(src.text, d)
+            if not targets:
+                continue
+            read_plans.add((out.path, i))
+            z = report_zone(rep)
+            zone = z.key if z else unkeyed_zone(rep.organization, out.doc.source.path)
+            reviews = [texts_of[k] for k in reports.get((zone, n), []) if k in texts_of]
+            from_text.extend(_text_outcome(st, zone, n, src, reviews, d) for st in targets)
     by_report: dict[tuple[str, int], list[Row]] = {}
     for r in panel.metrics:
         by_report.setdefault((r["output_path"], r["report_index"]), []).append(r)
@@ -182,10 +252,12 @@ def track(
             [f["title"] or "", f["summary"] or "", f["quote"] or ""]
         )
     seen: set[tuple[str, int, str, str, str]] = set()
-    result: list[Tracked] = []
+    result: list[Tracked] = list(from_text)
     for t in panel.metrics:
         if t["kind"] != "target" or t["indicator_id"] is None or t["year"] is None:
             continue
+        if (t["output_path"], t["report_index"]) in read_plans:
+            continue  # its targets were read from its target paragraph
         if year is not None and t["year"] != year:
             continue
         if t["summary_year"] == t["year"]:
@@ -198,8 +270,166 @@ def track(
         result.append(_outcome(t, zone, reports.get((zone, t["year"]), []), by_report, texts, d))
     # Years in order; zones and targets as the outputs list them.
     zones = {zone_of(r): i for i, r in reversed(list(enumerate(panel.metrics)))}
+    for x in result:
+        zones.setdefault(x.zone, len(zones) + 10**9)
     result.sort(key=lambda x: (x.year, zones[x.zone]))
     return result
+
+
+# --------------------------------------------------------------------------- from the text
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    text: str
+
+
+def source_file(out: Output) -> SourceFile | None:
+    """The decoded source of an output, when the file is there with the same SHA-256."""
+    return _read_source(out.doc.source.path, out.doc.source.sha256)
+
+
+@lru_cache(maxsize=64)
+def _read_source(path: str, sha256: str) -> SourceFile | None:
+    from summarizer.core.config import Settings
+    from summarizer.core.errors import SummarizerError
+    from summarizer.text.bounded import read_input
+
+    if not path or path == "<stdin>" or not os.path.isfile(path):
+        return None
+    try:
+        src = read_input(path, Settings())
+    except (SummarizerError, OSError):
+        return None
+    if src.sha256 != sha256:
+        return None  # the file changed since it was summarized: its offsets do not hold
+    return SourceFile(path, src.text)
+
+
+def _text_outcome(
+    t: Stated, zone: str, year: int, plan: SourceFile, reviews: list[SourceFile], d: Dictionary
+) -> Tracked:
+    ind = t.indicator
+    bound = t.bound or ("at_most" if ind.target == "ceiling" else "at_least")
+
+    def done(
+        status: Status, note: str, a: Stated | None = None, src: SourceFile | None = None
+    ) -> Tracked:
+        return Tracked(
+            zone=zone,
+            year=year,
+            indicator=ind.name,
+            measure=t.measure,
+            target=t.raw,
+            qualifier=t.bound,
+            bound=bound,
+            target_quote=t.quote,
+            target_source=f"{plan.path}:{t.start}-{t.end}",
+            actual=a.raw if a else None,
+            actual_quote=a.quote if a else None,
+            actual_source=f"{src.path}:{a.start}-{a.end}" if a and src else None,
+            status=status,
+            note=note,
+            target_start=t.start,
+            target_end=t.end,
+            actual_start=a.start if a else None,
+            actual_end=a.end if a else None,
+            read_from="text",
+        )
+
+    if not reviews:
+        return done("no report", f"no report on {year} for this zone among the outputs")
+    named = False
+    for src in reviews:
+        outcomes = read_outcomes(src.text, d)
+        same = [a for a in outcomes if a.indicator.id == ind.id]
+        comparable = [a for a in same if a.measure == t.measure and _same_base(t, a, d)]
+        if comparable:
+            a = comparable[0]
+            status, note = judge_stated(t, a, d)
+            return done(status, note, a, src)
+        if same:
+            a = same[0]
+            return done("not reported", f"the {year} report states only {a.raw} ({a.measure}), "
+                        f"not comparable with a {t.measure} target", a, src)  # fmt: skip
+        named = named or mentions(src.text, ind, d)
+    if named:
+        return done("not reported", f"the {year} report names the indicator without a figure")
+    return done("dropped", f"not mentioned in the {year} report")
+
+
+def _same_base(t: Stated, a: Stated, d: Dictionary) -> bool:
+    if t.measure != "level":
+        return True
+    ut, ua = d.unit(t.unit), d.unit(a.unit)
+    return ut is not None and ua is not None and ut.base == ua.base
+
+
+def judge_stated(t: Stated, a: Stated, d: Dictionary) -> tuple[Status, str]:
+    """met or missed for a target and an outcome read from the text, with the reason."""
+    ceiling = t.indicator.target == "ceiling"
+    if t.measure == "level":
+        ut, ua = d.unit(t.unit), d.unit(a.unit)
+        assert ut is not None and ua is not None
+        tv, av = t.value, a.value * ua.factor / ut.factor
+        high = t.high
+        unit = t.unit or ""
+        tol = d.about_points if ut.base in ("%", "个百分点") else d.about_relative * abs(tv)
+        how = (
+            f"{d.about_points:g} point"
+            if ut.base in ("%", "个百分点")
+            else f"{d.about_relative:.0%} of the target"
+        )
+    else:
+        tv, av, high = t.value, a.value, t.high
+        unit = "%" if t.measure == "growth" else "个百分点"
+        tol, how = d.about_points, f"{d.about_points:g} point"
+    return compare_values(tv, high, t.bound, av, ceiling=ceiling, tol=tol, how=how, unit=unit)
+
+
+def compare_values(
+    t: float,
+    high: float | None,
+    bound: str | None,
+    a: float,
+    *,
+    ceiling: bool,
+    tol: float,
+    how: str,
+    unit: str,
+) -> tuple[Status, str]:
+    """The verdict of one comparison, in words.
+
+    A floor (growth, output) is met when the outcome reaches the target; a ceiling (prices,
+    unemployment) when it stays under it. 左右 moves the line by `tol` in the outcome's
+    favour; a range (4.5%-5%) is met from its lower end up (a floor) or up to its upper end
+    (a ceiling); 以上/以内 are hard lines. A decline target (能耗降低3%) is met by a decline at
+    least that large.
+    """
+    shown_t = f"{_num(t)}{unit}" if high is None else f"{_num(t)}-{_num(high)}{unit}"
+    shown_a = f"{_num(a)}{unit}"
+    if bound == "at_most" or (ceiling and bound != "at_least"):
+        limit = (high if high is not None else t) + (tol if bound == "about" else 0.0)
+        if bound == "about" or (ceiling and bound is None and high is None):
+            limit = t + tol if bound == "about" else t
+        ok = a <= limit + _EPS
+        rule = f"a ceiling, tolerance {how}" if bound == "about" else "a ceiling"
+        return _verdict(
+            ok
+        ), f"{shown_a} {'≤' if ok else '>'} {_num(limit)}{unit} ({rule}: {shown_t})"
+    if t < 0:  # a decline target: the decline must be at least as large
+        limit = t + (tol if bound == "about" else 0.0)
+        ok = a <= limit + _EPS
+        return _verdict(
+            ok
+        ), f"{shown_a} {'≤' if ok else '>'} {_num(limit)}{unit} (a decline of at least {shown_t})"
+    limit = t - (tol if bound == "about" else 0.0)
+    ok = a >= limit - _EPS
+    rule = f"about {shown_t}, tolerance {how}" if bound == "about" else f"at least {shown_t}"
+    if bound == "range":
+        rule = f"the range {shown_t} from its lower end"
+    return _verdict(ok), f"{shown_a} {'≥' if ok else '<'} {_num(limit)}{unit} ({rule})"
 
 
 def _outcome(
@@ -226,6 +456,10 @@ def _outcome(
             actual_source=_link(a) if a else None,
             status=status,
             note=note,
+            target_start=t["figure_start"],
+            target_end=t["figure_end"],
+            actual_start=a["figure_start"] if a else None,
+            actual_end=a["figure_end"] if a else None,
         )
 
     y = t["year"]

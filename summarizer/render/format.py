@@ -68,6 +68,14 @@ WARNING_KINDS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"^key metric"), "key metric", "dropped"),
     (re.compile(r"^overview"), "overview", "composed instead"),
     (re.compile(r"redact"), "redaction", "problem"),
+    # A figure refused by the binding (lexicon/binding.py REASON_TEXT): another indicator,
+    # level vs growth, per-capita vs total, share vs amount, direction, period, unit, change.
+    (
+        re.compile(r'figure ".*" in .* (?:is|has|mixes|gives) '),
+        "figure",
+        "not as the source states it",
+    ),
+    (re.compile(r"wrong direction"), "change", "turned around"),
 ]
 
 

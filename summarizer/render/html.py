@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -24,8 +24,14 @@ import jinja2
 from markupsafe import Markup
 
 from summarizer.core.document import Mask, merge_masks
-from summarizer.core.schema import Finding, ReportSummary, SummaryDocument
-from summarizer.core.vocabulary import FINDING_KINDS, KIND_FIELDS, TOPIC_LABELS, WORDS
+from summarizer.core.schema import (
+    Finding,
+    ReportSummary,
+    SummaryDocument,
+    finding_lists,
+    iter_findings,
+)
+from summarizer.core.vocabulary import CHECKS, FINDING_KINDS, TOPIC_LABELS, WORDS
 from summarizer.render.format import change_direction, format_change, natural_key
 from summarizer.render.overview import IndexEntry
 
@@ -53,27 +59,25 @@ def finding_id(report: int, kind: str, index: int) -> str:
 
 def _collect_spans(doc: SummaryDocument, text_len: int) -> list[_Span]:
     spans: list[_Span] = []
-    for r, report in enumerate(doc.reports):
-        for kind, field in KIND_FIELDS.items():
-            for i, finding in enumerate(getattr(report, field)):
-                fid = finding_id(r, kind, i)
-                for k, ev in enumerate(finding.evidence):
-                    # Offsets outside the text cannot be drawn; `summarizer check` reports them.
-                    if ev.start is None or ev.end is None:
-                        continue
-                    if not 0 <= ev.start < ev.end <= text_len:
-                        continue
-                    spans.append(
-                        _Span(
-                            ev.start,
-                            ev.end,
-                            len(spans),
-                            fid,
-                            f"{fid}-e{k}",
-                            kind,
-                            f"{WORDS[kind].zh} · {finding.title}",
-                        )
-                    )
+    for r, kind, _, i, finding in iter_findings(doc):
+        fid = finding_id(r, kind, i)
+        for k, ev in enumerate(finding.evidence):
+            # Offsets outside the text cannot be drawn; `summarizer check` reports them.
+            if ev.start is None or ev.end is None:
+                continue
+            if not 0 <= ev.start < ev.end <= text_len:
+                continue
+            spans.append(
+                _Span(
+                    ev.start,
+                    ev.end,
+                    len(spans),
+                    fid,
+                    f"{fid}-e{k}",
+                    kind,
+                    f"{WORDS[kind].zh} · {finding.title}",
+                )
+            )
     return spans
 
 
@@ -191,8 +195,7 @@ def _reports(doc: SummaryDocument) -> list[_Report]:
     out = []
     for r, report in enumerate(doc.reports):
         groups = []
-        for kind, field in KIND_FIELDS.items():
-            findings: list[Finding] = getattr(report, field)
+        for kind, _, findings in finding_lists(report):
             if findings:
                 cards = [_card(f, finding_id(r, kind, i)) for i, f in enumerate(findings)]
                 groups.append(_Group(kind, WORDS[kind].zh, WORDS[kind].en, cards))
@@ -200,17 +203,11 @@ def _reports(doc: SummaryDocument) -> list[_Report]:
     return out
 
 
-def _all_findings(doc: SummaryDocument) -> Iterable[Finding]:
-    for report in doc.reports:
-        for field in KIND_FIELDS.values():
-            yield from getattr(report, field)
-
-
 def render_html(doc: SummaryDocument, source_text: str, masks: Sequence[Mask]) -> str:
     """One self-contained HTML page showing the findings of `doc` over its source text."""
     spans = _collect_spans(doc, len(source_text))
     pieces = _source_pieces(source_text, spans, merge_masks(masks, len(source_text)))
-    findings = list(_all_findings(doc))
+    findings = [at.finding for at in iter_findings(doc)]
     verified = sum(f.verified for f in findings)
     return render_template(
         "viewer.html.j2",
@@ -274,6 +271,8 @@ def render_html_index(entries: Sequence[IndexEntry]) -> str:
         failed=sum(1 for e in entries if e.status != "ok"),
         totals=totals,
         kinds=FINDING_KINDS,
+        check_labels={c: zh for c, (zh, _) in CHECKS.items()},
+        check_messages={c: en for c, (_, en) in CHECKS.items()},
         css=Markup(_KIND_CSS + asset("viewer.css")),
         js=Markup(asset("index.js")),
     )

@@ -12,8 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from summarizer.core.schema import Evidence, Finding, Metric, ReportSummary, SummaryDocument
-from summarizer.core.vocabulary import FINDING_KINDS, TOPIC_LABELS
+from summarizer.core.schema import (
+    Evidence,
+    Finding,
+    Metric,
+    ReportSummary,
+    SummaryDocument,
+    finding_lists,
+)
+from summarizer.core.vocabulary import CHECKS, FINDING_KINDS, TOPIC_LABELS
 from summarizer.render.format import format_change
 from summarizer.render.overview import IndexEntry
 from summarizer.render.rich_view import (
@@ -83,8 +90,9 @@ def _report(report: ReportSummary, index: int, count: int, level: str) -> list[s
         lines += [escape(report.overview), ""]
     if report.key_metrics:
         lines += [f"{sub} Key metrics", "", *_metrics_table(report.key_metrics), ""]
-    for field_name, label in SECTIONS:
-        findings: list[Finding] = getattr(report, field_name)
+    labels = dict(SECTIONS)
+    for _, field_name, findings in finding_lists(report):
+        label = labels[field_name]
         if field_name == "other" and not findings:
             continue
         lines += [f"{sub} {label}", ""]
@@ -125,13 +133,19 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _checks(checks: Sequence[str]) -> str:
+    """The checks of a row: each as its Chinese label and its code (无计划 no_plans)."""
+    return ", ".join(f"{CHECKS[c][0]} {c}" if c in CHECKS else c for c in checks)
+
+
 def render_markdown_index(entries: Sequence[IndexEntry]) -> str:
     """A Markdown table of a batch: one row per input, linking its page when it has one."""
     lines = [
         "# Batch summary",
         "",
-        f"| file | status | reports | {' | '.join(w.zh for w in FINDING_KINDS)} | verified | error |",
-        "|---|---|---:|" + "---:|" * len(FINDING_KINDS) + "---:|---|",
+        f"| file | status | reports | {' | '.join(w.zh for w in FINDING_KINDS)} | verified "
+        "| checks | error |",
+        "|---|---|---:|" + "---:|" * len(FINDING_KINDS) + "---:|---|---|",
     ]
     for e in entries:
         name = _cell(e.path)
@@ -139,6 +153,7 @@ def render_markdown_index(entries: Sequence[IndexEntry]) -> str:
         share = f"{e.verified_share:.0%}" if e.verified_share is not None else "—"
         lines.append(
             f"| {link} | {e.status} | {e.reports} | {e.achievements} | {e.problems} | "
-            f"{e.plans} | {e.other} | {share} | {_cell(e.error or '')} |"
+            f"{e.plans} | {e.other} | {share} | {_cell(_checks(e.checks))} | "
+            f"{_cell(e.error or '')} |"
         )
     return "\n".join(lines) + "\n"

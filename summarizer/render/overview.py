@@ -26,3 +26,4 @@ class IndexEntry:
     title: str | None = None
     organization: str | None = None
     years: tuple[int, ...] = ()
+    checks: tuple[str, ...] = ()  # ReportCheck values

@@ -17,7 +17,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from summarizer.core.schema import Finding, Metric, ReportSummary, SummaryDocument
+from summarizer.core.schema import Finding, Metric, ReportSummary, SummaryDocument, finding_lists
 from summarizer.core.vocabulary import FINDING_KINDS, TOPIC_LABELS
 from summarizer.render.format import change_direction, format_change
 
@@ -112,8 +112,9 @@ def _report(report: ReportSummary, index: int, count: int) -> list[RenderableTyp
         parts.append(Padding(Text(report.overview), (0, 1)))
     if report.key_metrics:
         parts.append(_metrics_table(report.key_metrics))
-    for field_name, label in SECTIONS:
-        findings: list[Finding] = getattr(report, field_name)
+    labels = dict(SECTIONS)
+    for _, field_name, findings in finding_lists(report):
+        label = labels[field_name]
         # "other" is rare; an empty heading for it is noise.
         if field_name == "other" and not findings:
             continue

@@ -13,15 +13,13 @@ is not JSON at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from summarizer.core.document import CleanText, SourceText
 from summarizer.core.errors import InputError, ValidationError
-from summarizer.core.schema import Finding, Metric, SummaryDocument
-from summarizer.core.vocabulary import KIND_FIELDS
+from summarizer.core.schema import Metric, SummaryDocument, iter_findings
 from summarizer.review.validate import JSONRefused, json_path, read_json_file, schema_errors
 
 if TYPE_CHECKING:
@@ -96,16 +94,12 @@ def _resolve_source(doc: SummaryDocument, output_path: str, source_path: str | N
         if not p.is_file():
             raise InputError(f"source not found: {source_path}")
         return p
-    recorded = Path(doc.source.path)
-    candidates = (
-        [recorded]
-        if recorded.is_absolute()
-        else [Path.cwd() / recorded, Path(output_path).resolve().parent / recorded]
-    )
-    for c in candidates:
-        if c.is_file():
-            return c
-    tried = ", ".join(str(c) for c in dict.fromkeys(candidates))
+    from summarizer.text.read import locate_source
+
+    found, candidates = locate_source(doc.source.path, doc.source.sha256, output_path)
+    if found is not None:
+        return found
+    tried = ", ".join(str(c) for c in candidates)
     raise InputError(f"source not found: {doc.source.path} (tried {tried}); pass --source FILE")
 
 
@@ -135,13 +129,6 @@ def check_output(output_path: str, source_path: str | None = None) -> CheckRepor
 
 
 # --------------------------------------------------------------------------- re-grounding
-
-
-def _findings(doc: SummaryDocument) -> Iterator[tuple[int, str, int, Finding]]:
-    for r, rep in enumerate(doc.reports):
-        for fld in KIND_FIELDS.values():
-            for i, f in enumerate(getattr(rep, fld)):
-                yield r, fld, i, f
 
 
 def _metric_problems(m: Metric, where: str) -> list[Problem]:
@@ -184,7 +171,7 @@ def check_document(
         for m_i, m in enumerate(rep.key_metrics):
             problems.extend(_metric_problems(m, json_path("reports", r, "key_metrics", m_i)))
 
-    for r, fld, i, f in _findings(doc):
+    for r, _, fld, i, f in iter_findings(doc):
         report.findings += 1
         base = json_path("reports", r, fld, i)
         label = f"「{_short(f.title, 20)}」"

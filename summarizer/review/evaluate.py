@@ -30,8 +30,8 @@ import pydantic
 
 from summarizer.core.document import SourceText
 from summarizer.core.errors import InputError, SummarizerError
-from summarizer.core.schema import Finding, Metric, SummaryDocument
-from summarizer.core.vocabulary import KIND_FIELDS, KINDS
+from summarizer.core.schema import Finding, Metric, SummaryDocument, iter_findings
+from summarizer.core.vocabulary import KINDS
 from summarizer.lexicon.figures import is_redacted
 from summarizer.review.validate import json_path
 
@@ -302,11 +302,8 @@ def _gold_totals(gold: GoldFile) -> Scores:
 
 def _findings(doc: SummaryDocument) -> Iterator[tuple[str, str, Finding]]:
     """(kind, where, finding) for every finding of every report."""
-    for ri, report in enumerate(doc.reports):
-        for kind in KINDS:
-            field_name = KIND_FIELDS[kind]
-            for fi, finding in enumerate(getattr(report, field_name)):
-                yield kind, json_path("reports", ri, field_name, fi), finding
+    for at in iter_findings(doc):
+        yield at.kind, json_path("reports", at.report, at.field, at.position), at.finding
 
 
 def _metrics(doc: SummaryDocument) -> Iterator[tuple[str, Metric]]:
@@ -419,9 +416,12 @@ def _read_source(path: Path) -> SourceText:
 
 
 def _source_path(doc: SummaryDocument, source_name: str, sources_dir: Path | None) -> Path:
-    own = Path(doc.source.path)
-    if own.is_file():
-        return own
+    from summarizer.text.read import locate_source
+
+    dirs = [sources_dir] if sources_dir is not None else []
+    found, _ = locate_source(doc.source.path, doc.source.sha256, dirs=dirs)
+    if found is not None:
+        return found
     if sources_dir is not None and (sources_dir / source_name).is_file():
         return sources_dir / source_name
     hint = "" if sources_dir is not None else "; pass --sources DIR"

@@ -66,7 +66,8 @@ def _preload() -> list[str]:
     import summarizer.text.ingest
 
     names = [
-        f"summarizer.text.ingest.{m.name}" for m in pkgutil.iter_modules(summarizer.text.ingest.__path__)
+        f"summarizer.text.ingest.{m.name}"
+        for m in pkgutil.iter_modules(summarizer.text.ingest.__path__)
     ]
     # The readers import their libraries when first used; a child would pay that per file.
     # (A missing optional library is skipped by the fork server.)

@@ -10,6 +10,7 @@ import re
 
 from summarizer.core.document import CleanText, Mask, SourceText
 from summarizer.lexicon.numerals import LINE_FINISHED_CHARS
+from summarizer.lexicon.words import COMMAS, char_class
 
 # Whole lines that are site chrome, share-site banners or copyright footers.
 _CRUFT_LINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -95,7 +96,7 @@ _CRUFT_INLINE_TABLE: list[tuple[str, re.Pattern[str]]] = [
     (
         "site truncation note",
         re.compile(
-            r"[(（]\s*未完\s*[,，、]?\s*(?:全文共\s*\d+\s*字)?[,，]?\s*(?:当前显示\s*\d+\s*字)?\s*[)）]"
+            rf"[(（]\s*未完\s*{char_class(COMMAS)}?\s*(?:全文共\s*\d+\s*字)?[,，]?\s*(?:当前显示\s*\d+\s*字)?\s*[)）]"
         ),
     ),
     (

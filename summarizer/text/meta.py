@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.core.document import CleanText, Report
+from summarizer.lexicon.words import COLONS, COMMA, PERIOD, SEMICOLONS
 from summarizer.text.zones import ZoneName, zone_name
 
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年")
@@ -52,6 +53,17 @@ def report_meta(report: Report, clean: CleanText) -> ReportMeta:
     head = clean.analysed(report.start, min(report.end, report.body_start + 300))
     gov = _government_report(report.title, head)
     zone = _zone_of(report, head, meta.organization, gov)
+    if zone is None and gov is None and _national(clean.analysed(report.start, report.end)):
+        # The State Council's report with its title and delivery line cut off.
+        return ReportMeta(
+            meta.title,
+            meta.organization,
+            meta.summary_year,
+            meta.plan_year,
+            zone_name("全国"),
+            "text",
+            True,
+        )
     if gov is not None and (meta.summary_year is None or meta.plan_year is None):
         plan = gov
         summary = meta.summary_year if meta.summary_year is not None else plan - 1
@@ -83,12 +95,26 @@ _GOV_TITLE = re.compile(
 )
 _DELIVERED = re.compile(
     r"(?P<year>(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*在\s*(?P<place>[\u4e00-\u9fff]{0,12}?)"
-    r"(?:第[一二三四五六七八九十]+届)?(?:全国)?人民代表大会"
+    r"\s*(?:第[一二三四五六七八九十]+届)?\s*(?:全国)?\s*人民代表大会"
 )
 # "北京市市长 殷勇", "代省长": the head of the government names the place.
 _HEAD_OF = re.compile(
     r"(?P<place>[\u4e00-\u9fff]{2,8}?)(?:省长|市长|自治区主席|区长|县长|代省长|代市长)"
 )
+
+
+_PROVINCIAL = re.compile(r"全省|全市|全区|全州|全县|我省|我市|我区")
+
+
+def _national(text: str) -> bool:
+    """A national government report: about 国内生产总值 and 我国, never 全省/全市/我省."""
+    opening = text[:4000]
+    return (
+        "国内生产总值" in text
+        and "我国" in opening
+        and "全国各族人民" in opening
+        and not _PROVINCIAL.search(opening)
+    )
 
 
 def _government_report(title: str | None, head: str) -> int | None:
@@ -205,7 +231,7 @@ def _title_year(title: str | None, *, plan: bool) -> int | None:
             return int(m.group(1))
         years = [int(y) for y in _YEAR.findall(title)]
         return years[1] if len(years) >= 2 else None
-    m = re.search(r"((?:19|20)\d{2})\s*年[^0-9，。,]{0,8}?总结", title)
+    m = re.search(rf"((?:19|20)\d{{2}})\s*年[^0-9{COMMA}{PERIOD}]{{0,8}}?总结", title)
     if m:
         return int(m.group(1))
     return None
@@ -228,7 +254,8 @@ def _organization(report: Report, clean: CleanText) -> str | None:
     candidates.extend(
         m.group("name")
         for m in _ZONE.finditer(opening)
-        if m.start() == 0 or opening[m.start() - 1] in "，,。；;：:\n 　"
+        if m.start() == 0
+        or opening[m.start() - 1] in COMMA + PERIOD + SEMICOLONS + COLONS + "\n 　"
     )
     for name in candidates:
         name = name.strip()

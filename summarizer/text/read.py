@@ -24,6 +24,8 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Iterable
+from pathlib import Path
 
 from summarizer.core.document import Mask, SourceText
 from summarizer.core.errors import InputError
@@ -361,3 +363,42 @@ def _checked(text: str, encoding: str, name: str) -> tuple[str, str]:
     if sample and controls / len(sample) > _MAX_CONTROL_SHARE:
         raise InputError("binary file (many control characters), not text", path=name)
     return text, encoding
+
+
+def source_candidates(
+    recorded: str, output_path: str | os.PathLike[str] | None = None, dirs: Iterable[Path] = ()
+) -> list[Path]:
+    """Where the source an output records may be, in the order to try: the path itself when
+    absolute; else relative to the output's folder and each folder above it (`batch` records
+    paths relative to where it ran, usually above its output folder), then to the current
+    folder; then the file's name in each of `dirs` (a --sources folder)."""
+    path = Path(recorded)
+    if path.is_absolute():
+        out = [path]
+    else:
+        here = [Path(output_path).resolve().parent] if output_path is not None else []
+        above = [d / path for h in here for d in (h, *h.parents)]
+        out = [*above, Path.cwd() / path]
+    out += [Path(d) / path.name for d in dirs]
+    return list(dict.fromkeys(out))
+
+
+def locate_source(
+    recorded: str,
+    sha256: str | None = None,
+    output_path: str | os.PathLike[str] | None = None,
+    dirs: Iterable[Path] = (),
+) -> tuple[Path | None, list[Path]]:
+    """The source file of an output: the first candidate whose bytes hash to `sha256`, else
+    the first that exists (the caller reports a changed source), else None; and the candidates
+    tried, for the message."""
+    candidates = source_candidates(recorded, output_path, dirs)
+    found = [c for c in candidates if c.is_file()]
+    if sha256 is not None:
+        for c in found:
+            try:
+                if hashlib.sha256(c.read_bytes()).hexdigest() == sha256:
+                    return c, candidates
+            except OSError:
+                continue
+    return (found[0] if found else None), candidates

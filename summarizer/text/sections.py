@@ -30,6 +30,19 @@ from summarizer.lexicon.section_rules import PART_KEYWORDS as _PART_KEYWORDS
 from summarizer.lexicon.section_rules import PART_LINE as _PART_LINE
 from summarizer.lexicon.section_rules import PART_TITLE as _PART_TITLE
 from summarizer.lexicon.section_rules import cn_number
+from summarizer.lexicon.words import (
+    BOUNDARY_CHARS,
+    COLONS,
+    COMMA,
+    LEVEL_END,
+    PERIOD,
+    SEMICOLONS,
+    SENTENCE_END_MARK,
+    HeadingLevel,
+    as_part_level,
+    char_class,
+    not_in,
+)
 
 __all__ = ["build_sections", "cn_number", "part_kind_of"]
 
@@ -141,14 +154,14 @@ def _candidates(text: str) -> list[_Heading]:
         for m in shape.pattern.finditer(text):
             s = m.start()
             prev = text[s - 1] if s > 0 else "\n"
-            if level in (1, 5) and prev in _CN + "第":
+            if level in (HeadingLevel.PART, HeadingLevel.ENUMERATION) and prev in _CN + "第":
                 continue  # "第一、二批", "十一是"
-            if level == 3 and (prev.isdigit() or prev in ".．-—~～至/"):
+            if level == HeadingLevel.ITEM and (prev.isdigit() or prev in ".．-—~～至/"):
                 continue
             nxt = text[m.end() : m.end() + 1]
-            if level == 3 and (nxt.isdigit() or nxt in "月日号%％"):
+            if level == HeadingLevel.ITEM and (nxt.isdigit() or nxt in "月日号%％"):
                 continue
-            if level == 1 and nxt in "二三四五六七八九十期":
+            if level == HeadingLevel.PART and nxt in "二三四五六七八九十期":
                 continue  # "一、二季度"
             found.append(
                 _Heading(
@@ -189,10 +202,14 @@ def _title_end(text: str, h: _Heading, next_start: int) -> int:
     stop = limit
     for i in range(h.title_start, limit):
         c = text[i]
-        if c == "\n" or c == "。" or (h.level == 5 and c in "，,；;：:"):
+        if (
+            c == "\n"
+            or c == "。"
+            or (h.level == HeadingLevel.ENUMERATION and c in COMMA + SEMICOLONS + COLONS)
+        ):
             stop = i
             break
-    if h.level == 1 or h.level == 0:
+    if h.level in (HeadingLevel.PART, HeadingLevel.UNNUMBERED):
         # "三、2024年工作安排和打算2024年,按照..." has no delimiter: end at the last part keyword.
         window = text[h.title_start : stop]
         best = -1
@@ -231,7 +248,7 @@ def _accept(cands: list[_Heading], text: str) -> list[_Heading]:
         fits = h.n == 1 if prev is None else h.n in (prev + 1, prev, prev + 2) or h.n == 1
         if h.unnumbered:
             ok = True  # a dash bullet at a line start is an item wherever it stands
-        elif h.level == 1:
+        elif h.level == HeadingLevel.PART:
             window = text[h.title_start : h.title_start + 24]
             part_like = bool(_PART_TITLE.match(window)) and part_kind_of(window) is not None
             ok = (strong and fits) or (part_like and (fits or h.n == 1))
@@ -241,7 +258,7 @@ def _accept(cands: list[_Heading], text: str) -> list[_Heading]:
                 ok = True
             if prev is not None and h.n == 1 and not part_like and not h.line_start:
                 ok = False
-        elif h.level == 5:
+        elif h.level == HeadingLevel.ENUMERATION:
             ok = (
                 fits
                 and (strong or text[h.start - 1 : h.start] in ",，")
@@ -257,17 +274,17 @@ def _accept(cands: list[_Heading], text: str) -> list[_Heading]:
         if h.unnumbered:
             continue
         last[h.level] = h.n
-        for lower in range(h.level + 1, 6):
+        for lower in range(h.level + 1, LEVEL_END):
             last.pop(lower, None)
     return accepted
 
 
 def _right_after_heading(text: str, h: _Heading, before: _Heading | None) -> bool:
     """ "一、2023年工作完成情况(一)平台…": a sub-heading straight after its parent's title."""
-    if before is None or before.level >= h.level or before.level == 5:
+    if before is None or before.level >= h.level or before.level == HeadingLevel.ENUMERATION:
         return False
     between = text[before.title_start : h.start]
-    return len(between) <= 40 and not re.search(r"[。；;！？!?]", between)
+    return len(between) <= 40 and not SENTENCE_END_MARK.search(between)
 
 
 def _part_lines(text: str, taken: list[_Heading]) -> list[_Heading]:
@@ -371,7 +388,7 @@ def _split_reports(
     bounds.append((0, first_title))
     last_l1 = 0
     for h in headings:
-        if h.level != 1:
+        if h.level != HeadingLevel.PART:
             continue
         if h.n == 1 and last_l1 >= 2:
             lo = bounds[-1][0]
@@ -412,7 +429,7 @@ def _leading_title(text: str, titles: list[tuple[int, int]]) -> tuple[int, int] 
             continue  # a part heading, unless it names review and plans together
         if (
             4 <= len(line) <= 40
-            and not re.search(r"[。，,；;]", line)
+            and not re.search(char_class(PERIOD + COMMA + SEMICOLONS), line)
             and ("总结" in line or "工作" in line or "报告" in line)
         ):
             s = line_m.start() + line_m.group(0).index(line)
@@ -433,7 +450,7 @@ def build_sections(clean: CleanText) -> list[Report]:
     title_spans = set(titles)
     # A level-1 heading inside a title ("1、经济开发区...") cannot be a heading.
     in_title = _covered_by(title_spans)
-    headings = [h for h in headings if h.level != 1 or not in_title(h.start)]
+    headings = [h for h in headings if h.level != HeadingLevel.PART or not in_title(h.start)]
     headings += _part_lines(text, headings)
     headings += _inline_parts(text)
     headings.sort(key=lambda h: (h.start, h.level))
@@ -458,7 +475,7 @@ def build_sections(clean: CleanText) -> list[Report]:
                 h
                 for h in inside
                 if not (
-                    h.level == 0
+                    h.level == HeadingLevel.UNNUMBERED
                     and h.kind is None
                     and h.start < title_span[1] + 600
                     and text[h.title_start : h.title_end].strip() == title_text
@@ -498,7 +515,7 @@ def _banner_title(clean: CleanText) -> str | None:
 def _within_titles(
     h: _Heading, titles: list[tuple[int, int]], lo: int, main: tuple[int, int]
 ) -> bool:
-    if h.level not in (0, 1):
+    if h.level not in (HeadingLevel.UNNUMBERED, HeadingLevel.PART):
         return False
     return any(a <= h.start < b for a, b in titles if a <= main[1] + 200 and a >= lo)
 
@@ -543,7 +560,7 @@ def _build_report(
     # Titles of headings, now that the next heading of each is known.
     for i, h in enumerate(heads):
         nxt = heads[i + 1].start if i + 1 < len(heads) else r_end
-        if h.level == 0:
+        if h.level == HeadingLevel.UNNUMBERED:
             h.title_end = min(h.title_end, nxt) if h.title_end > h.title_start else h.title_start
             h.title = text[h.title_start : h.title_end].strip()
             continue
@@ -551,14 +568,14 @@ def _build_report(
         h.title = text[h.title_start : h.title_end].strip(" \t　:：,，;；")
 
     # Without numbered part headings, parts come from bare heading lines and the genre's order.
-    if not any(h.level == 1 for h in heads):
+    if not any(h.level == HeadingLevel.PART for h in heads):
         inferred = _inferred_parts(text, body_start, r_end, heads)
         if inferred:
             heads = sorted(heads + inferred, key=lambda h: (h.start, h.level))
-    top_level = min((h.level if h.level else 1 for h in heads), default=1)
+    top_level = min((as_part_level(h.level) for h in heads), default=HeadingLevel.PART)
     heads += _period_turns(text, heads, r_end)
     heads.sort(key=lambda h: (h.start, h.level))
-    part_heads = [h for h in heads if (h.level or 1) <= top_level]
+    part_heads = [h for h in heads if as_part_level(h.level) <= top_level]
     kinds = _part_kinds(text, part_heads, r_end)
     # A lead-in inside a part of its own kind ("今年……主要预期目标是" under "三、2026年重点工作")
     # opens nothing: dropped, so the part keeps its items.
@@ -570,7 +587,7 @@ def _build_report(
     roots: list[Section] = []
     stack: list[Section] = []
     for h in heads:
-        level = 1 if h.level == 0 else h.level
+        level = as_part_level(h.level)
         is_part = level <= top_level
         kind, confidence = (
             kinds[id(h)]
@@ -625,7 +642,7 @@ def _redundant_leads(parts: list[_Heading], kinds: dict[int, tuple[PartKind, flo
     prev: PartKind | None = None
     for h in parts:
         kind = kinds[id(h)][0]
-        if h.level == 0 and h.kind is not None and kind == prev:
+        if h.level == HeadingLevel.UNNUMBERED and h.kind is not None and kind == prev:
             out.add(id(h))
             continue
         prev = kind
@@ -637,7 +654,7 @@ def _period_turns(text: str, heads: list[_Heading], r_end: int) -> list[_Heading
     past period's results and the next period's goals turns from review to plans at the first
     paragraph that opens with the later period's name (“十五五”时期是……)."""
     out = []
-    level_one = [h for h in heads if h.level == 1]
+    level_one = [h for h in heads if h.level == HeadingLevel.PART]
     for i, h in enumerate(level_one):
         m = rules.PERIOD_PAIR_HEADING.search(h.title)
         if m is None:
@@ -740,7 +757,7 @@ def _inferred_parts(
         and k + 1 < len(paragraphs)
         and paragraphs[k + 1][1] - paragraphs[k + 1][0] >= 20
     ]
-    part_lines = {h.start for h in heads if h.level == 0 and h.kind is None}
+    part_lines = {h.start for h in heads if h.level == HeadingLevel.UNNUMBERED and h.kind is None}
     bare = [(a, b) for a, b in bare if not any(a <= s < b for s in part_lines)]
     if len(bare) + len(part_lines) >= 2:
         out = []
@@ -752,7 +769,7 @@ def _inferred_parts(
         return out
     if part_lines:
         return []
-    inline = sorted(h.start for h in heads if h.level == 0)
+    inline = sorted(h.start for h in heads if h.level == HeadingLevel.UNNUMBERED)
     out = [_Heading(0, 0, "", body_start, body_start, body_start, True)] if paragraphs else []
     rank = 0
     for a, b in paragraphs[1:]:
@@ -788,7 +805,7 @@ def _paragraph_turn(para: str) -> PartKind | None:
     return None
 
 
-_BARE_HEADING = re.compile(r"^[ \t　]*[^。！？!?；;：:\n]{4,30}?[ \t　]*$")
+_BARE_HEADING = re.compile(rf"^[ \t　]*{not_in(BOUNDARY_CHARS)}{{4,30}}?[ \t　]*$")
 
 
 def _is_bare_heading(line: str) -> bool:

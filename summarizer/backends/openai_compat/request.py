@@ -8,7 +8,9 @@ that changes an answer must be in it and nothing else.
 
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pydantic
@@ -47,9 +49,14 @@ def chunk_messages(
         "extract",
         report_title=_from_report(request.title or "(untitled)"),
         breadcrumb=" > ".join(_from_report(p) for p in chunk.path) or "(none)",
-        part_kind=chunk.kind,
-        outline="\n".join(f"- {_from_report(label)}: {kind}" for label, kind in chunk.outline)
-        or f"- (within one part): {chunk.kind}",
+        part_kind=kind_hint(chunk.kind, chunk.confidence),
+        outline="\n".join(
+            f"- {_from_report(label)}: {kind_hint(kind, confidence)}"
+            for (label, kind), confidence in zip(
+                chunk.outline, _confidences(chunk.outline, chunk.outline_confidence), strict=True
+            )
+        )
+        or f"- (within one part): {kind_hint(chunk.kind, chunk.confidence)}",
         lang_name=LANG_NAMES.get(request.lang, request.lang),
         document=escape_document(text),
         nonce=document_nonce(text),
@@ -59,6 +66,23 @@ def chunk_messages(
         {"role": "system", "content": system_prompt(response_format)},
         {"role": "user", "content": user},
     ]
+
+
+#: A part kind goes into the request only when the section tree is this sure of it (a heading
+#: or lead that names the kind: 0.85-0.95); a kind read from wording (0.5-0.75) or inherited
+#: from the part before (0.4) is sent as unknown, and the model decides from the text.
+HINT_CONFIDENCE = 0.8
+UNKNOWN_KIND = "unknown (decide from the text)"
+
+
+def kind_hint(kind: str, confidence: float) -> str:
+    """The part kind as the request states it: the kind when sure, else unknown."""
+    return kind if confidence >= HINT_CONFIDENCE else UNKNOWN_KIND
+
+
+def _confidences(outline: tuple[object, ...], confidences: tuple[float, ...]) -> list[float]:
+    """One confidence per outline entry (a chunk built without them is sure of every kind)."""
+    return list(confidences) if len(confidences) == len(outline) else [1.0] * len(outline)
 
 
 def overview_messages(request: OverviewRequest) -> list[dict[str, str]]:
@@ -133,3 +157,54 @@ def _overview_rule(request: ExtractRequest) -> str:
         language = LANG_NAMES.get(request.lang, request.lang)
         return render("overview_rule", lang_name=language).rstrip("\n")
     return render("overview_null").rstrip("\n")
+
+
+#: Tokens of a chunk's context block (report title, breadcrumb, part outline): 110 on
+#: average over the requests for the seeds (o200k_base, 2026-12-06).
+CONTEXT_TOKENS = 110
+
+
+@dataclass(frozen=True)
+class PromptSizes:
+    """What every chunk request sends besides the chunk's text, in tokens.
+
+    `overhead`: system prompt, schema, request template and context block. `stable`: the
+    prefix identical in every request of a run (schema, system prompt, the template's first
+    line), which a provider's prompt cache serves after the first call.
+    """
+
+    overhead: int
+    stable: int
+
+
+@functools.cache
+def prompt_sizes(response_format: ResponseFormat, schema_in_body: bool) -> PromptSizes:
+    """Estimated sizes (character classes, within a few per cent of o200k_base here: no BPE
+    load, so a dry run starts fast) of the parts of a chunk request around its text."""
+    from summarizer.text.tokens import estimate_tokens
+
+    system = estimate_tokens(system_prompt(response_format))
+    schema = 0
+    if schema_in_body:
+        schema = estimate_tokens(
+            json.dumps(strict_json_schema(ChunkAnswer, limits=False), ensure_ascii=False)
+        )
+    values = dict.fromkeys(_EXTRACT_VALUES, "")
+    template = render("extract", **values)
+    first_line = template.split("\n", 1)[0]
+    return PromptSizes(
+        overhead=system + schema + estimate_tokens(template) + CONTEXT_TOKENS,
+        stable=system + schema + estimate_tokens(first_line),
+    )
+
+
+_EXTRACT_VALUES = (
+    "report_title",
+    "breadcrumb",
+    "part_kind",
+    "outline",
+    "lang_name",
+    "document",
+    "nonce",
+    "overview_rule",
+)

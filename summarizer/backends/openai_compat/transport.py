@@ -292,24 +292,35 @@ def usage_from_dict(body: dict[str, Any]) -> Usage:
     usage = body.get("usage") or {}
     if not isinstance(usage, dict):
         return Usage(calls=1)
-    details = usage.get("prompt_tokens_details") or {}
     return Usage(
         calls=1,
-        prompt_tokens=int(usage.get("prompt_tokens") or 0),
-        completion_tokens=int(usage.get("completion_tokens") or 0),
-        cached_tokens=int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0,
+        prompt_tokens=_int(usage.get("prompt_tokens")),
+        completion_tokens=_int(usage.get("completion_tokens")),
+        cached_tokens=cached_tokens_of(usage),
     )
+
+
+def cached_tokens_of(usage: dict[str, Any]) -> int:
+    """Prompt tokens the provider served from its prompt cache, in whichever field it uses:
+    OpenAI and DashScope `prompt_tokens_details.cached_tokens`, DeepSeek
+    `prompt_cache_hit_tokens` (beside `prompt_cache_miss_tokens`)."""
+    details = usage.get("prompt_tokens_details")
+    cached = _int(details.get("cached_tokens")) if isinstance(details, dict) else 0
+    return cached or _int(usage.get("prompt_cache_hit_tokens"))
+
+
+def _int(value: Any) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def usage_of(completion: Any) -> Usage:
-    """The usage of an SDK completion or stream event."""
+    """The usage of an SDK completion or stream event, read as its JSON is (usage_from_dict):
+    the SDK keeps fields it does not know (DeepSeek's cache counts) in the dump."""
     usage = getattr(completion, "usage", None)
     if usage is None:
         return Usage(calls=1)
-    details = getattr(usage, "prompt_tokens_details", None)
-    return Usage(
-        calls=1,
-        prompt_tokens=usage.prompt_tokens or 0,
-        completion_tokens=usage.completion_tokens or 0,
-        cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
-    )
+    dump = usage.model_dump() if hasattr(usage, "model_dump") else vars(usage)
+    return usage_from_dict({"usage": dump})

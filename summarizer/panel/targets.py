@@ -1,0 +1,267 @@
+"""Targets and outcomes read from a report's own text, as a careful reader reads them.
+
+In: the decoded source text of a report, the year it plans or reviews, the `Dictionary`.
+Out: `Stated` figures of standard indicators with their offsets, through the project's one
+figure reading (`lexicon.reading`).
+
+- Targets: the paragraph that states the year's main targets (主要预期目标, 主要目标是) in the
+  part that plans the year; never a five-year plan's targets (“十五五”, 到2030年).
+- Outcomes: the part that reviews the year (the first top-level part, up to the second). A
+  figure of a five-year stretch (年均, 累计, 过去五年, 从…提高到…) is never a year's outcome;
+  paragraphs that review the five years are skipped as a whole. The first figure of the year
+  wins: the review opens with the report's headline figures, items come after.
+
+`track` uses these where the source file is there (checked by SHA-256) and falls back to the
+outputs' metrics otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from summarizer.lexicon.reading import Reading, read_figures
+from summarizer.lexicon.words import (
+    FALL_VERBS,
+    FULL_STOPS,
+    PRICE_RATE_NOUN,
+    RISE_VERBS,
+    alternation,
+    char_class,
+    direction_word,
+)
+from summarizer.panel.dictionary import Dictionary, Indicator
+
+Measure = Literal["level", "growth", "points"]
+Bound = Literal["at_least", "about", "at_most", "range"]
+
+# A top-level heading: 一、…, on its own line and short.
+_TOP_HEADING = re.compile(
+    r"(?m)^[ \t　]*(?P<n>[一二三四五六七八九十]{1,2})、(?P<title>[^\n]{0,60})$"
+)
+_TARGET_HEAD = re.compile(r"主要预期目标|主要目标是|主要目标为|预期目标是|预期目标为")
+_FIVE_YEAR_TARGET = re.compile(r"十五五|十四五|2030年|五年")
+# A paragraph that reviews the five-year stretch, from its first words.
+_FIVE_YEAR_CUE = re.compile(r"过去五年|五年来|五年间|五年里|十四五”?(?:时期|期间|以来)|这五年")
+_YEAR_CUE = re.compile(r"(?:19|20)\d{2}年(?![底末]|以来)|过去一年|一年来|刚刚过去的")
+_RANGE_JOIN = re.compile(r"^\s*[-—–~～至到]\s*$")
+# A comparison with another place or year is not the figure itself (高于全国0.4个百分点).
+_COMPARISON = re.compile(r"高于|低于|快于|慢于|超出|领先|居全国|全国第|排名")
+# Figure words of the stretch, in the sentence before the figure.
+_STRETCH = re.compile(
+    rf"年均|累计|过去五年|五年来|从\S{{0,20}}?(?:{alternation((*RISE_VERBS, *FALL_VERBS))})?到"
+)
+
+
+@dataclass(frozen=True)
+class Stated:
+    """One figure of a standard indicator as a report states it."""
+
+    indicator: Indicator
+    measure: Measure
+    value: float  # a level in its unit as written; a growth/points change, signed
+    unit: str | None
+    bound: Bound | None
+    high: float | None  # the upper end of a range
+    raw: str  # the phrase: 增长5%左右, 5.2万亿元
+    start: int  # the figure's offsets in the source
+    end: int
+    quote: str  # its clause
+    quote_start: int
+    mentioned: bool = True
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        if line.strip():
+            out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def target_span(text: str) -> tuple[int, int] | None:
+    """The paragraph stating the year's main targets (with the next line when the heading
+    stands alone: 主要预期目标\\n是：…); None when the report has none."""
+    best: tuple[int, int] | None = None
+    for m in _TARGET_HEAD.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        before = text[max(start, m.start() - 30) : m.start()]
+        sentence = re.split(char_class(FULL_STOPS), before)[-1]
+        if _FIVE_YEAR_TARGET.search(sentence):
+            continue  # “十五五”时期的主要目标: a five-year plan's
+        if end - m.end() < 12:  # the heading alone: the targets follow on the next line
+            nxt = text.find("\n", end + 1)
+            end = len(text) if nxt < 0 else nxt
+        best = (start, end)
+        if re.search(r"今年|\d{4}年", before) or "今年" in text[start : m.start()]:
+            return best
+    return best
+
+
+def review_span(text: str) -> tuple[int, int]:
+    """The part that reviews the year: the first top-level part (一、…) up to the second;
+    the text before the targets when there are no such headings."""
+    heads = list(_TOP_HEADING.finditer(text))
+    first = next((h for h in heads if h.group("n") == "一"), None)
+    if first is not None:
+        second = next(
+            (h for h in heads if h.start() > first.start() and h.group("n") == "二"), None
+        )
+        return first.end(), (second.start() if second else len(text))
+    t = target_span(text)
+    return 0, (t[0] if t else len(text))
+
+
+def read_targets(text: str, d: Dictionary) -> list[Stated]:
+    """The figures of the target paragraph, one per indicator and measure, in order."""
+    span = target_span(text)
+    if span is None:
+        return []
+    return _stated(text, span[0], span[1], d, targets=True)
+
+
+def read_outcomes(text: str, d: Dictionary) -> list[Stated]:
+    """The year's figures of the review part (five-year paragraphs and figures left out)."""
+    start, end = review_span(text)
+    out: list[Stated] = []
+    five = False
+    for ps, pe in _paragraphs(text, start, end):
+        head = text[ps : ps + 40]
+        f = _FIVE_YEAR_CUE.search(head)
+        y = _YEAR_CUE.search(head)
+        if f is not None or y is not None:
+            # The cue written first sets the paragraph's stretch: "2025年，…“十四五”…" is the year.
+            five = y is None or (f is not None and f.start() < y.start())
+        if five:
+            continue
+        out.extend(_stated(text, ps, pe, d, targets=False))
+    return out
+
+
+def mentions(text: str, ind: Indicator, d: Dictionary) -> bool:
+    """Whether the review part names the indicator at all (for not reported vs dropped); a
+    name inside another series (人均地区生产总值) is not a mention."""
+    start, end = review_span(text)
+    part = text[start:end]
+    for n in (ind.name, *ind.synonyms, *ind.scopes):
+        if len(n) < 2:
+            continue
+        for m in re.finditer(re.escape(n), part):
+            lo = max(part.rfind(c, 0, m.start()) for c in "，,；;。：:\n、") + 1
+            hi = min((i for i in (part.find(c, m.end()) for c in "，,；;。：:\n、") if i >= 0),
+                     default=len(part))  # fmt: skip
+            if not d.excluded(ind, part[lo:hi], n):
+                return True
+    return False
+
+
+def _stated(text: str, start: int, end: int, d: Dictionary, *, targets: bool) -> list[Stated]:
+    readings = read_figures(text[start:end], start)
+    out: list[Stated] = []
+    seen: set[tuple[str, str]] = set()
+    skip: set[int] = set()
+    for i, r in enumerate(readings):
+        if i in skip:
+            continue
+        s = _one(text, r, d, targets=targets)
+        if s is None:
+            continue
+        # 5%—5.5%: the next figure right after a dash is the range's upper end.
+        if i + 1 < len(readings) and _RANGE_JOIN.match(text[r.end : readings[i + 1].start]):
+            nxt = readings[i + 1]
+            high = nxt.change if nxt.change is not None else nxt.value
+            if high is not None:
+                skip.add(i + 1)
+                raw = s.raw + text[r.end : nxt.end]
+                s = Stated(**{**s.__dict__, "bound": "range", "high": abs(high), "raw": raw,
+                              "end": nxt.end})  # fmt: skip
+        key = (s.indicator.id, s.measure)
+        if key in seen:
+            continue  # the first figure of an indicator is the headline one
+        seen.add(key)
+        out.append(s)
+    return out
+
+
+_QUALIFIER_BOUND: dict[str, Bound] = {
+    "about": "about",
+    "at_least": "at_least",
+    "over": "at_least",
+    "at_most": "at_most",
+    "nearly": "about",
+    "plus": "at_least",
+    "range": "range",
+}
+
+
+def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | None:
+    if r.redacted or (r.value is None and r.change is None):
+        return None
+    if not targets and (
+        r.period is not None and r.period.kind in ("average", "cumulative", "span")
+    ):
+        return None
+    if r.base_year is not None:
+        return None
+    sentence = text[r.sentence[0] : r.start] if r.sentence != (0, 0) else ""
+    clause_start = max(text.rfind(c, 0, r.start) for c in "，,；;。：:\n") + 1
+    clause = text[clause_start : r.start]
+    if not targets and (_STRETCH.search(clause) or _COMPARISON.search(clause)):
+        return None
+    if _COMPARISON.search(r.subject):
+        return None
+    name = r.context or r.subject
+    match = d.match(name, r.unit) or d.match(r.subject, r.unit)
+    if match is None:
+        return None
+    ind = match.indicator
+    measure: Measure
+    if r.measure == "growth":
+        measure = "growth"
+        value = r.change if r.change is not None else r.value
+    elif r.measure == "points":
+        measure = "points"
+        value = r.change if r.change is not None else r.value
+    elif r.measure in ("level", "share", "count"):
+        measure = "level"
+        value = r.value
+    else:
+        return None  # per capita, rank, index
+    if value is None:
+        return None
+    if ind.measures and measure not in ind.measures:
+        return None
+    if measure == "level" and ind.family != "share":
+        u = d.unit(r.unit)
+        if u is None or u.family != ind.family:
+            return None
+    qualifier = _QUALIFIER_BOUND.get(r.qualifier) if r.qualifier else None
+    if targets and qualifier is None and re.search(r"控制在|不超过|以内", clause + r.context):
+        qualifier = "at_most"
+    verb = ""
+    if measure == "growth":
+        verb = direction_word(falls=value < 0)
+        if PRICE_RATE_NOUN in name:
+            verb = PRICE_RATE_NOUN
+    after = text[r.end : r.end + 2]
+    tail = next((w for w in ("左右", "以上", "以内", "以下") if after.startswith(w)), "")
+    raw = f"{verb}{r.raw}{tail}" if measure == "growth" else f"{r.raw}{tail}"
+    del sentence
+    return Stated(
+        indicator=ind,
+        measure=measure,
+        value=float(value),
+        unit=r.unit,
+        bound=qualifier,
+        high=r.high,
+        raw=raw,
+        start=r.start,
+        end=r.end + len(tail),
+        quote=text[clause_start : r.end + len(tail)].strip(),
+        quote_start=clause_start,
+    )

@@ -1,0 +1,134 @@
+"""Binding a model's metric to the figure reading (lexicon/binding.py): the issue's cases,
+one row per shape, and the lean recordings through the path users take."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chatserver import ChatServer, recorded_answers, recorded_responder
+from helpers import run_cli
+
+from summarizer.lexicon.binding import bind
+from summarizer.lexicon.reading import read_figures, read_source
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+LEAN = Path(__file__).resolve().parent / "data" / "recordings-lean" / "answers.jsonl"
+
+ECONOMY_003 = (
+    "1-9月,实现营业收入*亿元,同比增长6.16%;实现工业总产值*亿元,下降4.67%;"
+    "应交增值税8.78亿元,下降28.38%;实现利润*亿元,增长104.6%。"
+)
+ENERGY = "原煤、原油、天然气产量分别达到7000万吨、1280万吨、10亿立方米。"
+GOV = (
+    "全年地区生产总值增长5.5%,人均地区生产总值增长25%,海洋生产总值增长6%。"
+    "一般公共预算收入增长10.8%,民生支出占一般公共预算支出比重达77.9%,争取中央转移支付超4200亿元。"
+    "城镇调查失业率降低至13.6%。"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "metric", "reason", "measure", "change"),
+    [
+        # true paraphrases: accepted, with what the source says the figure measures
+        (ECONOMY_003, "营业收入增速 6.16%", None, "growth", 6.16),
+        (ECONOMY_003, "工业总产值降幅 4.67%", None, "growth", -4.67),
+        (ECONOMY_003, "工业总产值下降 4.67%", None, "growth", -4.67),
+        (ECONOMY_003, "应交增值税 8.78亿元", None, "level", -28.38),
+        (ECONOMY_003, "利润增速 104.6%", None, "growth", 104.6),
+        (ENERGY, "天然气产量 10亿立方米", None, "level", None),
+        (ENERGY, "原油产量 1280万吨", None, "level", None),
+        (
+            "规上工业增加值完成343.64亿元,同比增长4.3%。",
+            "规上工业增加值增长 4.3%",
+            None,
+            "growth",
+            4.3,
+        ),
+        (GOV, "城镇调查失业率 13.6%", None, "share", None),
+        (GOV, "地区生产总值增速 5.5%", None, "growth", 5.5),
+        (GOV, "GDP增长 5.5%", None, "growth", 5.5),
+        # wrong subjects and measures: refused with their reason
+        (ENERGY, "原煤产量 10亿立方米", "another_indicator", None, None),
+        (ECONOMY_003, "营业收入增速 -6.16%", "opposite_direction", None, None),
+        (ECONOMY_003, "工业总产值增长 4.67%", "opposite_direction", None, None),
+        (ECONOMY_003, "应交增值税增速 8.78%", "another_unit", None, None),
+        (ECONOMY_003, "营业收入 8.78亿元", "another_indicator", None, None),
+        (GOV, "城镇调查失业率降幅 13.6%", "level_vs_growth", None, None),
+        (GOV, "地区生产总值增长 25%", "per_capita_vs_total", None, None),
+        (GOV, "地区生产总值增长 6%", "another_indicator", None, None),
+        (GOV, "一般公共预算收入 77.9%", "share_vs_amount", None, None),
+        (GOV, "一般公共预算收入 4200亿元", "another_indicator", None, None),
+        (GOV, "上半年地区生产总值增长 5.5%", "another_period", None, None),
+    ],
+)
+def test_binding_cases(
+    text: str, metric: str, reason: str | None, measure: str | None, change: float | None
+) -> None:
+    name, raw = metric.rsplit(" ", 1)
+    b = bind(name, raw, read_figures(text))
+    assert b.reason == reason, (b.reason, b.figure, b.rival)
+    if reason is None:
+        assert b.reading is not None
+        assert (b.reading.measure, b.reading.change) == (measure, change)
+
+
+def test_a_figure_across_a_masked_page_marker_binds() -> None:
+    from summarizer.pipeline import analyse
+
+    analysis = analyse(SEEDS / "003_493866bb6fb899fa.txt")
+    text = analysis.clean.text
+    at = text.index("只有3\n11、00多亩")
+    b = bind("可用土地", "300多亩", read_source(analysis.clean, at - 200, at + 40))
+    assert b.ok and b.reading is not None
+    assert (b.reading.value, b.reading.qualifier) == (300.0, "plus")
+    assert text[b.reading.start] == "3" and text[b.reading.end - 1] == "亩"
+
+
+def _lean_outputs(tmp_path: Path) -> list[dict[str, Any]]:
+    answers = recorded_answers(LEAN)
+    with ChatServer(recorded_responder(answers, convert=lambda a: a)) as srv:
+        done = run_cli(
+            "batch", SEEDS, "-o", tmp_path / "out", "--base-url", srv.base_url,
+            "--model", "gpt-4o", "--no-cache",
+            cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test"}, timeout=180,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted((tmp_path / "out").glob("*.json"))
+    ]
+
+
+@pytest.mark.slow
+def test_lean_recordings_verify_keep_key_metrics_and_overviews(tmp_path: Path) -> None:
+    """The seeds' lean answers (../shared/recordings/seeds-lean), served by a local chat
+    server to `summarizer batch`: every true finding verified, no key metric dropped, every
+    overview the model wrote kept, every metric bound to its figure's offsets."""
+    docs = _lean_outputs(tmp_path)
+    recorded = [json.loads(line) for line in LEAN.read_text(encoding="utf-8").splitlines()]
+    findings = [
+        f
+        for d in docs
+        for r in d["reports"]
+        for k in ("achievements", "problems", "plans", "other")
+        for f in r[k]
+    ]  # noqa: E501
+    assert len(findings) == sum(len(a["answer"]["findings"]) for a in recorded) == 91
+    assert [f["title"] for f in findings if not f["verified"]] == []
+    key = [m for d in docs for r in d["reports"] for m in r["key_metrics"]]
+    assert len(key) == sum(len(a["answer"]["key_metrics"]) for a in recorded) == 53
+    warnings = [w for d in docs for r in d["reports"] for w in r["warnings"]]
+    assert not [w for w in warnings if "composed instead" in w or "dropped" in w], warnings
+    overviews = {a["answer"]["overview"] for a in recorded if a["answer"]["overview"]}
+    assert overviews <= {r["overview"] for d in docs for r in d["reports"]}
+    metrics = key + [m for f in findings for m in f["metrics"]]
+    assert all(m["start"] is not None and m["evidence"] for m in metrics), [
+        m["name"] for m in metrics if m["start"] is None
+    ]
+    growth = [m for m in metrics if m["name"] == "工业总产值降幅"]
+    assert growth and all(
+        (m["measure"], m["change_pct"], m["value"]) == ("growth", -4.67, None) for m in growth
+    )
