@@ -46,7 +46,8 @@ from summarizer.core.vocabulary import (
     TOPIC_LABELS_EN,
     Topic,
 )
-from summarizer.lexicon.section_rules import BOUNDARY, HEADING_KIND_RULES
+from summarizer.lexicon.section_rules import HEADING_KIND_RULES
+from summarizer.lexicon.words import BOUNDARY_CHARS, COMMAS
 from summarizer.lexicon.topics import topic_for
 
 
@@ -188,7 +189,7 @@ def cut_at_boundary(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     head = text[:limit]
-    ends = [i for i, ch in enumerate(head) if ch in BOUNDARY or ch in "，,、"]
+    ends = [i for i, ch in enumerate(head) if ch in BOUNDARY_CHARS or ch in COMMAS]
     good = [i for i in ends if i + 1 >= limit // 2]
     return head[: good[-1] + 1] if good else head
 
