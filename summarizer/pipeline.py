@@ -248,8 +248,13 @@ async def summarize_analysis(
     cache: Cache | None = None,
     limiter: asyncio.Semaphore | None = None,
     on_chunk: Callable[[ChunkOutcome], None] | None = None,
+    partial: bool = True,
 ) -> SummaryDocument:
-    """Extract, ground and merge one analysed file into a `SummaryDocument`."""
+    """Extract, ground and merge one analysed file into a `SummaryDocument`.
+
+    A failed chunk leaves the file written without it (`missing`); with `partial=False` it
+    fails the file instead (a batch job's planning: an overview of some chunks is no request
+    to make)."""
     started = time.perf_counter()
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"unknown language {settings.lang!r}; use zh or en")
@@ -279,6 +284,8 @@ async def summarize_analysis(
         for o in outcomes:  # what the failed chunks' calls cost counts too
             usage = usage + o.usage
         here = [o for o in outcomes if o.error]
+        if here and not partial:
+            raise_first_error(outcomes, analysis.source.path)
         if any(isinstance(o.exception, ConfigError | BackendError) for o in here):
             raise_first_error(outcomes, analysis.source.path)  # every file would fail alike
         failed.extend(here)
@@ -406,7 +413,8 @@ def report_windows(analysis: Analysis, chunks: int) -> Iterator[Analysis]:
     """The analysis in windows of whole reports, each of at least `chunks` chunks (the last
     may hold fewer); one window, the analysis itself, when the file is small."""
     if len(analysis.chunks) <= chunks:
-        yield analysis
+        # Without the file's warnings, which the caller adds once (else they came twice).
+        yield dataclasses.replace(analysis, warnings=[])
         return
     by_report: dict[int, list[Chunk]] = {}
     for c in analysis.chunks:

@@ -181,9 +181,13 @@ async def cached_call(
         hit = await shared_answer(cache, key, answer_type)
         if hit is not None:
             return hit, Usage(), True
+        # While the call is in flight the claim beats, so a holder that stops (Ctrl-Z)
+        # is noticed by the others within seconds rather than after CLAIM_STALE_S.
+        heart = asyncio.create_task(_heartbeat(cache, key))
         try:
             return await _buy(cache, key, backend, call)
         finally:
+            heart.cancel()
             cache.release(key)
     return await _buy(cache, key, backend, call)
 
@@ -206,6 +210,14 @@ async def _buy(
         assert cache is not None
         cache.put(key, answer)
     return answer, usage, False
+
+
+async def _heartbeat(cache: Cache, key: str) -> None:
+    from summarizer.backends.cache import CLAIM_HEARTBEAT_S
+
+    while True:
+        await asyncio.sleep(CLAIM_HEARTBEAT_S)
+        cache.beat(key)
 
 
 #: How often a task waiting for another's answer looks again (seconds).

@@ -47,8 +47,8 @@ from summarizer.core.vocabulary import (
     Topic,
 )
 from summarizer.lexicon.section_rules import HEADING_KIND_RULES
-from summarizer.lexicon.words import BOUNDARY_CHARS, COMMAS
 from summarizer.lexicon.topics import topic_for
+from summarizer.lexicon.words import BOUNDARY_CHARS, COMMAS
 
 
 class SlipKind(Enum):

@@ -527,6 +527,13 @@ def settings_lock(out_dir: Path, fingerprint: str) -> Iterator[str | None]:
                 os.close(probe)
         yield other
     finally:
+        try:
+            # The last batch with these settings to finish removes the file.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with contextlib.suppress(OSError):
+                mine.unlink()
+        except OSError:
+            pass
         os.close(fd)
 
 
