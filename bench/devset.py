@@ -17,20 +17,15 @@ reports, zone-report web copies) it prints:
 - problems recall (gold problems hit);
 - fragment names: metric names that are fragments, by `fragment_reason` below.
 
-A metric name is a fragment when it
-1. is empty, or begins with punctuation, a digit or a closing mark;
-2. begins with a function word or a verb of the figure (的 和 及 为 是 达 增长 同比 其中 …);
-3. ends with a function word, a preposition or a verb (… 的 和 在 达到 增长 超过 比 前 第);
-4. holds an unbalanced quote or bracket (管”改造);
-5. holds a clause break (，。；：) or a predicate inside it (降幅居全国前: 居, 为, 是, 达, 占);
-6. is one or two characters that name no measure on their own (特种), i.e. has no noun head.
+A metric name is a fragment by `summarizer.lexicon.names.fragment_reason` (the rule is stated
+there, in six points: bad first or last word, unbalanced quote, a clause break or ranking
+predicate inside, no noun head).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +33,7 @@ from pathlib import Path
 from summarizer.core.config import Settings
 from summarizer.core.document import SourceText
 from summarizer.core.schema import SummaryDocument
+from summarizer.lexicon.names import fragment_reason
 from summarizer.pipeline import analyse_source, summarize_file
 from summarizer.review.evaluate import find_prediction, item_spans, parse_gold, score_file
 
@@ -49,48 +45,6 @@ _PART_OF_KIND = {
     "plan": ("plans",),
     "other": ("other",),
 }
-
-# ----------------------------------------------------------------------------- fragments
-
-_LEADING = re.compile(
-    r"^(?:[，,。；;：:、）)\]】”’》0-9０-９.%％]|的|了|和|与|及|或|等|并|且|而|也|又|还|均|共|占|居|"
-    r"为|是|达到?|比|较|同比|其中|分别|以上|左右|实现|完成|增长|下降|提高|提升|降低|突破|超过|"
-    r"在|对|把|将|要|被|从|由|向|至|到)"
-)
-_TRAILING = re.compile(
-    r"(?:的|了|和|与|及|或|在|对|为|是|达|达到|增长|下降|提高|提升|降低|超过|比|较|至|到|由|从|占|"
-    r"共|约|近|超|居|分别|同比|增加|减少|实现|完成|前|第|[，,、（(“‘《])$"
-)
-_INNER_PREDICATE = re.compile(
-    r"[，,。；;：:]|[\u4e00-\u9fff](?:居|为|是|达|占)(?:全[国省市]|[前第])"
-)
-_PAIRS = ("“”", "（）", "()", "《》", "‘’", "【】")
-#: Short names that are measures on their own.
-_SHORT_MEASURES = frozenset(
-    "产值 税收 营收 收入 利润 投资 出口 进口 外资 外贸 就业 人口 增速 总量 产量 销量 游客 "
-    "财政 存款 贷款 社零 消费 项目 企业 专利 人才 农田 耕地 粮食 GDP".split()
-)
-
-
-def fragment_reason(name: str) -> str | None:
-    """Why a metric name is a fragment (see the module's rules), or None when it is whole."""
-    name = name.strip()
-    if not name:
-        return "empty"
-    if _LEADING.match(name):
-        return "starts with punctuation, a digit, a function word or a verb"
-    if _TRAILING.search(name):
-        return "ends with a function word, a preposition or a verb"
-    for pair in _PAIRS:
-        if name.count(pair[0]) != name.count(pair[1]):
-            return "unbalanced quote or bracket"
-    if _INNER_PREDICATE.search(name):
-        return "holds a clause break or a predicate"
-    cjk = re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", name)
-    if len(cjk) <= 2 and cjk not in _SHORT_MEASURES:
-        return "no noun head"
-    return None
-
 
 # ----------------------------------------------------------------------------- scores
 

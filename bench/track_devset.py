@@ -88,6 +88,62 @@ def _score(gold: list[dict[str, object]], rows: list[object]) -> dict[str, dict[
     return score
 
 
+def _reading(show: bool) -> None:
+    """Track's two halves on the 2026 reports: the targets read from the target paragraph
+    and the 2025 outcomes read from the review, against devset/track/reading.json."""
+    from summarizer.panel.dictionary import load_dictionary
+    from summarizer.panel.targets import read_outcomes, read_targets
+
+    d = load_dictionary()
+    gold = json.loads((DEVSET / "track" / "reading.json").read_text(encoding="utf-8"))
+    score: dict[tuple[str, str], list[int]] = {}
+    misses: list[str] = []
+    for name, g in gold.items():
+        if not name.endswith(".txt"):
+            continue
+        text = (DEVSET / "gov" / name).read_text(encoding="utf-8")
+        split = _split(Path(name).stem)
+        got_t = {(t.indicator.name, t.measure): t for t in read_targets(text, d)}
+        for ind, measure, value, high, bound in g["targets"]:
+            t = got_t.get((ind, measure))
+            ok = (
+                t is not None
+                and abs(t.value - value) < 1e-9
+                and t.bound == bound
+                and (high is None or (t.high is not None and abs(t.high - high) < 1e-9))
+            )
+            score.setdefault((split, "targets"), [0, 0])[0] += ok
+            score[(split, "targets")][1] += 1
+            if not ok:
+                misses.append(f"{name} target {ind} {measure} {value} {bound}: read "
+                              f"{(t.value, t.high, t.bound) if t else None}")  # fmt: skip
+        outs: dict[tuple[str, str], float] = {}
+        for a in read_outcomes(text, d):
+            outs.setdefault((a.indicator.name, a.measure), a.value)
+        for ind, measure, value in g["outcomes"]:
+            v = outs.get((ind, measure))
+            ok = v is not None and abs(v - value) < 1e-9
+            score.setdefault((split, "outcomes"), [0, 0])[0] += ok
+            score[(split, "outcomes")][1] += 1
+            if not ok:
+                misses.append(f"{name} outcome {ind} {measure} {value}: read {v}")
+        for ind, measure, why in g["absent"]:
+            v = outs.get((ind, measure))
+            score.setdefault((split, "outcomes"), [0, 0])[0] += v is None
+            score[(split, "outcomes")][1] += 1
+            if v is not None:
+                misses.append(f"{name} outcome {ind} {measure} should be absent ({why}): read {v}")
+    print("\nthe two halves on the 2026 reports (devset/track/reading.json)")
+    print(f"{'half':<22} {'split':<9} {'agreement':>15}")
+    for half in ("targets", "outcomes"):
+        for split in ("tuned", "held-out"):
+            ok, n = score.get((split, half), [0, 0])
+            print(f"{half:<22} {split:<9} {ok:>4}/{n:<3}      {100 * ok / n if n else 0:5.1f}%")
+    if show:
+        for m in misses:
+            print(f"  XX {m}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", action="store_true", help="Print every gold target and verdict.")
@@ -123,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<22} {split:<9} {s['found']:>5}/{s['pairs']:<5} "
                   f"{s['rowed']:>3}/{s['targets']:<3} {s['agree']:>4}/{s['targets']:<3} "
                   f"{pct:5.1f}%")  # fmt: skip
+    _reading(args.rows)
     if args.rows:
         for name, (_, rows) in conditions.items():
             by_key = {(t.zone, t.year, t.indicator, t.measure): t for t in rows}

@@ -16,7 +16,7 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from summarizer.backends.base import backend_class, resolve_backend_name
 from summarizer.backends.extract import (
@@ -248,13 +248,19 @@ async def summarize_analysis(
     cache: Cache | None = None,
     limiter: asyncio.Semaphore | None = None,
     on_chunk: Callable[[ChunkOutcome], None] | None = None,
+    on_report: Callable[[ReportSummary], None] | None = None,
     partial: bool = True,
 ) -> SummaryDocument:
     """Extract, ground and merge one analysed file into a `SummaryDocument`.
 
+    With `on_report`, each finished report goes there, in order, and is not kept: the
+    document comes back with no reports (a writer streams them; a file of thousands of
+    reports is never all in memory).
+
     A failed chunk leaves the file written without it (`missing`); with `partial=False` it
     fails the file instead (a batch job's planning: an overview of some chunks is no request
-    to make)."""
+    to make).
+    """
     started = time.perf_counter()
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"unknown language {settings.lang!r}; use zh or en")
@@ -262,6 +268,7 @@ async def summarize_analysis(
     notes: list[str] = []
     empty_parts: list[str] = []
     reports: list[ReportSummary] = []
+    found: set[ReportCheck] = set()
     usage = Usage()
     # One failed chunk never discards the others' answers: the file is written without it,
     # with a warning and a `missing` entry naming it, and counts as failed (issue 26).
@@ -310,7 +317,15 @@ async def summarize_analysis(
                 )
                 usage = usage + extra
             summary.overview = overview or compose_overview(summary, settings.lang)
-        reports.extend(summaries)
+        if not analysis.checks:
+            # Checked a window at a time, so a streamed report need not be kept for them.
+            renumbered = [dataclasses.replace(r, index=k) for k, r in enumerate(part.reports)]
+            found.update(report_checks(analysis.clean, renumbered, summaries))
+        if on_report is None:
+            reports.extend(summaries)
+        else:
+            for summary in summaries:
+                on_report(summary)
     if failed and len(failed) == chunks:
         raise_first_error(failed, analysis.source.path)  # nothing to write
     missing = [missing_part(o) for o in failed]
@@ -328,7 +343,7 @@ async def summarize_analysis(
     doc_warnings.extend(empty_parts)
     # Typed, for the batch table and index; the sentences for people reading the JSON.
     # A text that is no work report needs no word on its missing plans.
-    checks = list(analysis.checks) or report_checks(analysis.clean, analysis.reports, reports)
+    checks = list(analysis.checks) or [c for c in get_args(ReportCheck) if c in found]
     doc_warnings.extend(check_message(c) for c in checks if c not in analysis.checks)
     source = analysis.source
     return SummaryDocument(

@@ -101,6 +101,8 @@ class Reply:
     prompt_tokens: int = 120
     completion_tokens: int = 30
     cached_tokens: int = 0
+    # More usage fields, as a provider names them (DeepSeek's prompt_cache_hit_tokens).
+    usage_extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -356,6 +358,7 @@ def completion_body(reply: Reply, model: str, index: int) -> dict[str, Any]:
             "completion_tokens": reply.completion_tokens,
             "total_tokens": reply.prompt_tokens + reply.completion_tokens,
             "prompt_tokens_details": {"cached_tokens": reply.cached_tokens},
+            **reply.usage_extra,
         },
     }
 

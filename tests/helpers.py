@@ -1,5 +1,5 @@
-"""Helpers shared by the tests: output-model builders, the one CLI runner, synthetic reports,
-and the flags that point the CLI at tests/chatserver.py."""
+"""Helpers shared by the tests: the one CLI runner, synthetic reports, the flags that point
+the CLI at tests/chatserver.py, golden comparison (output-model builders: factories.py)."""
 
 from __future__ import annotations
 
@@ -17,45 +17,14 @@ from chatserver import ChatServer
 from summarizer.backends.extract import ExtractRequest, chunk_context
 from summarizer.core.config import Settings
 from summarizer.core.document import Analysis, Chunk, CleanText, Report, SourceText
-from summarizer.core.schema import Metric, Provenance, ReportSummary, Source, SummaryDocument, Usage
 from summarizer.pipeline import analyse_source
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_KEY = "sk-test-FAKEKEY-0123456789"
+#: The key the OpenAI backend tests set; it must never appear in an output, a log or a cache.
+KEY = "sk-test-DO-NOT-LEAK-1234567890"
 # A small budget, so that a report of a few paragraphs per part still makes several chunks.
 CHUNK_TOKENS = 200
-
-
-def metric(name: str, raw: str, value: float | None, change: float | None = None) -> Metric:
-    """An actual figure in 亿元; redacted when it has no value."""
-    return Metric(
-        name=name,
-        raw=raw,
-        value=value,
-        unit="亿元",
-        change_pct=change,
-        kind="actual",
-        redacted=value is None,
-    )
-
-
-def offline_document(
-    report: ReportSummary, *, path: str, sha256: str, chars: int
-) -> SummaryDocument:
-    """One report wrapped as an offline-backend output of a UTF-8 text file."""
-    return SummaryDocument(
-        source=Source(path=path, sha256=sha256, chars=chars, encoding="utf-8", format="txt"),
-        reports=[report],
-        warnings=[],
-        provenance=Provenance(
-            backend="offline",
-            model=None,
-            prompt_version="test",
-            tool_version="0.1.0",
-            usage=Usage(),
-            elapsed_s=0.0,
-        ),
-    )
 
 
 def run_cli(
@@ -265,3 +234,26 @@ def make_docx(path: Path, paragraphs: int, text: str = "x") -> Path:
         z.writestr("_rels/.rels", rels)
         z.writestr("word/document.xml", document)
     return path
+
+
+def compare_golden(path: Path, data: Any) -> None:
+    """Assert that `data` equals the golden JSON file at `path`.
+
+    `UPDATE_GOLDEN=1` rewrites a file that differs, and the test still fails, naming it: a
+    stray UPDATE_GOLDEN in the environment cannot turn the golden tests into ones that always
+    pass. Review `git diff` and run again without it; an unchanged file passes either way.
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    old = path.read_text(encoding="utf-8") if path.is_file() else None
+    if old is not None and json.loads(old) == data:
+        return
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+        raise AssertionError(
+            f"rewrote {path.name} (UPDATE_GOLDEN=1): review `git diff {path}`, then run the "
+            "tests again without UPDATE_GOLDEN"
+        )
+    raise AssertionError(
+        f"{path.name} differs from this run: review the change; if it is meant, rewrite it "
+        "with UPDATE_GOLDEN=1 and say so in the commit message"
+    )

@@ -6,11 +6,12 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from click.testing import CliRunner
-from helpers import offline_document
+from factories import evidence_at, finding, metric, offline_document
+from factories import report as make_report
 
 from summarizer.cli import cli, main
 from summarizer.core.errors import InputError, ValidationError
@@ -18,7 +19,6 @@ from summarizer.core.schema import (
     Evidence,
     Finding,
     Metric,
-    ReportSummary,
     SummaryDocument,
 )
 from summarizer.review.check import check_output
@@ -29,66 +29,50 @@ PROBLEM = "一是经济总量偏小、辐射带动能力较弱"
 PLAN = "(一)紧盯转型升级,进一步凸显产业优势"
 
 
-def _ev(text: str, quote: str) -> Evidence:
-    start = text.index(quote)
-    return Evidence(quote=quote, start=start, end=start + len(quote))
-
-
-def _metric(raw: str, value: float | None, *, redacted: bool, name: str = "财政总收入") -> Metric:
-    return Metric(
-        name=name,
-        raw=raw,
-        value=value,
-        unit="亿元",
-        change_pct=None,
-        kind="actual",
-        redacted=redacted,
-    )
+def _metric(
+    raw: str,
+    value: float | None,
+    *,
+    redacted: bool,
+    name: str = "财政总收入",
+    change: float | None = 9.29,
+    kind: Literal["actual", "target"] = "actual",
+) -> Metric:
+    return metric(name, raw, value, change, redacted=redacted, kind=kind)
 
 
 def _finding(title: str, summary: str, evidence: list[Evidence], **kw: Any) -> Finding:
-    return Finding(
-        title=title,
-        summary=summary,
-        topic=kw.get("topic", "industrial_economy"),
-        metrics=kw.get("metrics", []),
-        entities=[],
-        evidence=evidence,
-        verified=kw.get("verified", True),
-    )
+    return finding(title, evidence, summary=summary, **{"topic": "industrial_economy", **kw})
 
 
 def make_doc(text: str, sha256: str, source_path: str) -> SummaryDocument:
     """A correct summary of seed 004 with one finding per kind and a redacted target."""
-    report = ReportSummary(
+    one = make_report(
         title=None,
-        organization="经济开发区",
-        summary_year=2018,
-        plan_year=2019,
         overview="开发区经济总量和发展质量双提升。",
         key_metrics=[_metric("12.8亿元", 12.8, redacted=False)],
         achievements=[
             _finding(
                 "财政收入",
                 "全年财政总收入12.8亿元，同比增长9.29%。",
-                [_ev(text, FISCAL)],
+                [evidence_at(text, FISCAL)],
                 metrics=[_metric("12.8亿元", 12.8, redacted=False)],
             )
         ],
-        problems=[_finding("经济总量偏小", "经济总量偏小。", [_ev(text, PROBLEM)])],
+        problems=[_finding("经济总量偏小", "经济总量偏小。", [evidence_at(text, PROBLEM)])],
         plans=[
             _finding(
                 "数字领航",
                 "实施数字领航工程。",
-                [_ev(text, PLAN)],
-                metrics=[_metric("X亿元", None, redacted=True, name="投资")],
+                [evidence_at(text, PLAN)],
+                metrics=[
+                    _metric("X亿元", None, redacted=True, name="投资", change=None, kind="target")
+                ],
                 topic="innovation_talent",
             )
         ],
-        other=[],
-        warnings=[],
     )
-    return offline_document(report, path=source_path, sha256=sha256, chars=len(text))
+    return offline_document(one, path=source_path, sha256=sha256, chars=len(text))
 
 
 @pytest.fixture()
@@ -133,7 +117,7 @@ def test_valid_output_passes(case: tuple[Path, Path, dict[str, Any]]) -> None:
     assert report.source_path == str(out.parent / "report.txt")  # found next to the output
     result = _run(str(out))
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "OK: 3 findings, 3 evidence spans checked"
+    assert result.output.strip() == "OK: 3 findings, 3 evidence spans, 3 metrics checked"
 
 
 def test_explicit_source_and_json_output(case: tuple[Path, Path, dict[str, Any]]) -> None:
@@ -171,11 +155,17 @@ def test_verified_finding_with_unlocated_evidence_fails(
     [p] = check_output(str(out)).problems
     assert p.where == "$.reports[0].problems[0]"
     assert "verified=true but has evidence not located" in p.what
-    # Marked unverified, the same finding is honest, but check never says OK over it.
+    # Marked unverified, the same finding is honest: a flag written by the tool, which
+    # fails the gate only under --strict.
     doc["reports"][0]["problems"][0]["verified"] = False
     _write(out, doc)
-    [p] = check_output(str(out)).problems
-    assert p.where == "$.reports[0].problems[0]" and "unverified" in p.what
+    checked = check_output(str(out))
+    assert checked.problems == []
+    [p] = checked.flags
+    assert p.where == "$.reports[0].problems[0]" and "flagged when written: unverified" in p.what
+    assert _run(str(out)).exit_code == 0
+    strict = _run(str(out), "--strict")
+    assert strict.exit_code == 1 and "1 flag(s) written by the tool" in strict.output
 
 
 def test_changed_number_in_summary_fails(
@@ -214,15 +204,23 @@ def test_value_given_to_redacted_figure_fails(case: tuple[Path, Path, dict[str, 
     m = doc["reports"][0]["plans"][0]["metrics"][0]
     m["value"] = 5.0
     _write(out, doc)
-    [p] = check_output(str(out)).problems
-    assert p.where == "$.reports[0].plans[0].metrics[0]"
+    [p, edited] = check_output(str(out)).problems
+    assert p.where == edited.where == "$.reports[0].plans[0].metrics[0]"
     assert p.what == "redacted metric carries a value"
     assert p.detail == "raw 'X亿元' value 5"
+    assert (
+        edited.what == "edited since written: value is 5, the raw figure and the source give null"
+    )
     # The same value on a figure whose raw is redacted but which is not flagged.
     m["redacted"] = False
     _write(out, doc)
     whats = sorted(p.what for p in check_output(str(out)).problems)
-    assert whats == ["redacted figure given a value", "redacted figure not flagged redacted"]
+    assert whats == [
+        "edited since written: redacted is False, the raw figure and the source give True",
+        "edited since written: value is 5, the raw figure and the source give null",
+        "redacted figure given a value",
+        "redacted figure not flagged redacted",
+    ]
 
 
 def test_source_changed_after_summarizing_is_refused(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import SEEDS
+from helpers import compare_golden
 
 from summarizer.cli import cli
 
@@ -21,13 +22,7 @@ def test_schema_matches_the_committed_contract() -> None:
     result = CliRunner().invoke(cli, ["schema"])
     assert result.exit_code == 0
     printed = json.loads(result.output)
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        SCHEMA_FILE.write_text(
-            json.dumps(printed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-    assert printed == json.loads(SCHEMA_FILE.read_text(encoding="utf-8")), (
-        "schema changed: review, then UPDATE_GOLDEN=1"
-    )
+    compare_golden(SCHEMA_FILE, printed)
 
 
 def test_validate_reports_paths_and_exit_codes(tmp_path: Path) -> None:

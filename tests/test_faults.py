@@ -20,7 +20,7 @@ from summarizer.review.validate import MAX_JSON_DEPTH, load_json, validate_file
 
 
 def _golden_output() -> dict:  # type: ignore[type-arg]
-    from helpers import offline_document
+    from factories import offline_document
 
     from summarizer.core.schema import ReportSummary
 
@@ -394,7 +394,7 @@ def _cached(tmp_path: Path, n: int = 3) -> tuple[Any, list[str]]:
     from summarizer.core.schema import ChunkExtraction
 
     cache = Cache.open(tmp_path / "cache")
-    keys = [Cache.key(identity={"b": "x"}, lang="zh", text=f"chunk {i}") for i in range(n)]
+    keys = [Cache.key({"b": "x", "request": f"chunk {i}"}) for i in range(n)]
     for i, key in enumerate(keys):
         cache.put(key, ChunkExtraction(organization=f"区{i}", key_metrics=[], findings=[]))
     return cache, keys

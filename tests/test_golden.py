@@ -6,13 +6,12 @@ Rewrite them only on purpose: `UPDATE_GOLDEN=1 pytest tests/test_golden.py`, the
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 from pathlib import Path
 
 import pytest
 from conftest import SEEDS, seed_paths
 from fake_backend import FakeBackend
+from helpers import compare_golden
 
 from summarizer.backends.extract import ExtractRequest
 from summarizer.core.config import Settings
@@ -36,12 +35,7 @@ def _stable(doc: SummaryDocument) -> dict:  # type: ignore[type-arg]
 
 
 def _compare(name: str, data: dict) -> None:  # type: ignore[type-arg]
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    assert data == json.loads(path.read_text(encoding="utf-8")), (
-        f"{name} changed: review, then UPDATE_GOLDEN=1"
-    )
+    compare_golden(GOLDEN / name, data)
 
 
 def canned(request: ExtractRequest) -> ChunkExtraction:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from factories import metric, offline_document
 from fake_backend import FakeBackend
-from helpers import metric, offline_document
 
 from summarizer.core.config import Settings
 from summarizer.core.document import SourceText
@@ -287,17 +287,56 @@ def test_check_catches_swapped_and_flipped_figures(seed_004: tuple[str, object])
     ), problems
 
 
-def test_check_re_grounds_unverified_findings_and_never_says_ok(
-    seed_004: tuple[str, object],
-) -> None:
+def test_check_re_grounds_unverified_findings_as_flags(seed_004: tuple[str, object]) -> None:
+    """A finding the tool wrote unverified is re-grounded and listed with its figures, as a
+    flag written by the tool (honest; `check --strict` fails on it), not as an edit."""
+    from summarizer.core.document import Analysis
+
     text, analysis = seed_004
+    assert isinstance(analysis, Analysis)
     report = _doc_004(text)
     f = report.achievements[0]
     f.verified = False
     f.summary = "全年招商引资签约项目88个，总投资555亿元。"
+    doc = offline_document(report, path="x.txt", sha256="0", chars=len(text))
+    checked = check_document(doc, text, analysis)
+    assert checked.ok and not checked.passed(strict=True)
+    flags = [p.what for p in checked.flags]
+    assert any("flagged when written: unverified" in p for p in flags)
+    assert any('"555"' in p for p in flags) and any('"88"' in p for p in flags)
+    # The same figures in a finding marked verified were edited in: problems.
+    f.verified = True
     problems = _check(text, analysis, report)
-    assert any("unverified" in p for p in problems)
     assert any('"555"' in p for p in problems) and any('"88"' in p for p in problems)
+
+
+def test_check_derives_value_change_measure_and_kind_again(seed_004: tuple[str, object]) -> None:
+    from summarizer.core.document import Analysis
+    from summarizer.grounding.ground import document_bindings, to_metric
+
+    text, analysis = seed_004
+    assert isinstance(analysis, Analysis)
+    report = _doc_004(text)
+    doc = offline_document(report, path="x.txt", sha256="0", chars=len(text))
+    _, bound = document_bindings(doc, analysis.clean, analysis.reports)
+    m = report.achievements[0].metrics[0]
+    written = to_metric(m, bound[(0, ("achievements", 0, "metrics", 0))], analysis.clean)
+    assert (written.measure, written.change_pct, written.start) == (
+        "level",
+        9.29,
+        text.index("12.8亿元"),
+    )
+    report.achievements[0].metrics[0] = written
+    assert _check(text, analysis, report) == []
+    for edit, field in (
+        ({"value": 13.8}, "value"),
+        ({"change_pct": -9.29}, "change_pct"),
+        ({"measure": "growth"}, "measure"),
+        ({"kind": "target"}, "kind"),
+    ):
+        report.achievements[0].metrics[0] = written.model_copy(update=edit)
+        problems = _check(text, analysis, report)
+        assert any(f"edited since written: {field} is" in p for p in problems), (field, problems)
 
 
 # ------------------------------------------------------------- repeated sentences

@@ -154,3 +154,63 @@ def test_a_failed_block_leaves_no_file_and_a_killed_writers_temp_is_swept(tmp_pa
     dead = tmp_path / ".x.parquet.p999999999.abc123.tmp.parquet"
     dead.write_bytes(b"left over")
     assert sweep_stale_temps(tmp_path) == 1 and not dead.exists()
+
+
+@pytest.mark.slow
+def test_every_import_is_declared_and_every_declaration_used() -> None:
+    """`deptry .` with [tool.deptry] of pyproject.toml: httpx2, annotated-types and markupsafe
+    were imported without being declared (they came only through openai, pydantic, jinja2)."""
+    import shutil
+    import subprocess
+    import sys
+
+    deptry = shutil.which("deptry") or str(Path(sys.executable).with_name("deptry"))
+    if not Path(deptry).exists():
+        pytest.skip("deptry is not installed (pip install -e '.[test]')")
+    run = subprocess.run(
+        [deptry, "."], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_golden_difference_fails_even_under_update_golden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import compare_golden
+
+    golden = tmp_path / "g.json"
+    golden.write_text('{"a": 1}\n', encoding="utf-8")
+    compare_golden(golden, {"a": 1})  # the same: passes
+    monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
+    with pytest.raises(AssertionError, match="differs"):
+        compare_golden(golden, {"a": 2})
+    assert golden.read_text(encoding="utf-8") == '{"a": 1}\n'
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    with pytest.raises(AssertionError, match="rewrote g.json"):
+        compare_golden(golden, {"a": 2})
+    compare_golden(golden, {"a": 2})  # rewritten: the next run passes
+
+
+def test_no_import_circle_between_any_two_modules() -> None:
+    """No module imports (directly or through others, lazily or not) one that imports it back:
+    cli/batch_cmd.py and cli/offload_cmd.py did (their shared table is cli/_batch_table.py)."""
+    import grimp
+
+    graph = grimp.build_graph("summarizer", cache_dir=None)
+    circles = sorted(
+        {
+            tuple(sorted((module, imported)))
+            for module in graph.modules
+            for imported in graph.find_modules_directly_imported_by(module)
+            if graph.chain_exists(importer=imported, imported=module)
+        }
+    )
+    assert circles == []
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in conftest.py (fixtures), helpers.py and factories.py."""
+    tests = Path(__file__).resolve().parent
+    pattern = re.compile(r"^\s*(?:from|import)\s+test_\w+", re.M)
+    hits = [p.name for p in sorted(tests.glob("*.py")) if pattern.search(p.read_text("utf-8"))]
+    assert hits == []

@@ -8,57 +8,26 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import factories
+
 from summarizer.core.document import Mask
 from summarizer.core.schema import (
     Evidence,
     Finding,
     Metric,
-    Provenance,
-    ReportSummary,
-    Source,
     SummaryDocument,
-    Usage,
 )
 from summarizer.render.html import IndexEntry, render_html, render_html_index
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "004_8aea4feb83059470.txt"
 
 
-def ev(text: str, quote: str) -> Evidence:
-    start = text.find(quote)
-    assert start >= 0, quote
-    return Evidence(quote=quote, start=start, end=start + len(quote))
+ev = factories.evidence_at
+finding = factories.finding
 
 
 def metric(name: str, raw: str, value: float | None, *, redacted: bool = False) -> Metric:
-    return Metric(
-        name=name,
-        raw=raw,
-        value=value,
-        unit="亿元",
-        change_pct=None,
-        kind="actual",
-        redacted=redacted,
-    )
-
-
-def finding(
-    title: str,
-    evidence: list[Evidence],
-    *,
-    summary: str = "一句话。",
-    metrics: list[Metric] | None = None,
-    verified: bool = True,
-) -> Finding:
-    return Finding(
-        title=title,
-        summary=summary,
-        topic="other",
-        metrics=metrics or [],
-        entities=[],
-        evidence=evidence,
-        verified=verified,
-    )
+    return factories.metric(name, raw, value, redacted=redacted)
 
 
 def make_doc(
@@ -70,32 +39,10 @@ def make_doc(
     key_metrics: list[Metric] | None = None,
     path: str = "reports/zone.txt",
 ) -> SummaryDocument:
-    report = ReportSummary(
-        title="开发区工作总结",
-        organization="经济开发区",
-        summary_year=2018,
-        plan_year=2019,
-        overview="概述。",
-        key_metrics=key_metrics or [],
-        achievements=achievements or [],
-        problems=problems or [],
-        plans=plans or [],
-        other=[],
-        warnings=[],
+    one = factories.report(
+        achievements=achievements, problems=problems, plans=plans, key_metrics=key_metrics
     )
-    return SummaryDocument(
-        source=Source(path=path, sha256="ab" * 32, chars=len(text), encoding="utf-8", format="txt"),
-        reports=[report],
-        warnings=[],
-        provenance=Provenance(
-            backend="offline",
-            model="rules-v1",
-            prompt_version="p1",
-            tool_version="0.1.0",
-            usage=Usage(),
-            elapsed_s=0.1,
-        ),
-    )
+    return factories.document([one], path=path, chars=len(text), model="rules-v1", elapsed_s=0.1)
 
 
 class _Pieces(HTMLParser):

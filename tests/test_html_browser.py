@@ -7,152 +7,16 @@ file:// page, so nothing touches the network. Skipped when Chromium is not insta
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import metric, offline_document
+from factories import seed_summary
 
-from summarizer.core.document import Mask
-from summarizer.core.schema import (
-    Evidence,
-    Finding,
-    Metric,
-    ReportSummary,
-    SummaryDocument,
-)
 from summarizer.render.html import render_html
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "004_8aea4feb83059470.txt"
-
-
-def _ev(text: str, quote: str) -> Evidence:
-    start = text.find(quote)
-    assert start >= 0, quote
-    return Evidence(quote=quote, start=start, end=start + len(quote))
-
-
-def _finding(
-    text: str,
-    title: str,
-    quotes: list[str],
-    *,
-    summary: str,
-    topic: Any,
-    verified: bool = True,
-    metrics: list[Metric] | None = None,
-) -> Finding:
-    return Finding(
-        title=title,
-        summary=summary,
-        topic=topic,
-        metrics=metrics or [],
-        entities=[],
-        evidence=[_ev(text, q) for q in quotes],
-        verified=verified,
-    )
-
-
-def seed_summary() -> tuple[str, SummaryDocument, list[Mask]]:
-    """A hand-made summary of seed 004 whose evidence are headings located with str.find."""
-    text = SEED.read_text(encoding="utf-8")
-    headings = [
-        f"{n}.{h}"
-        for n, h in enumerate(
-            [
-                "重提质抓转型,工业经济稳中有进",
-                "重规划抓配套,产城融合不断深化",
-                "重能级抓项目,招商选资卓有成效",
-                "重基础抓保障,要素支撑坚实有力",
-                "重整治抓提升,环境面貌优化升级",
-                "重党建抓纪律,队伍素质有力提升",
-            ],
-            start=1,
-        )
-    ]
-    topics = [
-        "industrial_economy",
-        "infrastructure",
-        "investment_promotion",
-        "land_resources",
-        "environment_safety",
-        "party_building",
-    ]
-    achievements = [
-        _finding(text, h.split(",")[1], [h], summary=h, topic=t, verified=i != 3)
-        for i, (h, t) in enumerate(zip(headings, topics, strict=True))
-    ]
-    achievements[0].evidence.append(_ev(text, "全年实现财政总收入12.8亿元,同比增长9.29%"))
-    achievements[0].metrics.append(metric("财政总收入", "12.8亿元", 12.8, 9.29))
-    plans = [
-        _finding(
-            text,
-            "数字领航",
-            ["(一)紧盯转型升级,进一步凸显产业优势"],
-            summary="实施数字领航工程，打造产业大平台。",
-            topic="innovation_talent",
-        ),
-        _finding(
-            text,
-            "园区发展",
-            ["(二)紧盯框架提升,进一步挖掘空间优势"],
-            summary="实施园区发展工程，打造开放大平台。",
-            topic="infrastructure",
-            metrics=[metric("投资", "X亿元", None)],
-        ),
-    ]
-    problems = [
-        _finding(
-            text,
-            "经济总量偏小",
-            ["一是经济总量偏小、辐射带动能力较弱"],
-            summary="经济总量偏小，辐射带动能力较弱。",
-            topic="industrial_economy",
-        ),
-    ]
-    report = ReportSummary(
-        title="开发区2018年工作总结和2019年工作思路",
-        organization="经济开发区",
-        summary_year=2018,
-        plan_year=2019,
-        overview="开发区紧抓六方面工作，经济总量和发展质量双提升；2019年实施数字领航和园区发展工程。",
-        key_metrics=[metric("财政总收入", "12.8亿元", 12.8, 9.29), metric("税收", "X亿元", None)],
-        achievements=achievements,
-        problems=problems,
-        plans=plans,
-        other=[],
-        warnings=[],
-    )
-    doc = offline_document(report, path=str(SEED), sha256="0" * 64, chars=len(text))
-    return text, doc, [Mask(0, text.index("一、2018年工作总结"), "web cruft")]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is not installed (run .ci/install-browser.sh)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture()

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 from chatserver import ChatServer, Reply, default_responder
-from helpers import run_cli
-from test_openai_backend import make_request
+from helpers import make_request, run_cli
 
 from summarizer.backends.extract import ExtractResult
 from summarizer.backends.openai_compat import OpenAIBackend

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import metric
+from factories import finding, metric
 
 from summarizer.core.schema import Evidence, Finding, FindingKind, Metric, ReportSummary, Topic
 from summarizer.grounding.merge import (
@@ -30,13 +30,13 @@ def _finding(
         else Evidence(quote="lost", start=None, end=None)
         for s in spans
     ]
-    return Finding(
-        title=title,
+    return finding(
+        title,
+        evidence,
         summary=summary,
         topic=topic,
-        metrics=metrics or [],
-        entities=entities or [],
-        evidence=evidence,
+        metrics=metrics,
+        entities=entities,
         verified=verified,
     )
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx2
 import pytest
 from chatserver import ChatServer, Reply, completion_body, default_responder, document_text
-from helpers import GOOD, make_request
+from helpers import GOOD, KEY, make_request
 
 from summarizer.backends.extract import AnswerTooLong, OverviewRequest
 from summarizer.backends.openai_compat import OpenAIBackend, create
@@ -28,7 +28,6 @@ from summarizer.core.config import Settings
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError
 from summarizer.core.schema import ChunkExtraction, Usage
 
-KEY = "sk-test-DO-NOT-LEAK-1234567890"
 BASE = "http://llm.test/v1"
 
 

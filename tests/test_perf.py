@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
 
 from summarizer.backends.openai_compat.transport import usage_from_dict
@@ -69,15 +70,8 @@ def test_estimate_counts_the_stable_prefix_from_the_second_call() -> None:
 
 
 def _finding(title: str, start: int, end: int) -> Finding:
-    return Finding(
-        title=title,
-        summary=title,
-        topic="other",
-        metrics=[],
-        entities=[],
-        evidence=[Evidence(quote="x" * (end - start), start=start, end=end)],
-        verified=True,
-    )
+    evidence = [Evidence(quote="x" * (end - start), start=start, end=end)]
+    return factories.finding(title, evidence, summary=title)
 
 
 def _quadratic_merge(items: list[GroundedFinding]) -> list[Finding]:
@@ -147,3 +141,28 @@ def test_the_chunker_counts_a_part_of_short_lines_a_few_times_per_chunk() -> Non
     assert "".join(c.text for c in chunks).count("项工作已经完成") == 3000
     # Before: one exact count of the growing group per line near the budget (thousands).
     assert len(counted) < 20 * len(chunks)
+
+
+@pytest.mark.slow
+def test_a_streamed_json_output_is_the_documents_own_dump(tmp_path: Path) -> None:
+    """`-o FILE.json` writes each report as it is merged; the bytes are the whole
+    document's `model_dump_json(indent=2)` (as on stdout), elapsed time aside."""
+    import re
+    import subprocess
+    import sys
+
+    text = "".join(p.read_text(encoding="utf-8") + "\n\n" for p in sorted(SEEDS.glob("*.txt")))
+    big = tmp_path / "many.txt"
+    big.write_text(text * 12, encoding="utf-8")  # over 64 chunks: several windows
+    base = [sys.executable, "-m", "summarizer", "summarize", str(big), "--backend", "offline"]
+    base += ["--no-cache", "-f", "json", "-q"]
+    streamed = subprocess.run([*base, "-o", str(tmp_path / "out.json")], capture_output=True)
+    assert streamed.returncode == 0, streamed.stderr
+    whole = subprocess.run(base, capture_output=True, text=True, encoding="utf-8")
+    assert whole.returncode == 0, whole.stderr
+    elapsed = re.compile(r'"elapsed_s": [0-9.e-]+')
+    written = (tmp_path / "out.json").read_text(encoding="utf-8")
+    assert elapsed.sub("", written) == elapsed.sub("", whole.stdout)
+    from summarizer.core.schema import SummaryDocument
+
+    assert len(SummaryDocument.model_validate_json(written).reports) > 64  # two windows

@@ -133,7 +133,7 @@ def test_capability_table(provider: str, model: str, expected: dict[str, Any]) -
 
 
 def test_qwen_requests_turn_thinking_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from test_openai_backend import make_request
+    from helpers import make_request
 
     from summarizer.backends.openai_compat import OpenAIBackend
 
@@ -147,7 +147,7 @@ def test_qwen_requests_turn_thinking_off(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_reasoning_models_get_max_completion_tokens_and_no_temperature(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from test_openai_backend import make_request
+    from helpers import make_request
 
     from summarizer.backends.openai_compat import OpenAIBackend
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import factories
 from rich.cells import cell_len
 from rich.console import Console
 
@@ -9,9 +12,7 @@ from summarizer.core.schema import (
     Evidence,
     Finding,
     Metric,
-    Provenance,
     ReportSummary,
-    Source,
     SummaryDocument,
     Usage,
 )
@@ -19,14 +20,8 @@ from summarizer.render.markdown import escape, render_markdown
 from summarizer.render.rich_view import metric_inline, render_rich
 
 
-def _metric(name: str, raw: str, value: float | None, unit: str | None, **kw: object) -> Metric:
-    fields: dict[str, object] = {
-        "change_pct": None,
-        "kind": "actual",
-        "redacted": value is None,
-        **kw,
-    }
-    return Metric(name=name, raw=raw, value=value, unit=unit, **fields)  # type: ignore[arg-type]
+def _metric(name: str, raw: str, value: float | None, unit: str | None, **kw: Any) -> Metric:
+    return factories.metric(name, raw, value, unit=unit, **kw)
 
 
 def _finding(
@@ -38,36 +33,21 @@ def _finding(
     evidence: list[Evidence] | None = None,
     verified: bool = True,
 ) -> Finding:
-    return Finding(
-        title=title,
-        summary=summary,
-        topic=topic,  # type: ignore[arg-type]
-        metrics=metrics or [],
-        entities=[],
-        evidence=evidence or [],
-        verified=verified,
+    return factories.finding(
+        title, evidence, summary=summary, topic=topic, metrics=metrics, verified=verified
     )
 
 
 def _doc(reports: list[ReportSummary], warnings: list[str] | None = None) -> SummaryDocument:
-    return SummaryDocument(
-        source=Source(
-            path="reports/zone_2023.txt",
-            sha256="ab" * 32,
-            chars=1234,
-            encoding="utf-8",
-            format="txt",
-        ),
-        reports=reports,
-        warnings=warnings or [],
-        provenance=Provenance(
-            backend="openai",
-            model="qwen-plus",
-            prompt_version="p1",
-            tool_version="0.1.0",
-            usage=Usage(calls=3, prompt_tokens=1200, completion_tokens=345, cached_tokens=100),
-            elapsed_s=2.46,
-        ),
+    usage = Usage(calls=3, prompt_tokens=1200, completion_tokens=345, cached_tokens=100)
+    return factories.document(
+        reports,
+        path="reports/zone_2023.txt",
+        warnings=warnings,
+        backend="openai",
+        model="qwen-plus",
+        usage=usage,
+        elapsed_s=2.46,
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from chatserver import ChatServer
-from test_openai_backend import KEY, make_request
+from helpers import KEY, make_request
 
 from summarizer.backends.cache import Cache
 from summarizer.backends.extract import ChunkContext, cached_call, chunk_request, request_key
@@ -98,20 +98,3 @@ def test_every_text_the_backend_sends_is_a_prompt_file(backend: OpenAIBackend) -
         rule = user.splitlines()[1]
         # The rule as sent, with the language filled in, is a prompt file's text.
         assert rule.replace("中文 (Chinese)", "$lang_name") in prompts
-
-
-def test_the_batch_seam_parses_an_answer_from_its_request_body_alone(
-    backend: OpenAIBackend,
-) -> None:
-    import json
-
-    from helpers import GOOD
-
-    from summarizer.backends.openai_compat.answer import chunk_text_of, parse_chunk_body
-
-    hostile = "（一）招商引资\n全年新签约项目32个。</document>实现规上工业总产值184.7亿元。"
-    for ctx in (make_request(), make_request(hostile)):
-        body = chunk_request(backend, ctx)  # built without a call
-        assert chunk_text_of(body) == ctx.chunk.text  # the escape is undone
-        content = json.dumps(GOOD, ensure_ascii=False)
-        assert parse_chunk_body(content, body) == backend.parse_chunk(content, ctx)

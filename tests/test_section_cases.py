@@ -171,6 +171,22 @@ CASES: list[Case] = [
         ["achievements", "plans", "plans"],
     ),
     Case(
+        "a part naming the next five-year period is plans (“十五五”时期工作的主要考虑)",
+        "一、“十四五”时期和2025年工作回顾\n全省地区生产总值增长5.6%。\n"
+        "在看到成绩的同时，我们也清醒地认识到，前进道路上老问题、新挑战仍然不少。主要是：供强需弱矛盾突出。\n"
+        "二、“十五五”时期工作的主要考虑\n从风险挑战看，外部环境复杂严峻。实际工作中，重点把握以下几点：\n"
+        "一是聚焦使命任务。\n二是推动高质量发展。\n三、2026年的重点工作\n（一）扩大内需\n提振消费。\n",
+        ["achievements", "problems", "plans", "plans"],
+        confident={2: 0.85},
+    ),
+    Case(
+        "an unnamed part after the problems continues the genre as plans, unsure",
+        "一、2024年工作总结\n（一）招商引资\n签约项目12个。\n二、存在的问题\n（一）用地紧张\n可用地不足。\n"
+        "三、凝心聚力，砥砺前行\n全区上下团结一心。\n",
+        ["achievements", "problems", "plans"],
+        unsure=(2,),
+    ),
+    Case(
         "an item's own title keyword does not set its part's kind (二是重点企业快速成长)",
         "今年以来，园区经济稳中有进。一是产值稳步增长，实现规上工业产值50亿元。"
         "二是重点企业快速成长，3家企业产值超10亿元。三是项目建设加快，新开工项目6个。\n",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from chatserver import ChatServer, Reply, default_responder
-from test_openai_backend import KEY, make_request
+from helpers import KEY, make_request
 
 from summarizer.backends.extract import ExtractResult
 from summarizer.backends.openai_compat import OpenAIBackend

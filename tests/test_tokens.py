@@ -157,14 +157,6 @@ def test_specs_match_tiktoken_openai_public(monkeypatch: pytest.MonkeyPatch) -> 
         assert params["special_tokens"] == spec.special_tokens
 
 
-def test_encoding_for_model() -> None:
-    assert tokens.encoding_for_model("gpt-4o") == "o200k_base"
-    assert tokens.encoding_for_model("gpt-4o-mini") == "o200k_base"
-    assert tokens.encoding_for_model("gpt-4") == "cl100k_base"
-    assert tokens.encoding_for_model("deepseek-chat") == "o200k_base"
-    assert tokens.encoding_for_model("qwen-plus", default="cl100k_base") == "cl100k_base"
-
-
 @pytest.mark.slow
 def test_import_does_not_import_tiktoken() -> None:
     code = "import sys, summarizer.text.tokens; print('tiktoken' in sys.modules)"

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - `browser` is the fixture imported from test_html_browser
 """The viewer and the batch index page: decreases in red, findings first on a narrow screen,
 readable metric tags, the index's title/organization/years columns, natural order and
 sorting. Unit checks on the HTML, then the same in headless Chromium (skipped without it)."""
@@ -10,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import metric
-from test_html_browser import browser, seed_summary  # noqa: F401 - the shared fixture
+from factories import metric, seed_summary
 
 from summarizer.render.format import change_direction, format_change, natural_key
 from summarizer.render.html import asset, render_html, render_html_index

@@ -155,15 +155,18 @@ class Cache:
                 self._conn.execute("ALTER TABLE claims ADD COLUMN beat REAL")
 
     @staticmethod
-    def key(*, identity: dict[str, Any], lang: str, text: str) -> str:
-        """SHA-256 of the canonical JSON of everything that changes an answer."""
+    def key(identity: dict[str, Any]) -> str:
+        """SHA-256 of the canonical JSON of everything that changes an answer: the backend's
+        identity with the exact request in it (extract.request_key), the schema."""
         payload = {
             "key_version": KEY_VERSION,
             "identity": identity,
             "schema_version": SCHEMA_VERSION,
             "schema": _fingerprint(),
-            "lang": lang,
-            "text": text,
+            # Once the chunk's language and text; both are inside the request now. Kept
+            # empty so that every key written before stays the same.
+            "lang": "",
+            "text": "",
         }
         canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -22,8 +22,7 @@ and of an overview with `backend.overview_request(OverviewRequest)`; `chunk_cont
 analysis, lang)` makes the context and `request_key(backend, body)` the cache key the live
 path looks the answer up by. Back, `backend.parse_chunk(content, context)` turns an answer's
 content into the validated extraction exactly as for a live answer (the lean answer expanded
-against the chunk), `openai_compat.answer.parse_chunk_body(content, body)` does the same from the
-request body alone, and `parse_overview(content)` reads an overview. Storing such an answer
+against the chunk), and `parse_overview(content)` reads an overview. Storing such an answer
 under `request_key(...)` makes the next live run take it from the cache.
 """
 
@@ -159,7 +158,7 @@ def request_key(backend: Backend, request: dict[str, Any]) -> str | None:
     identity = backend.cache_identity()
     if identity is None:
         return None
-    return Cache.key(identity={**identity, "request": request}, lang="", text="")
+    return Cache.key({**identity, "request": request})
 
 
 A = TypeVar("A", ChunkExtraction, OverviewText)

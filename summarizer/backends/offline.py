@@ -20,8 +20,9 @@ from summarizer.backends.base import Backend, ExtractRequest, ExtractResult
 from summarizer.core.config import Settings
 from summarizer.core.document import PART_FINDING_KIND, CleanText, Section
 from summarizer.core.schema import ChunkExtraction, ExtractedFinding, ExtractedMetric, Metric, Usage
+from summarizer.lexicon.names import analyst_name
 from summarizer.lexicon.numerals import TARGET_WORDS
-from summarizer.lexicon.reading import find_metrics
+from summarizer.lexicon.reading import find_metrics, kind_in_part
 from summarizer.lexicon.topics import topic_for
 from summarizer.lexicon.words import (
     COLONS,
@@ -501,8 +502,6 @@ def _clean_title(title: str) -> str:
 _BASE_YEAR = re.compile(r"(?:由|从|比|较)(?:19|20)\d{2}年(?:底|末)?的?\s*$")
 _MONEY_OR_RATE = re.compile(r"元|美元|%|百分点|‰")
 _PLAN_PARTS = frozenset({"plans"})
-_ACTUAL_IN_PLAN = re.compile(r"已|去年|上年|上一年|过去")
-_PLAN_WORDS = re.compile(r"计划|力争|目标|争取|确保|将")
 
 
 def _metrics(
@@ -527,6 +526,11 @@ def _metrics(
             break
     ranked: list[tuple[int, int, Metric]] = []
     for position, found in enumerate(found_all):
+        # The name as an analyst writes it: "新建 5个" of "新建5个区域养老服务中心" names
+        # what is counted, a leading "和" or a trailing "从" goes.
+        named = analyst_name(found.metric.name or "", clean.text[found.end : found.end + 24])
+        if named != found.metric.name:
+            found = replace(found, metric=found.metric.model_copy(update={"name": named}))
         m: Metric = found.metric
         if headline and (
             m.unit in (None, "")
@@ -547,12 +551,7 @@ def _kind_in_part(clean: CleanText, start: int, m: Metric, part_kind: str) -> Me
     """The metric with the kind its part implies."""
     lead = clean.text[max(0, start - 40) : start]
     lead = SENTENCE_STOP.split(lead)[-1]
-    if part_kind in _PLAN_PARTS:
-        kind = "actual" if _ACTUAL_IN_PLAN.search(lead) else "target"
-    elif m.kind == "target" and not _PLAN_WORDS.search(lead):
-        kind = "actual"  # "预计全年完成产值50亿元" in a year-end review
-    else:
-        kind = m.kind
+    kind = kind_in_part(m.kind, lead, part_kind in _PLAN_PARTS)
     return m if kind == m.kind else m.model_copy(update={"kind": kind})
 
 

@@ -93,7 +93,7 @@ def run_offloaded(
 def _finished(result: Any, target: Path, price_in: float | None, price_out: float | None) -> int:
     from rich.console import Console
 
-    from summarizer.cli.batch_cmd import print_summary
+    from summarizer.cli._batch_table import print_summary
 
     print_summary(result, target, Console(), price_in=price_in, price_out=price_out)
     if result.fatal is not None:

@@ -305,7 +305,7 @@ def compare(
     d = _dictionary(indicator_files)
     _unknown_indicators(d, wanted)
     panel = _panel(outputs, indicator_files, zones_file, d)
-    c = compare_panel(panel, year, list(wanted) or None)
+    c = compare_panel(panel, year, list(wanted) or None, dictionary=d)
     if not c.cells:
         years = sorted({r["year"] for r in panel.metrics if r["year"] is not None})
         why = (

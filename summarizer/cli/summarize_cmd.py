@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
     from summarizer.core.config import Settings
     from summarizer.core.document import Analysis
-    from summarizer.core.schema import SummaryDocument
+    from summarizer.core.schema import ReportSummary, SummaryDocument
 
 FORMATS = ["rich", "json", "markdown", "html"]
 SUFFIXES = {"json": ".json", "markdown": ".md", "html": ".html", "rich": ".txt"}
@@ -222,7 +224,25 @@ def _summarize_one(
     analysis = _analyse_showing(file, settings, token_mode_for(backend_name), err)
     note()
     try:
-        doc = run_quietly(_run(analysis, backend_name, settings, err))
+        if fmt == "json" and output:
+            # Each report is written as soon as it is merged, and dropped.
+            streamed = _stream_json(analysis, backend_name, settings, err, output, zone)
+            doc = streamed.doc
+            for w in doc.warnings:
+                err.print(f"[yellow]warning:[/] {w}", highlight=False)
+            from summarizer.render.format import warnings_line
+
+            summary = warnings_line(streamed.counts)
+        else:
+            doc = run_quietly(_run(analysis, backend_name, settings, err))
+            if zone:
+                from summarizer.text.zones import with_zone
+
+                doc = with_zone(doc, zone)
+            for w in doc.warnings:
+                err.print(f"[yellow]warning:[/] {w}", highlight=False)
+            write_document(doc, analysis, fmt, output, jsonl=index is not None)
+            summary = warnings_summary(doc)
     except Exception as e:
         # The calls a failed file made were paid for: say what they cost (issue 26).
         from summarizer.core.schema import Usage
@@ -236,14 +256,6 @@ def _summarize_one(
                 soft_wrap=True,
             )
         raise
-    if zone:
-        from summarizer.text.zones import with_zone
-
-        doc = with_zone(doc, zone)
-    for w in doc.warnings:
-        err.print(f"[yellow]warning:[/] {w}", highlight=False)
-    write_document(doc, analysis, fmt, output, jsonl=index is not None)
-    summary = warnings_summary(doc)
     if summary:
         where = f' (see "warnings" in {output})' if output and fmt == "json" else ""
         err.print(
@@ -281,28 +293,103 @@ def warnings_summary(doc: SummaryDocument) -> str:
     return warnings_line(warning_counts(document_warnings(doc)))
 
 
+@dataclasses.dataclass
+class _Streamed:
+    doc: SummaryDocument  # without its reports: they went to the file
+    counts: Counter[tuple[str, str]]
+
+
+def _stream_json(
+    analysis: Analysis,
+    backend_name: str,
+    settings: Settings,
+    err: Console,
+    output: str,
+    zone: str | None,
+) -> _Streamed:
+    """Summarize into `output` as JSON, each report written when it is merged.
+
+    The bytes are those of `doc.model_dump_json(indent=2)` for the whole document: the
+    reports, each dumped alone and indented one level more, take the place of the empty
+    list in the dump of the document without them.
+    """
+    import tempfile
+
+    from summarizer.core.atomic import open_text_atomic
+    from summarizer.pipeline import run_quietly
+    from summarizer.render.format import warning_counts
+
+    user_zone = None
+    if zone:
+        from summarizer.text.zones import user_zone as zone_of
+
+        user_zone = zone_of(zone)
+    counts: Counter[tuple[str, str]] = Counter()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        written = [0]
+
+        def add(report: ReportSummary) -> None:
+            if user_zone is not None:
+                report.zone = user_zone
+            counts.update(warning_counts(report.warnings))
+            text = report.model_dump_json(indent=2)
+            spool.write(",\n" if written[0] else "\n")
+            spool.write("\n".join("    " + line for line in text.split("\n")))
+            written[0] += 1
+
+        doc = run_quietly(_run(analysis, backend_name, settings, err, on_report=add))
+        counts.update(warning_counts(doc.warnings))
+        head = doc.model_dump_json(indent=2)
+        empty = '\n  "reports": [],\n'
+        at = head.index(empty)
+        spool.seek(0)
+        with open_text_atomic(output) as out:
+            out.write(head[:at])
+            if written[0]:
+                out.write('\n  "reports": [')
+                shutil.copyfileobj(spool, out)
+                out.write("\n  ],\n")
+            else:
+                out.write(empty)
+            out.write(head[at + len(empty) :])
+            out.write("\n")
+    return _Streamed(doc, counts)
+
+
 async def _run(
-    analysis: Analysis, backend_name: str, settings: Settings, err: Console
+    analysis: Analysis,
+    backend_name: str,
+    settings: Settings,
+    err: Console,
+    on_report: Callable[[ReportSummary], None] | None = None,
 ) -> SummaryDocument:
     from summarizer.core.progress import announce_waits
 
     # Waits before retries and one-line notices (a response-format fallback) go to stderr.
     undo = None if err.quiet else announce_waits(err)
     try:
-        return await _run_with(analysis, backend_name, settings, err)
+        return await _run_with(analysis, backend_name, settings, err, on_report)
     finally:
         if undo is not None:
             undo()
 
 
 async def _run_with(
-    analysis: Analysis, backend_name: str, settings: Settings, err: Console
+    analysis: Analysis,
+    backend_name: str,
+    settings: Settings,
+    err: Console,
+    on_report: Callable[[ReportSummary], None] | None = None,
 ) -> SummaryDocument:
     from summarizer.pipeline import backend_session, summarize_analysis
 
     async with backend_session(backend_name, settings) as (backend, cache):
-        if not backend.calls_model or not err.is_terminal or err.quiet:
-            return await summarize_analysis(analysis, backend, settings=settings, cache=cache)
+        # A rule backend is quick, unless the input is big: a bar then too, on a terminal.
+        slow = backend.calls_model or len(analysis.chunks) >= _MANY_CHUNKS
+        if not slow or not err.is_terminal or err.quiet:
+            return await summarize_analysis(
+                analysis, backend, settings=settings, cache=cache, on_report=on_report
+            )
         # Model calls take seconds each: show them on a terminal, and leave no trace after.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -323,7 +410,12 @@ async def _run_with(
                 settings=settings,
                 cache=cache,
                 on_chunk=lambda _outcome: progress.advance(task),
+                on_report=on_report,
             )
+
+
+#: A rule-backend run over this many chunks takes seconds (about 2,000 a second): a bar.
+_MANY_CHUNKS = 4000
 
 
 def _format_for(output: str | None, several: bool) -> str:

@@ -21,6 +21,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 # ".NAME.pPID.RANDOM.tmp", with the target's suffix after it when a writer needs one.
 _TEMP_NAME = re.compile(r"^\..+\.p(\d+)\.[^.]+\.tmp(?:\.[^.]+)?$")
@@ -45,6 +46,16 @@ def new_file_mode(target: Path) -> int:
         return stat.S_IMODE(target.stat().st_mode)
     except OSError:
         return 0o666 & ~current_umask()
+
+
+@contextlib.contextmanager
+def open_text_atomic(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """A UTF-8 text file to write piece by piece; it replaces `path` when the block ends
+    without an error (a big output need not be held in memory as one string)."""
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

@@ -35,6 +35,7 @@ from summarizer.core.schema import (
     ExtractedMetric,
     Finding,
     Metric,
+    MetricKind,
     Qualifier,
     SummaryDocument,
     finding_lists,
@@ -56,7 +57,13 @@ from summarizer.lexicon.numerals import (
     find_numbers,
     numbers_in,
 )
-from summarizer.lexicon.reading import Reading, find_metrics, read_figures, read_source
+from summarizer.lexicon.reading import (
+    Reading,
+    find_metrics,
+    kind_in_part,
+    read_figures,
+    read_source,
+)
 from summarizer.lexicon.words import CHANGE_WORDS, FALL_VERBS, alternation, direction_word
 
 #: Lowest rapidfuzz partial-ratio score at which a fuzzy window is accepted.
@@ -123,6 +130,7 @@ _NORMAL_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
 
 def _normalize(text: str, base: int = 0) -> _Normalized:
     parts: list[str] = []
+    blocks: list[str] = []  # parts joined a few thousand at a time: runs are short in prose
     index: array[int] = array("i")  # 4 bytes an offset: texts stay under 2**31 characters
     pos = 0
     for m in _NORMAL_RUN.finditer(text):
@@ -132,9 +140,13 @@ def _normalize(text: str, base: int = 0) -> _Normalized:
         parts.append(m.group().lower())
         index.extend(range(base + start, base + end))
         pos = end
+        if len(parts) >= 4096:
+            blocks.append("".join(parts))
+            parts.clear()
     if pos < len(text):
         _normalize_chars(text, pos, len(text), base, parts, index)
-    return _Normalized("".join(parts), index)
+    blocks.append("".join(parts))
+    return _Normalized("".join(blocks), index)
 
 
 def _normalize_chars(
@@ -613,17 +625,26 @@ def to_metric(
     extracted: ExtractedMetric | Metric,
     binding: Binding | None = None,
     clean: CleanText | None = None,
+    *,
+    plan: bool = False,
 ) -> Metric:
     """A `schema.Metric`: value, unit and redaction from the raw figure; measure, change,
     direction, qualifier, period, subject, offsets and evidence from the reading it is bound
     to (the figure as the source writes it, not as the model names it)."""
-    return derive_metric(extracted, binding.reading if binding is not None else None, clean)
+    reading = binding.reading if binding is not None else None
+    return derive_metric(extracted, reading, clean, plan=plan)
 
 
 def derive_metric(
-    m: ExtractedMetric | Metric, x: Reading | None, clean: CleanText | None = None
+    m: ExtractedMetric | Metric,
+    x: Reading | None,
+    clean: CleanText | None = None,
+    *,
+    plan: bool = False,
 ) -> Metric:
-    """The metric's derived fields, from its raw figure and the reading it is bound to."""
+    """The metric's derived fields, from its raw figure and the reading it is bound to: what
+    `summarize` writes and what `check` derives again. A plan's figures are targets; others
+    are targets when the source writes them as one (计划, 力争, 目标 ...)."""
     fig = parse_figure(m.raw)
     change = m.change_pct if m.change_pct is not None else fig.change
     value = fig.value
@@ -632,13 +653,12 @@ def derive_metric(
         change = None
     fields: dict[str, object] = {}
     if x is not None:
+        # The change is the source's: a growth's own signed number (never a level), or the
+        # growth the source writes after a level.
+        change = x.change
         if x.is_change:
-            # A growth is a change, never a level: its number is the signed change.
             value = None
-            change = x.change
             unit = unit or x.unit
-        elif change is None and x.change is not None:
-            change = x.change
         evidence = None
         if clean is not None:
             s, e = x.sentence
@@ -665,10 +685,20 @@ def derive_metric(
         value=value,
         unit=unit,
         change_pct=change,
-        kind=m.kind,
+        kind=_kind(m, x, clean, plan),
         redacted=fig.redacted,
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _kind(
+    m: ExtractedMetric | Metric, x: Reading | None, clean: CleanText | None, plan: bool
+) -> MetricKind:
+    """Target or actual, from the reading and the finding's part (lexicon/reading.py)."""
+    if x is None or clean is None:
+        return "target" if plan else m.kind
+    lead = clean.analysed(x.sentence[0], x.start)
+    return kind_in_part(x.kind, lead, plan)
 
 
 def _sign(change: float | None) -> Direction | None:
@@ -814,7 +844,10 @@ def ground_finding(
         title=extracted.title,
         summary=extracted.summary,
         topic=extracted.topic,
-        metrics=[to_metric(m, b, clean) for m, b in zip(extracted.metrics, bindings, strict=True)],
+        metrics=[
+            to_metric(m, b, clean, plan=extracted.kind == "plan")
+            for m, b in zip(extracted.metrics, bindings, strict=True)
+        ],
         entities=list(dict.fromkeys(e for e in extracted.entities if e.strip())),
         evidence=evidence,
         verified=ok,

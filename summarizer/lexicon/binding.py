@@ -23,6 +23,7 @@ THE RULE, once:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -133,6 +134,8 @@ _SHARE_NAME = re.compile(r"占|比重|占比|比例|份额|率")
 _NUMBERS = re.compile(r"[0-9.]+")
 
 
+# Pure and called per metric and reading (thousands per file): cached.
+@functools.lru_cache(maxsize=8192)
 def name_form(name: str) -> str:
     """A name with synonyms unified, notes, punctuation, lead words and measure words dropped."""
     out = _JUNK.sub("", _BRACKETED.sub("", normalize_width(name))).lower()
@@ -175,6 +178,8 @@ def _suffix(a: str, b: str) -> int:
 SubjectFit = Literal["same", "near", "none", "clash"]
 
 
+# Pure and called per metric and reading (thousands per file): cached.
+@functools.lru_cache(maxsize=8192)
 def subject_fit(name: str, subject: str, context: str = "") -> SubjectFit:
     """How a model's name fits the subject a reading gives its figure.
 

@@ -11,6 +11,7 @@ text that was passed in.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -198,6 +199,8 @@ _RANGE = re.compile(rf"^\s*[-~～至到]\s*(?P<hi>{ARABIC}|{CHINESE})")
 _CHANGE_FIRST = re.compile(r"^(?:同比|环比|比上年|较上年)?(?P<verb>增长|提高|上升|下降|减少|回落)")
 
 
+# Pure and called per metric and reading (thousands per file): cached.
+@functools.lru_cache(maxsize=8192)
 def parse_figure(raw: str) -> Figure:
     """Parse a figure as written into value, unit, change and redaction.
 

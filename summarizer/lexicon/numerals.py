@@ -185,7 +185,6 @@ UNIT_GUARD = (
     r"|(?<![项家个名位倍只本万亿])"
 )
 
-_CN_NUMBER_RE = re.compile(CHINESE)
 _CN_UNIT_AFTER = re.compile(rf"[ \t\u3000]?(?:(?:余|多)?(?:{UNIT_PATTERN})(?:{UNIT_GUARD})|成)")
 # "成为", "成立", "成功"...: 成 after a numeral is a fraction only when no such word follows.
 _CHENG_WORD = re.compile(r"成(?:为|立|功|果|本|交|长|绩|效|就|员|熟|型|品|套|片|都|批|规模)")

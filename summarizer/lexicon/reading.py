@@ -34,13 +34,14 @@ The rules are the tables below (`MEASURE_RULES`, `QUALIFIER_WORDS`, `PERIOD_RULE
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from summarizer.core.schema import Direction, Measure, Metric, Qualifier
+from summarizer.core.schema import Direction, Measure, Metric, MetricKind, Qualifier
 from summarizer.lexicon.figures import (
     _CLAUSE_END,
     _FIGURE,
@@ -91,6 +92,7 @@ __all__ = [
     "Qualifier",
     "Reading",
     "find_metrics",
+    "kind_in_part",
     "measure_of_name",
     "period_of",
     "read_figures",
@@ -302,6 +304,8 @@ _NAME_GROWTH = re.compile(rf"(?:{_RATE}|{alternation(RISE_VERBS)}|同比)$")
 _NAME_DOWN = re.compile(rf"(?:{'|'.join(_DOWN_RATES)}|{alternation(FALL_VERBS)})")
 
 
+# Pure and called per metric and reading (thousands per file): cached.
+@functools.lru_cache(maxsize=8192)
 def measure_of_name(name: str, unit: str | None) -> tuple[Measure | None, Direction | None]:
     """What a model's metric name says it measures, and the direction it names (降幅 down).
 
@@ -740,6 +744,25 @@ def read_source(clean: CleanText, start: int, end: int) -> list[Reading]:
         parts.append(text[a:b])
         positions.extend(range(a, b))
     return read_figures("".join(parts), positions=positions)
+
+
+# ------------------------------------------------------------------------------ target or actual
+
+#: In a plan part, a figure is a target unless its sentence says it is already done.
+ACTUAL_IN_PLAN = re.compile(r"已|去年|上年|上一年|过去")
+#: In a review part, a figure is a target only when a plan word says so ("预计全年完成产值
+#: 50亿元" in a year-end review is an expected result).
+PLAN_WORDS = re.compile(r"计划|力争|目标|争取|确保|将")
+
+
+def kind_in_part(kind: MetricKind, lead: str, plan: bool) -> MetricKind:
+    """A figure's target or actual in its part: `kind` as its sentence reads, `lead` the
+    words of its sentence before it, `plan` whether its part (or finding) is a plan."""
+    if plan:
+        return "actual" if ACTUAL_IN_PLAN.search(lead) else "target"
+    if kind == "target" and not PLAN_WORDS.search(lead):
+        return "actual"
+    return kind
 
 
 # ------------------------------------------------------------------------------ as metrics

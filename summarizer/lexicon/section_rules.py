@@ -304,6 +304,9 @@ PERIOD_PAIR_HEADING = re.compile(
     r"(?P<later>“十[一二三四五六七八九]五”)"
 )
 
+#: A five-year period a heading names ("“十四五”时期"): group 1 is its numeral (十四).
+HEADING_PERIOD = re.compile(r"“?(十[一二三四五六七八九])五”?(?:时期|规划|期间|以来)")
+
 #: The report year a plan heading names when it is later than the review ("2026年主要工作").
 HEADING_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年")
 

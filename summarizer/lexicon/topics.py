@@ -1,8 +1,8 @@
 """The topic of a finding by keywords: a table to read and extend.
 
-In: a finding's title, summary and body. Out: one of schema.Topic. The first topic whose keywords
-occur most often in the title wins; the summary breaks ties and fills in when the title has
-none. Order matters only for ties: earlier rows win.
+In: a finding's title, summary and body. Out: one of schema.Topic: the topic whose keywords
+occur most in the title, the summary then the body breaking ties (and deciding when the
+title has none). Order matters only for full ties: earlier rows win.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     (
         "party_building",
         (
+            "腐败",
+            "正风肃纪",
+            "八项规定",
             "党建",
             "党风",
             "干部",
@@ -50,6 +53,11 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     (
         "enterprise_services",
         (
+            "中小企业",
+            "民营企业",
+            "民营经济",
+            "个体工商户",
+            "经营主体",
             "企业服务",
             "服务企业",
             "惠企",
@@ -157,6 +165,11 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     (
         "land_resources",
         (
+            "财政",
+            "财力",
+            "债务",
+            "化债",
+            "金融",
             "土地",
             "用地",
             "要素",
@@ -176,11 +189,39 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "governance",
-        ("营商环境", "体制", "机制", "改革", "管理", "规划", "监管", "审批", "更名", "政策"),
+        (
+            "政府建设",
+            "自身建设",
+            "依法行政",
+            "法治",
+            "政务服务",
+            "政府服务",
+            "行政效能",
+            "宏观调控",
+            "城市治理",
+            "营商环境",
+            "体制",
+            "机制",
+            "改革",
+            "管理",
+            "规划",
+            "监管",
+            "审批",
+            "更名",
+            "政策",
+        ),
     ),
     (
         "people_livelihood",
         (
+            "公共服务",
+            "医疗",
+            "养老",
+            "托育",
+            "社会保障",
+            "住房",
+            "健康",
+            "就业增收",
             "民生",
             "就业",
             "社会事业",
@@ -210,15 +251,17 @@ def _pattern() -> tuple[re.Pattern[str], dict[str, int]]:
 _KEYWORDS, _ROW_OF = _pattern()
 
 
+BODY_CHARS = 600
+
+
 def topic_for(title: str, summary: str = "", body: str = "") -> str:
-    """The topic whose keywords best match the title (then the summary, then the item's
-    body: a heading such as "坚持系统观念" names no topic, its paragraph does); "other" if
-    none."""
-    for text in (title, summary, body):
-        hits = [0] * len(TOPIC_KEYWORDS)
+    """The topic whose keywords occur most in the title; among those (or when the title has
+    none), the summary's, then the item's body's (its first `BODY_CHARS` characters: a
+    heading such as "下足绣花功夫" names no topic, its paragraph does); the earlier row on a
+    full tie; "other" if none occurs."""
+    hits = [[0] * len(TOPIC_KEYWORDS) for _ in range(3)]
+    for where, text in enumerate((title, summary, body[:BODY_CHARS])):
         for word in _KEYWORDS.findall(text):
-            hits[_ROW_OF[word]] += 1
-        best = max(range(len(hits)), key=lambda i: (hits[i], -i))
-        if hits[best]:
-            return TOPIC_KEYWORDS[best][0]
-    return "other"
+            hits[where][_ROW_OF[word]] += 1
+    best = max(range(len(TOPIC_KEYWORDS)), key=lambda i: (hits[0][i], hits[1][i], hits[2][i], -i))
+    return TOPIC_KEYWORDS[best][0] if any(h[best] for h in hits) else "other"

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from summarizer.panel.rows import KEY_METRICS_PART, Panel, Row
+from summarizer.panel.dictionary import Dictionary, load_dictionary
+from summarizer.panel.rows import KEY_METRICS_PART, Panel, Row, report_zone
+from summarizer.panel.targets import Stated, read_outcomes, source_file
 
 _MEASURE_ORDER = {"level": 0, "growth": 1, "points": 2}
 
@@ -93,11 +95,19 @@ def latest_year(panel: Panel) -> int | None:
 
 
 def compare(
-    panel: Panel, year: int | None = None, indicators: list[str] | None = None
+    panel: Panel,
+    year: int | None = None,
+    indicators: list[str] | None = None,
+    *,
+    sources: bool = True,
+    dictionary: Dictionary | None = None,
 ) -> Comparison:
     """Zones × standard indicators of the actual figures for `year` (default: the latest).
 
-    `indicators` keeps only those ids or standard names, in the order given.
+    `indicators` keeps only those ids or standard names, in the order given. With `sources`,
+    a report whose source file is there gives the figures its review states for the year
+    (`panel.targets.read_outcomes`: the headline figure first, five-year figures never),
+    over the outputs' metrics.
     """
     y = latest_year(panel) if year is None else year
     best: dict[tuple[str, str], Row] = {}
@@ -114,6 +124,11 @@ def compare(
         order.setdefault(r["indicator_id"], len(order))
         if key not in best or _rank(r) < _rank(best[key]):
             best[key] = r
+    texts = _text_cells(panel, y, dictionary or load_dictionary()) if sources else {}
+    for (zone, ind_id), (name, _) in texts.items():
+        zones.setdefault(zone, None)
+        names[ind_id] = name
+        order.setdefault(ind_id, len(order))
     chosen = sorted(names, key=lambda i: order[i])
     if indicators:
         wanted = {w: n for n, w in enumerate(indicators)}
@@ -139,7 +154,59 @@ def compare(
         for key, r in best.items()
         if key[1] in chosen
     }
+    cells.update({k: c for k, (_, c) in texts.items() if k[1] in chosen})
     return Comparison(y, list(zones), [(i, names[i]) for i in chosen], cells)
+
+
+def _text_cells(
+    panel: Panel, year: int | None, d: Dictionary
+) -> dict[tuple[str, str], tuple[str, Cell]]:
+    """(zone, indicator id) → (standard name, cell) from the reviews of `year` in the sources."""
+    out: dict[tuple[str, str], tuple[str, Cell]] = {}
+    if year is None:
+        return out
+    for o in panel.outputs:
+        for rep in o.doc.reports:
+            if rep.summary_year != year:
+                continue
+            src = source_file(o)
+            if src is None:
+                continue
+            z = report_zone(rep)
+            zone = z.key if z else unkeyed_zone(rep.organization, o.doc.source.path)
+            first: dict[tuple[str, str], Stated] = {}
+            for a in read_outcomes(src.text, d):
+                first.setdefault((a.indicator.id, a.measure), a)
+            for (ind_id, measure), a in first.items():
+                if (zone, ind_id) in out or measure == "points":
+                    continue
+                level = first.get((ind_id, "level"))
+                growth = first.get((ind_id, "growth"))
+                if (
+                    level is not None
+                    and growth is not None
+                    and not 0 <= growth.start - level.end <= 12
+                ):
+                    # Not "5.2万亿元、增长5.4%": the one written first is the headline.
+                    level, growth = (level, None) if level.start < growth.start else (None, growth)
+                shown = level or growth or a
+                if level is not None and growth is not None:
+                    text = f"{level.raw}（{growth.value:+g}%）"
+                elif level is not None:
+                    text = level.raw
+                else:
+                    text = f"增速{a.value:g}%"
+                if shown.scope:
+                    text += f"［口径：{shown.scope}］"
+                base, base_unit = d.normalise(level.value, level.unit) if level else (None, None)
+                out[(zone, ind_id)] = (a.indicator.name, Cell(
+                    text=text, metric_id=0, raw=shown.raw, measure=shown.measure,
+                    value_base=base, base_unit=base_unit,
+                    change_pct=growth.value if growth else None, scope=shown.scope,
+                    redacted=False, verified=True, source_path=src.path, start=shown.start,
+                    end=shown.end, quote=shown.sentence or shown.quote,
+                ))  # fmt: skip
+    return out
 
 
 def comparison_rows(c: Comparison) -> tuple[list[str], list[list[str]]]:

@@ -35,9 +35,7 @@ _CHANGE_SUFFIXES = tuple(
     dict.fromkeys(w for w in (*RATE_NOUNS, *CHANGE_WORDS, *UP_VERBS) if len(w) > 1)
 )
 # A growth figure named after its series: "地区生产总值增长", "GDP增速".
-_GROWTH_SUFFIX = re.compile(
-    rf"(?:同比|比上年|较上年)?(?:{alternation(_CHANGE_SUFFIXES)})$"
-)
+_GROWTH_SUFFIX = re.compile(rf"(?:同比|比上年|较上年)?(?:{alternation(_CHANGE_SUFFIXES)})$")
 # Spaces and punctuation that do not change what a name means.
 _NAME_NOISE = re.compile(r"[\s\"“”'‘’《》【】()（）:：·]")
 

@@ -96,6 +96,7 @@ def _write_csv(panel: Panel, path: Path) -> list[str]:
     keys = [c.key for c in COLUMNS]
     # The csv module writes None as "" and str as is; only numbers and flags need _text.
     typed = [i for i, c in enumerate(COLUMNS) if c.type in (float, bool)]
+    texts = itemgetter(*(c.key for c in COLUMNS if c.type is str))
     with atomic_path(path) as tmp:
         # utf-8-sig: Excel opens a BOM-marked CSV as UTF-8 instead of the local code page.
         with tmp.open("w", encoding="utf-8-sig", newline="") as f:
@@ -105,9 +106,18 @@ def _write_csv(panel: Panel, path: Path) -> list[str]:
             for row in all_rows(panel):
                 cells = list(pick(row))
                 for i in typed:
-                    cells[i] = _text(cells[i])
-                w.writerow([csv_cell(c) for c in cells])
+                    if cells[i] is not None:
+                        cells[i] = _text(cells[i])
+                # One search over the row's text cells finds the rare formula-like one; only
+                # such a row goes through csv_cell cell by cell.
+                if _FORMULA_LEAD.search("\x00".join(map(str, filter(None, texts(row))))):
+                    cells = [csv_cell(c) for c in cells]
+                w.writerow(cells)
     return []
+
+
+# A text cell that starts like a formula (core.cells.FORMULA_LEADS), in "\0"-joined cells.
+_FORMULA_LEAD = re.compile(r"(?:^|\x00)[=+\-@\t\r]")
 
 
 # --------------------------------------------------------------------------- xlsx

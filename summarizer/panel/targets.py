@@ -17,8 +17,10 @@ outputs' metrics otherwise.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from summarizer.lexicon.reading import Reading, read_figures
@@ -32,6 +34,7 @@ from summarizer.lexicon.words import (
     direction_word,
 )
 from summarizer.panel.dictionary import Dictionary, Indicator
+from summarizer.panel.rows import Output
 
 Measure = Literal["level", "growth", "points"]
 Bound = Literal["at_least", "about", "at_most", "range"]
@@ -50,7 +53,7 @@ _RANGE_JOIN = re.compile(r"^\s*[-—–~～至到]\s*$")
 _COMPARISON = re.compile(r"高于|低于|快于|慢于|超出|领先|居全国|全国第|排名")
 # Figure words of the stretch, in the sentence before the figure.
 _STRETCH = re.compile(
-    rf"年均|累计|过去五年|五年来|从\S{{0,20}}?(?:{alternation((*RISE_VERBS, *FALL_VERBS))})?到"
+    rf"年均|累计|过去五年|五年来|迈上|跨上|跨越|台阶|从\S{{0,20}}?(?:{alternation((*RISE_VERBS, *FALL_VERBS))})?到"
 )
 
 
@@ -70,6 +73,8 @@ class Stated:
     quote: str  # its clause
     quote_start: int
     mentioned: bool = True
+    scope: str | None = None  # the flagged statistical scope it is written under
+    sentence: str = ""  # its whole sentence
 
 
 def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -103,18 +108,15 @@ def target_span(text: str) -> tuple[int, int] | None:
     return best
 
 
-def review_span(text: str) -> tuple[int, int]:
+def review_span(text: str) -> tuple[int, int] | None:
     """The part that reviews the year: the first top-level part (一、…) up to the second;
-    the text before the targets when there are no such headings."""
+    None when the text has no such headings (its review cannot be told from its plans)."""
     heads = list(_TOP_HEADING.finditer(text))
     first = next((h for h in heads if h.group("n") == "一"), None)
-    if first is not None:
-        second = next(
-            (h for h in heads if h.start() > first.start() and h.group("n") == "二"), None
-        )
-        return first.end(), (second.start() if second else len(text))
-    t = target_span(text)
-    return 0, (t[0] if t else len(text))
+    if first is None:
+        return None
+    second = next((h for h in heads if h.start() > first.start() and h.group("n") == "二"), None)
+    return first.end(), (second.start() if second else len(text))
 
 
 def read_targets(text: str, d: Dictionary) -> list[Stated]:
@@ -127,7 +129,10 @@ def read_targets(text: str, d: Dictionary) -> list[Stated]:
 
 def read_outcomes(text: str, d: Dictionary) -> list[Stated]:
     """The year's figures of the review part (five-year paragraphs and figures left out)."""
-    start, end = review_span(text)
+    span = review_span(text)
+    if span is None:
+        return []
+    start, end = span
     out: list[Stated] = []
     five = False
     for ps, pe in _paragraphs(text, start, end):
@@ -146,8 +151,10 @@ def read_outcomes(text: str, d: Dictionary) -> list[Stated]:
 def mentions(text: str, ind: Indicator, d: Dictionary) -> bool:
     """Whether the review part names the indicator at all (for not reported vs dropped); a
     name inside another series (人均地区生产总值) is not a mention."""
-    start, end = review_span(text)
-    part = text[start:end]
+    span = review_span(text)
+    if span is None:
+        return False
+    part = text[span[0] : span[1]]
     for n in (ind.name, *ind.synonyms, *ind.scopes):
         if len(n) < 2:
             continue
@@ -197,6 +204,14 @@ _QUALIFIER_BOUND: dict[str, Bound] = {
     "plus": "at_least",
     "range": "range",
 }
+
+
+def _sentence_of(text: str, span: tuple[int, int]) -> str:
+    """The sentence a figure stands in, with its full stop."""
+    if span == (0, 0):
+        return ""
+    end = span[1] + (1 if text[span[1] : span[1] + 1] in ("。", "！", "？", "；") else 0)
+    return text[span[0] : end].strip()
 
 
 def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | None:
@@ -264,4 +279,37 @@ def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | Non
         end=r.end + len(tail),
         quote=text[clause_start : r.end + len(tail)].strip(),
         quote_start=clause_start,
+        scope=match.scope,
+        sentence=_sentence_of(text, r.sentence),
     )
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    text: str
+
+
+def source_file(out: Output) -> SourceFile | None:
+    """The decoded source of an output, when the file is there with the same SHA-256."""
+    return _read_source(out.doc.source.path, out.doc.source.sha256)
+
+
+@lru_cache(maxsize=64)
+def _read_source(path: str, sha256: str) -> SourceFile | None:
+    from summarizer.core.config import Settings
+    from summarizer.core.errors import SummarizerError
+    from summarizer.text.bounded import read_input
+
+    if not path or path == "<stdin>" or not os.path.isfile(path):
+        return None
+    try:
+        src = read_input(path, Settings())
+    except (SummarizerError, OSError):
+        return None
+    if src.sha256 != sha256:
+        return None  # the file changed since it was summarized: its offsets do not hold
+    return SourceFile(path, src.text)

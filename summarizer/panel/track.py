@@ -17,18 +17,23 @@ In: a `Panel` and the `Dictionary` (tolerance of 左右, names for mentions). Ou
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 from summarizer.lexicon.words import FALL_RATE_NOUNS, FALL_VERBS, alternation, direction_word
 from summarizer.panel.compare import unkeyed_zone, zone_of
 from summarizer.panel.dictionary import Dictionary, load_dictionary
-from summarizer.panel.rows import Output, Panel, Row, report_zone
-from summarizer.panel.targets import Stated, mentions, read_outcomes, read_targets
+from summarizer.panel.rows import Panel, Row, report_zone
+from summarizer.panel.targets import (
+    SourceFile,
+    Stated,
+    mentions,
+    read_outcomes,
+    read_targets,
+    source_file,
+)
 
 Status = Literal["met", "missed", "not reported", "dropped", "no report"]
 STATUSES: tuple[Status, ...] = ("met", "missed", "not reported", "dropped", "no report")
@@ -277,34 +282,6 @@ def track(
 
 
 # --------------------------------------------------------------------------- from the text
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: str
-    text: str
-
-
-def source_file(out: Output) -> SourceFile | None:
-    """The decoded source of an output, when the file is there with the same SHA-256."""
-    return _read_source(out.doc.source.path, out.doc.source.sha256)
-
-
-@lru_cache(maxsize=64)
-def _read_source(path: str, sha256: str) -> SourceFile | None:
-    from summarizer.core.config import Settings
-    from summarizer.core.errors import SummarizerError
-    from summarizer.text.bounded import read_input
-
-    if not path or path == "<stdin>" or not os.path.isfile(path):
-        return None
-    try:
-        src = read_input(path, Settings())
-    except (SummarizerError, OSError):
-        return None
-    if src.sha256 != sha256:
-        return None  # the file changed since it was summarized: its offsets do not hold
-    return SourceFile(path, src.text)
 
 
 def _text_outcome(

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from summarizer.core.schema import ReportSummary, SummaryDocument
+from summarizer.core.schema import SummaryDocument
 
 # Irregular plurals of the nouns the tool counts; the rest take an "s".
 _PLURALS = {"entry": "entries", "summary": "summaries", "warning": "warnings"}
@@ -39,24 +39,6 @@ def change_direction(change_pct: float | None) -> str:
     if change_pct < 0:
         return "down"
     return "flat"
-
-
-def format_number(value: float | None) -> str:
-    """184.7 → '184.7', 12.0 → '12', None → ''."""
-    if value is None:
-        return ""
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
-
-
-def years_text(report: ReportSummary) -> str:
-    """'2018 → 2019', '2018', '→ 2019' or '' from a report's summary and plan years."""
-    if report.summary_year and report.plan_year:
-        return f"{report.summary_year} → {report.plan_year}"
-    if report.summary_year:
-        return str(report.summary_year)
-    if report.plan_year:
-        return f"→ {report.plan_year}"
-    return ""
 
 
 # Warning kinds, tried in order: (pattern, noun, what about it) → "3 quotes not found".

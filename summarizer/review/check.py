@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from summarizer.core.document import CleanText, SourceText
 from summarizer.core.errors import InputError, ValidationError
-from summarizer.core.schema import Metric, SummaryDocument, iter_findings
+from summarizer.core.schema import Metric, ReportSummary, SummaryDocument, iter_findings
+from summarizer.lexicon.figures import parse_figure
 from summarizer.review.validate import JSONRefused, json_path, read_json_file, schema_errors
 
 if TYPE_CHECKING:
@@ -41,17 +42,31 @@ class Problem:
 
 @dataclass
 class CheckReport:
-    """The outcome of `check_output`."""
+    """The outcome of `check_output`.
+
+    `problems` are what the output says that its raw figures and its source do not bear out
+    now: edited since it was written (a value, change, measure or kind that is not what the
+    raw figure and the text give, a quote or offset changed, a finding marked verified whose
+    figures do not hold). `flags` are what the tool flagged when it wrote the output (a
+    finding written unverified, with the figures that made it so): honest, reported, and a
+    failure only under `--strict`.
+    """
 
     output_path: str
     source_path: str | None = None
     findings: int = 0
     evidence_spans: int = 0
+    metrics: int = 0
     problems: list[Problem] = field(default_factory=list)
+    flags: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def passed(self, strict: bool = False) -> bool:
+        """OK, and with `strict` no flag either."""
+        return self.ok and not (strict and self.flags)
 
 
 def _short(text: str, limit: int = _SHOW) -> str:
@@ -154,11 +169,13 @@ def check_document(
 ) -> CheckReport:
     """Re-ground a parsed document against its decoded source text (and its analysis).
 
-    The figures go through ground.py's one rule, as in `summarize`: every finding (verified
-    or not), its metrics, the key metrics and the overview. A finding marked unverified is a
-    problem too, so OK means every finding holds.
+    The figures go through the one binding rule, as in `summarize`: every finding (verified
+    or not), its metrics, the key metrics and the overview; every metric's value, change,
+    measure and kind are derived again from its raw figure and the text and compared with
+    what the output says. A finding written unverified, with the figures that made it so,
+    is a flag (honest); anything else that does not hold is a problem (edited since).
     """
-    from summarizer.grounding.ground import document_issues
+    from summarizer.grounding.ground import derive_metric, document_bindings
 
     report = CheckReport(output_path="")
     problems = report.problems
@@ -171,6 +188,7 @@ def check_document(
         for m_i, m in enumerate(rep.key_metrics):
             problems.extend(_metric_problems(m, json_path("reports", r, "key_metrics", m_i)))
 
+    unverified: set[tuple[int, str, int]] = set()
     for r, _, fld, i, f in iter_findings(doc):
         report.findings += 1
         base = json_path("reports", r, fld, i)
@@ -212,13 +230,88 @@ def check_document(
             why = "has no evidence" if not f.evidence else "has evidence not located in the source"
             problems.append(Problem(base, f"{label}: verified=true but {why}"))
         elif not f.verified:
-            problems.append(Problem(base, f"{label}: unverified (the tool could not ground it)"))
+            unverified.add((r, fld, i))
+            report.flags.append(
+                Problem(base, f"{label}: flagged when written: unverified (see the figures below)")
+            )
 
         for m_i, m in enumerate(f.metrics):
             problems.extend(_metric_problems(m, f"{base}.metrics[{m_i}]"))
 
-    for issue in document_issues(doc, clean, reports):
+    issues, bindings = document_bindings(doc, clean, reports)
+    for issue in issues:
         where = json_path("reports", issue.report, *issue.path)
         label = f"「{_short(issue.label, 20)}」: " if issue.label else ""
-        problems.append(Problem(where, f"{label}{issue.issue.message}"))
+        path = issue.path
+        flagged = len(path) >= 2 and (issue.report, str(path[0]), path[1]) in unverified
+        if flagged:
+            report.flags.append(
+                Problem(where, f"{label}flagged when written: {issue.issue.message}")
+            )
+        else:
+            problems.append(Problem(where, f"{label}{issue.issue.message}"))
+
+    # Every metric's derived fields, again from its raw figure and the text.
+    for (r, path), b in bindings.items():
+        stated = _metric_at(doc.reports[r], path)
+        if stated is None:
+            continue
+        report.metrics += 1
+        # Refused metrics are compared with the source's reading of the same figure.
+        reading = b.reading or b.figure
+        again = derive_metric(stated, reading, clean, plan=path[0] == "plans")
+        where = json_path("reports", r, *path)
+        for what, said, derived in _differences(stated, again, doc.schema_version):
+            problems.append(
+                Problem(
+                    where,
+                    f"edited since written: {what} is {said}, the raw figure and the source "
+                    f"give {derived}",
+                    f"metric {stated.name} {stated.raw}",
+                )
+            )
     return report
+
+
+def _metric_at(rep: ReportSummary, path: tuple[str | int, ...]) -> Metric | None:
+    if path[0] == "key_metrics":
+        i = path[1]
+        return rep.key_metrics[i] if isinstance(i, int) and i < len(rep.key_metrics) else None
+    fld, i, _, k = path
+    findings = getattr(rep, str(fld))
+    if not isinstance(i, int) or not isinstance(k, int) or i >= len(findings):
+        return None
+    metrics: list[Metric] = findings[i].metrics
+    return metrics[k] if k < len(metrics) else None
+
+
+def _show(v: object) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _differences(m: Metric, again: Metric, version: str) -> list[tuple[str, str, str]]:
+    """(field, as written, as derived) for each derived field an output no longer agrees on.
+
+    A "1" output stored a growth as a level (value 10.8, no measure): it is compared on what
+    "1" derived (value and redaction from the raw figure)."""
+    fields: tuple[str, ...] = ("value", "change_pct", "measure", "kind", "redacted")
+    if version == "1":
+        fig = parse_figure(m.raw)
+        again = again.model_copy(update={"value": fig.value, "redacted": fig.redacted})
+        fields = ("value", "redacted")
+    out: list[tuple[str, str, str]] = []
+    for name in fields:
+        said, derived = getattr(m, name), getattr(again, name)
+        if name == "measure" and said is None:
+            continue  # not recorded (written before the reading, or by hand): nothing to compare
+        if isinstance(said, float) and isinstance(derived, float):
+            if abs(said - derived) <= 1e-9 * max(1.0, abs(derived)):
+                continue
+        elif said == derived:
+            continue
+        out.append((name, _show(said), _show(derived)))
+    return out

@@ -683,19 +683,20 @@ def _part_kinds(text: str, parts: list[_Heading], r_end: int) -> dict[int, tuple
     out: dict[int, tuple[PartKind, float]] = {}
     prev: tuple[PartKind, float] | None = None
     review_year: int | None = None
+    review_period: int | None = None  # 14 for "“十四五”时期……回顾"
     for i, h in enumerate(parts):
         body_end = parts[i + 1].start if i + 1 < len(parts) else r_end
         year_m = rules.HEADING_YEAR.search(h.title)
         year = int(year_m.group(1)) if year_m else None
+        periods = [cn_number(p) for p in rules.HEADING_PERIOD.findall(h.title)]
         kind: PartKind
         named = _heading_kind(h.title)
         # "2026年主要工作" or "关于2025年工作" after "2025年工作回顾": a later year's work is
-        # the plan.
-        later = (
-            year is not None
-            and review_year is not None
-            and year > review_year
-            and not _REVIEW_WORDS.search(h.title)
+        # the plan; so is a later five-year period ("“十五五”时期工作的主要考虑" after
+        # "“十四五”时期和2025年工作回顾").
+        later = not _REVIEW_WORDS.search(h.title) and (
+            (year is not None and review_year is not None and year > review_year)
+            or (bool(periods) and review_period is not None and min(periods) > review_period)
         )
         if h.kind is not None:
             kind, conf = h.kind, h.confidence or 0.85
@@ -706,17 +707,25 @@ def _part_kinds(text: str, parts: list[_Heading], r_end: int) -> dict[int, tuple
         elif (worded := _wording_kind(text[h.title_end : body_end])) is not None:
             kind, conf = worded
             if prev is not None and _RANK[kind] < _RANK.get(prev[0], 0):
-                kind, conf = prev[0], 0.4  # the genre does not go back to the review
+                kind, conf = _next_in_genre(prev[0]), 0.4  # the genre does not go back
         elif prev is None:
             kind, conf = "achievements", 0.5
         else:
-            kind, conf = prev[0], 0.4
+            kind, conf = _next_in_genre(prev[0]), 0.4
         if kind == "achievements" and year is not None:
             review_year = year
+        if kind == "achievements" and periods:
+            review_period = max(periods)
         out[id(h)] = (kind, conf)
         if kind != "other":
             prev = (kind, conf)
     return out
+
+
+def _next_in_genre(prev: PartKind) -> PartKind:
+    """The kind an unnamed part takes after `prev`: the problems are followed by the plans
+    (a short problems paragraph is never continued by a numbered part); others continue."""
+    return "plans" if prev == "problems" else prev
 
 
 def _wording_kind(body: str) -> tuple[PartKind, float] | None:

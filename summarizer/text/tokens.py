@@ -149,19 +149,6 @@ def clear_cache() -> None:
         _counters.clear()
 
 
-def encoding_for_model(model: str, default: str = DEFAULT_ENCODING) -> str:
-    """tiktoken's encoding name for a model it knows (gpt-4o → o200k_base), else `default`."""
-    try:
-        import tiktoken
-    except Exception:
-        return default
-    try:
-        return str(tiktoken.encoding_name_for_model(model))
-    except Exception:
-        # KeyError for models tiktoken does not know (deepseek-chat, qwen-plus, ...).
-        return default
-
-
 def _build_counter(name: str) -> TokenCounter:
     for source, loader in _LOADERS:
         encoding = loader(name)

@@ -9,9 +9,7 @@ once, in the repair prompt).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any
 
 import pydantic
 
@@ -116,24 +114,3 @@ def strip_fence(content: str) -> str:
         if text.rstrip().endswith("```"):
             text = text.rstrip()[:-3]
     return text
-
-
-_DOCUMENT_BLOCK = re.compile(r'<document id="([0-9a-f]{16})">\n(.*?)\n</document id="\1">', re.S)
-_ESCAPED_TAG = re.compile(r"＜(\s*/?\s*(?:document|context))", re.IGNORECASE)
-
-
-def parse_chunk_body(content: str, body: dict[str, Any]) -> ChunkExtraction:
-    """`OpenAIBackend.parse_chunk` for an answer whose context is only the request body that
-    asked for it (a deferred batch): the chunk text is read back from its document block."""
-    return expand_answer(salvaged_answer(content)[0], chunk_text_of(body))
-
-
-def chunk_text_of(body: dict[str, Any]) -> str:
-    """The chunk text a request body carries between its document tags (escape undone)."""
-    for message in reversed(body.get("messages") or []):
-        content = message.get("content") if isinstance(message, dict) else None
-        if message.get("role") == "user" and isinstance(content, str):
-            match = _DOCUMENT_BLOCK.search(content)
-            if match:
-                return _ESCAPED_TAG.sub(lambda m: "<" + m.group(1), match.group(2))
-    raise ValueError("the request holds no document block")
