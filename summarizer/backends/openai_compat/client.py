@@ -19,11 +19,10 @@ from summarizer.backends.base import (
     AnswerTooLong,
     Backend,
     ChunkContext,
-    ExtractRequest,
     ExtractResult,
     OverviewRequest,
 )
-from summarizer.backends.capabilities import Capabilities, ResponseFormat, capabilities_for
+from summarizer.backends.capabilities import Capabilities, capabilities_for
 from summarizer.backends.openai_compat import answer as answers
 from summarizer.backends.openai_compat import request as requests
 from summarizer.backends.openai_compat import transport
@@ -152,7 +151,7 @@ class OpenAIBackend(Backend):
         itself is hashed per call."""
         return {"backend": "openai", "base_url": self.base_url, "expansion": EXPANSION_VERSION}
 
-    async def extract(self, request: ExtractRequest) -> ExtractResult:
+    async def extract(self, request: ChunkContext) -> ExtractResult:
         """One chunk → one validated ChunkExtraction, with at most one repair retry."""
         answer = await self._complete(lambda: self.chunk_request(request))
         sent = self.chunk_request(request)  # a response-format fallback changes the request
@@ -216,25 +215,15 @@ class OpenAIBackend(Backend):
 
     # ------------------------------------------------------------------ requests
 
-    @property
-    def response_format(self) -> ResponseFormat:
-        """The response format the next request asks for (after any fallback)."""
-        return self.negotiated.response_format
-
-    @property
-    def stream(self) -> bool:
-        """Whether the next request streams (after any fallback)."""
-        return self.negotiated.stream
-
     def system_prompt(self) -> str:
         """The extraction rules, plus the schema when the server does not enforce it."""
         return requests.system_prompt(self.negotiated.response_format)
 
-    def messages_for(self, request: ExtractRequest) -> list[dict[str, str]]:
+    def messages_for(self, request: ChunkContext) -> list[dict[str, str]]:
         """System prompt (constant) first, the chunk last, so prefix caching applies."""
         return requests.chunk_messages(request, self.negotiated.response_format)
 
-    def chunk_request(self, request: ExtractRequest) -> dict[str, Any]:
+    def chunk_request(self, request: ChunkContext) -> dict[str, Any]:
         """The exact chat-completions body for one chunk (without the streaming switches)."""
         return self._body(self.messages_for(request), ChunkAnswer)
 
