@@ -7,7 +7,8 @@
 `summarize_file` runs the whole pipeline and returns a validated `SummaryDocument`;
 `summarize_file_async` is its twin for code that already runs an event loop (a notebook, a
 web server); `analyse` runs the text stages only (reports, sections, chunks; no model).
-Errors are `SummarizerError` subclasses. The names below are imported when first used, so
+Errors are `SummarizerError` subclasses. These names are the public face; every module
+under the packages is internal (docs/ARCHITECTURE.md). The names below are imported when first used, so
 `import summarizer` (and `summarizer --help`) stays quick.
 
 The panel over outputs (what `export`, `compare`, `track` and `search` run):
@@ -25,10 +26,12 @@ and tests/test_layers.py):
     review/ | panel/      outputs read back: validate, check, eval | indicator tables
     pipeline | render/    the library API (analyse, summarize_file) | rich, Markdown, HTML views
     grounding/            quotes and figures located in the source; merge into reports
-    backends/             extract (the Backend protocol, cached calls), offline rules,
-                          OpenAI-compatible endpoints, prompts, capabilities, prices, cache
-    text/                 read, ingest, bounded, clean, sections, chunks, tokens, meta
-    lexicon/              the genre's words: numerals, section rules, topics, figures
+    backends/             base (the Backend seam, capabilities, registry), extract (cached
+                          calls), offline rules, openai_compat/ (one module per job),
+                          prompts, capabilities, prices, cache
+    text/                 read, ingest, bounded, clean, sections, chunks, tokens, meta, zones
+    lexicon/              the genre's words: words (direction, punctuation, heading levels),
+                          numerals, section rules, topics, figures and their reading
     core/                 errors, schema, document, vocabulary, config, version, atomic
                           writes, redaction, progress: imports nothing else of ours
 """
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
         BackendError,
         CacheError,
         ConfigError,
+        EndpointUnreachable,
         ExtractionError,
         InputError,
         SummarizerError,
@@ -87,6 +91,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "summarizer.core.errors",
     "BackendError": "summarizer.core.errors",
     "ExtractionError": "summarizer.core.errors",
+    "EndpointUnreachable": "summarizer.core.errors",
     "CacheError": "summarizer.core.errors",
     "ValidationError": "summarizer.core.errors",
     "SummaryDocument": "summarizer.core.schema",
@@ -122,6 +127,7 @@ __all__ = [
     "Comparison",
     "ConfigError",
     "Dictionary",
+    "EndpointUnreachable",
     "Evidence",
     "ExtractionError",
     "Finding",

@@ -39,6 +39,9 @@ WRONG_IMPORTS = [
     ("backends/offline.py", "import summarizer.grounding.ground", {LAYERS}),
     ("text/read.py", "import summarizer.grounding.ground", {LAYERS}),
     ("lexicon/topics.py", "import summarizer.text.clean", {BACKENDS, LAYERS}),
+    # lexicon imports only core: not a backend, not grounding, not the panel above it.
+    ("lexicon/words.py", "import summarizer.backends.prompts", {LAYERS}),
+    ("lexicon/reading.py", "import summarizer.panel.dictionary", {LAYERS}),
 ]
 
 

@@ -119,6 +119,16 @@ CASES: list[Case] = [
         lambda r: r.plans[-1].title == "政府自身建设",
     ),
     Case(
+        "one five-year paragraph after the review's items, and own-work variants",
+        "一、2025年工作回顾\n（一）稳增长\n全省地区生产总值增长5.1%。\n（二）惠民生\n新增就业60万人。\n"
+        "一年来，我们全面正确履行政府职能，依法接受人大监督。\n"
+        "各位代表！2025年目标任务顺利完成。五年来，我们牢记嘱托，生产总值迈上新台阶。\n"
+        "二、2026年政府工作任务\n（一）扩大内需\n提振消费。\n"
+        "新的形势和任务，对政府工作提出了更高要求。各级政府要深入推进依法行政。\n",
+        (4, 0, 2),
+        lambda r: [f.title for f in r.achievements][2:] == ["政府自身建设", "五年成就"],
+    ),
+    Case(
         "figures in a plans part are targets",
         "一、2023年工作总结\n(一)招商\n签约项目12个。\n二、2024年工作计划\n(一)抓项目\n新开工项目25个，完成投资60亿元。\n",
         (1, 0, 1),

@@ -143,3 +143,20 @@ def test_summarize_zone_option(tmp_path: Path) -> None:
     report = json.loads(out.read_text(encoding="utf-8"))["reports"][0]
     assert report["zone"]["key"] == "合肥经开区" and report["zone"]["set_by"] == "user"
     assert any(w.startswith("no year") for w in report["warnings"])
+
+
+@pytest.mark.slow
+def test_batch_zones_file(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "hf_2023.txt").write_text(NEXT_YEAR, encoding="utf-8")
+    (src / "other.txt").write_text(NO_YEAR, encoding="utf-8")
+    zones = tmp_path / "zones.csv"
+    zones.write_text("path,zone\nhf_*.txt,合肥经济技术开发区\n", encoding="utf-8")
+    r = run_cli("batch", str(src), "-o", str(tmp_path / "out"), "--backend", "offline",
+                "--zones", str(zones))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    hf = json.loads((tmp_path / "out" / "hf_2023.txt.json").read_text(encoding="utf-8"))
+    other = json.loads((tmp_path / "out" / "other.txt.json").read_text(encoding="utf-8"))
+    assert hf["reports"][0]["zone"]["key"] == "合肥经开区"
+    assert other["reports"][0]["zone"] is None

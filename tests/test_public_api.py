@@ -33,6 +33,7 @@ EXPECTED = {
     "ConfigError",
     "BackendError",
     "ExtractionError",
+    "EndpointUnreachable",
     "CacheError",
     "ValidationError",
     "SummaryDocument",

@@ -133,10 +133,16 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
 
 #: A paragraph after a part's last item that is an item of its own: the government's own
 #: work ("一年来，我们切实加强政府自身建设……", "必须把政府自身建设得更加坚强有力").
-_OWN_WORK = re.compile(rf"^{not_in(PERIOD + QUESTION_MARKS)}{{0,40}}?(?:(?:政府)?自身建设|对政府工作提出了?新的?更高要求)")
+_OWN_WORK = re.compile(
+    rf"^{not_in(PERIOD + QUESTION_MARKS)}{{0,40}}?(?:(?:政府)?自身建设|对政府工作提出了?(?:新的)?更高要求|履行政府职能|"
+    r"中央八项规定精神学习教育)"
+)
 #: Paragraphs opening with the same period phrase, two or more after the last item: the
 #: five-year review of a report that also reviews the year ("五年来，……").
 _PERIOD_OPENING = re.compile(r"^(?:五年来|这五年|过去五年|“十[一二三四五六七八九]五”以来)[，,]")
+#: One paragraph on the five years past after a review's last item ("2025年是“十四五”收官
+#: 之年。过去5年，……", "各位代表！……五年来，……"): the five-year review, one item.
+_FIVE_YEARS = re.compile(r"^.{0,50}?(?:过去(?:5|五)年|五年来|这五年)[，,]")
 #: A paragraph after the last item that closes it: an address to the delegates.
 _CLOSING = re.compile(rf"^各位代表{char_class(EXCLAMATIONS + COMMA)}")
 
@@ -164,18 +170,16 @@ def _with_trailing(items: list[_Item], part: Section, clean: CleanText) -> list[
         lead = a + len(text[a:b]) - len(text[a:b].lstrip(" \t　"))
         own = _OWN_WORK.match(para)
         period = _PERIOD_OPENING.match(para)
-        if own or (period and openings.count(period.group(0)) >= 2):
-            first = _first_sentence(clean, lead, b)
-            title = (
-                "政府自身建设"
-                if own
-                else _CLAUSE_CUT.split(
-                    para[len(period.group(0)) :] if period else para, maxsplit=1
-                )[0][:24]
-            )
+        five_years = part.kind == "achievements" and not period and _FIVE_YEARS.match(para)
+        if own or (period and openings.count(period.group(0)) >= 2) or five_years:
+            if own:
+                title = "政府自身建设"
+            elif period:
+                title = _CLAUSE_CUT.split(para[period.end() :], maxsplit=1)[0][:24]
+            else:
+                title = "五年成就"
             extra.append(_Item(lead, lead, lead, lead, b, title))
             cut = lead if cut is None else cut
-            del first
         elif _CLOSING.match(para) and cut is None:
             cut = lead
     if cut is not None:

@@ -119,3 +119,14 @@ def build_settings(ctx: click.Context, **flags: Any) -> Settings:
     given = {k: v for k, v in flags.items() if k in FIELDS and v is not None}
     names = {k: f"--{'no-' if v is False else ''}{flag_name(k)}" for k, v in given.items()}
     return load_settings(obj(ctx).get("config_path"), flags=given, flag_names=names)
+
+
+def zones_option(what: str) -> Callable[[F], F]:
+    """`--zones FILE`: a zones file (CSV rows path-or-glob,zone) over the zones `what` name."""
+    return click.option(
+        "--zones",
+        "zones_file",
+        type=click.Path(dir_okay=False, exists=True),
+        default=None,
+        help=f"A zones file (CSV: path-or-glob,zone) over the zones {what} name.",
+    )

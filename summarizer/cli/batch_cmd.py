@@ -11,7 +11,7 @@ import click
 
 from summarizer.cli import obj
 from summarizer.cli._batch_table import print_summary
-from summarizer.cli._options import build_settings, model_options, run_options
+from summarizer.cli._options import build_settings, model_options, run_options, zones_option
 
 
 @click.command()
@@ -88,14 +88,7 @@ from summarizer.cli._options import build_settings, model_options, run_options
     help="With --via: fail the files whose answers the batch could not give instead of "
     "asking for them live.",
 )
-@click.option(
-    "--zones",
-    "zones_file",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="A zones file (CSV: path-or-glob,zone): the zone of the reports of matching inputs, "
-    "over what the reports say.",
-)
+@zones_option("the reports of matching inputs")
 @model_options
 @run_options
 @click.pass_context

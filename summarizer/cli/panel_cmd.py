@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
+from summarizer.cli._options import zones_option
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 _INDICATORS_OPTION = click.option(
@@ -24,14 +26,7 @@ _INDICATORS_OPTION = click.option(
 )
 
 
-_ZONES_OPTION = click.option(
-    "--zones",
-    "zones_file",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="A zones file (CSV: path-or-glob,zone) over the zones the outputs name "
-    "(matched against source paths, batch-relative paths and output paths).",
-)
+_ZONES_OPTION = zones_option("the outputs (matched by source, batch-relative or output path)")
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON instead.")
 
 

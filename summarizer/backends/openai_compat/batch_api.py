@@ -106,12 +106,9 @@ class BatchProvider:
         except openai.APIStatusError as e:
             if e.status_code in (400, 404, 405, 501):
                 return None  # no list endpoint here: nothing to adopt
-            raise BackendError(
-                f"batch endpoint {self.base_url} answered HTTP {e.status_code}: "
-                f"{' '.join(str(e.message).split())[:200]}"
-            ) from e
+            raise self._failure(e) from e
         except openai.APIError as e:
-            raise BackendError(f"batch endpoint {self.base_url} failed: {str(e)[:200]}") from e
+            raise self._failure(e) from e
         return None
 
     async def retrieve(self, batch_id: str) -> BatchStatus:
@@ -127,13 +124,19 @@ class BatchProvider:
 
         try:
             return await awaitable
-        except openai.APIStatusError as e:
-            raise BackendError(
+        except openai.APIError as e:
+            raise self._failure(e) from e
+
+    def _failure(self, e: Any) -> BackendError:
+        """An SDK error of a batch call as our error, naming the endpoint."""
+        import openai
+
+        if isinstance(e, openai.APIStatusError):
+            return BackendError(
                 f"batch endpoint {self.base_url} answered HTTP {e.status_code}: "
                 f"{' '.join(str(e.message).split())[:200]}"
-            ) from e
-        except openai.APIError as e:
-            raise BackendError(f"batch endpoint {self.base_url} failed: {str(e)[:200]}") from e
+            )
+        return BackendError(f"batch endpoint {self.base_url} failed: {str(e)[:200]}")
 
 
 def _status(batch: Any) -> BatchStatus:

@@ -19,11 +19,10 @@ from summarizer.backends.base import (
     AnswerTooLong,
     Backend,
     ChunkContext,
-    ExtractRequest,
     ExtractResult,
     OverviewRequest,
 )
-from summarizer.backends.capabilities import Capabilities, ResponseFormat, capabilities_for
+from summarizer.backends.capabilities import Capabilities, capabilities_for
 from summarizer.backends.openai_compat import answer as answers
 from summarizer.backends.openai_compat import request as requests
 from summarizer.backends.openai_compat import transport
@@ -152,13 +151,14 @@ class OpenAIBackend(Backend):
         itself is hashed per call."""
         return {"backend": "openai", "base_url": self.base_url, "expansion": EXPANSION_VERSION}
 
-    async def extract(self, request: ExtractRequest) -> ExtractResult:
+    async def extract(self, request: ChunkContext) -> ExtractResult:
         """One chunk → one validated ChunkExtraction, with at most one repair retry."""
         answer = await self._complete(lambda: self.chunk_request(request))
         sent = self.chunk_request(request)  # a response-format fallback changes the request
         usage = answer.usage
         try:
-            return ExtractResult(self._checked_chunk(answer, request), usage, request=sent)
+            extraction, notes = self._checked_chunk(answer, request)
+            return ExtractResult(extraction, usage, request=sent, notes=tuple(notes))
         except answers.InvalidAnswer as first:
             repair = render("repair", error=short(first.error))
             previous = first.content or "(empty answer)"
@@ -175,7 +175,7 @@ class OpenAIBackend(Backend):
             second_answer = await self._complete(retry_body)
             usage = usage + second_answer.usage
             try:
-                extraction = self._checked_chunk(second_answer, request)
+                extraction, notes = self._checked_chunk(second_answer, request)
             except answers.InvalidAnswer as second:
                 raise ExtractionError(
                     self._where().clean(
@@ -186,7 +186,10 @@ class OpenAIBackend(Backend):
                 ) from None
             except AnswerTooLong as e:
                 raise AnswerTooLong(e.message, usage=usage) from None
-            return ExtractResult(extraction, usage, request=sent)
+            repaired = f"chunk {request.chunk.index}: the model's first answer was unusable " + (
+                f"({short(first.error, 120)}); its repair was used"
+            )
+            return ExtractResult(extraction, usage, request=sent, notes=(repaired, *notes))
         except AnswerTooLong as e:
             raise AnswerTooLong(e.message, usage=usage) from None
 
@@ -212,25 +215,15 @@ class OpenAIBackend(Backend):
 
     # ------------------------------------------------------------------ requests
 
-    @property
-    def response_format(self) -> ResponseFormat:
-        """The response format the next request asks for (after any fallback)."""
-        return self.negotiated.response_format
-
-    @property
-    def stream(self) -> bool:
-        """Whether the next request streams (after any fallback)."""
-        return self.negotiated.stream
-
     def system_prompt(self) -> str:
         """The extraction rules, plus the schema when the server does not enforce it."""
         return requests.system_prompt(self.negotiated.response_format)
 
-    def messages_for(self, request: ExtractRequest) -> list[dict[str, str]]:
+    def messages_for(self, request: ChunkContext) -> list[dict[str, str]]:
         """System prompt (constant) first, the chunk last, so prefix caching applies."""
         return requests.chunk_messages(request, self.negotiated.response_format)
 
-    def chunk_request(self, request: ExtractRequest) -> dict[str, Any]:
+    def chunk_request(self, request: ChunkContext) -> dict[str, Any]:
         """The exact chat-completions body for one chunk (without the streaming switches)."""
         return self._body(self.messages_for(request), ChunkAnswer)
 
@@ -270,7 +263,9 @@ class OpenAIBackend(Backend):
         """An overview answer's content → its text (raises pydantic/ValueError)."""
         return answers.parse_overview(content)
 
-    def _checked_chunk(self, answer: Answer, context: ChunkContext) -> ChunkExtraction:
+    def _checked_chunk(
+        self, answer: Answer, context: ChunkContext
+    ) -> tuple[ChunkExtraction, list[str]]:
         return answers.checked_chunk(
             answer,
             context,
@@ -318,6 +313,9 @@ class OpenAIBackend(Backend):
             except Retryable as e:
                 failure = e
             else:
+                if not answer.usage.prompt_tokens and not answer.usage.completion_tokens:
+                    # A body without a usage block: the call was paid for all the same.
+                    answer.usage = transport.estimated_usage(body, content=answer.content)
                 transport.check_prompt_tokens(body, answer.usage, self.base_url)
                 answer.usage = spent + answer.usage
                 return answer
@@ -351,7 +349,7 @@ class OpenAIBackend(Backend):
 
     async def _exchange(self, body: dict[str, Any]) -> Answer:
         """One HTTP exchange under the deadline; failures become Retryable, Refused or ours."""
-        seen = Seen()
+        seen = Seen(body)
         ACTIVITY.call_started()
         try:
             async with asyncio.timeout(self.deadline_s):
