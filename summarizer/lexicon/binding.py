@@ -192,7 +192,7 @@ def subject_fit(name: str, subject: str, context: str = "") -> SubjectFit:
     ctx = name_form(context.replace(" ", ""))
     if not n:
         return "same"
-    if s and len(s) >= 2 and (n in s or s in n):
+    if s and len(s) >= 2 and (n in s or n.endswith(s)):
         return "same"
     head = _suffix(n, s)
     if head >= 2:
@@ -206,14 +206,18 @@ def subject_fit(name: str, subject: str, context: str = "") -> SubjectFit:
         return "clash"
     if len(n) >= 2 and n in ctx:
         return "same"
-    if max(_overlap(n, s), _overlap(n, ctx)) >= 0.5:
-        return "near"
+    if (s and len(s) >= 2 and s in n) or max(_overlap(n, s), _overlap(n, ctx)) >= 0.5:
+        return "near"  # "有色金属加工企业" in "有色金属加工企业营业收入占比": a part of the name
     return "none"
 
 
 def _fit_score(name: str, x: Reading) -> float:
     n = name_form(name)
-    return max(_overlap(n, name_form(x.subject)), _overlap(n, name_form(x.context)))
+    return max(
+        _overlap(n, name_form(x.subject)),
+        _overlap(n, name_form(x.context)),
+        _overlap(n, name_form(x.lead)),
+    )
 
 
 def _unit_family(unit: str | None) -> str | None:
@@ -233,8 +237,53 @@ def _claimed_direction(name: str, raw: str) -> Literal["up", "down"] | None:
     return direction
 
 
-def judge(name: str, raw: str, x: Reading, change: float | None = None) -> Reason | SubjectFit:
-    """The one rule for one reading: a `Reason` it conflicts, else how the subject fits."""
+#: (name head, unit families a figure of it may be stated in): "清理僵尸企业 175.8亩" or
+#: "兑现奖励资金 44户" states a figure of another thing. Families: UNIT_FAMILIES.
+HEAD_UNITS: tuple[tuple[str, frozenset[str]], ...] = (
+    (r"(?:企业|公司|单位|主体)$", frozenset({"count"})),
+    (
+        r"(?:投资|资金|收入|总额|金额|税收|税金|融资|贷款|销售额|营收|利润|出让金|经费|补贴|奖励)$",
+        frozenset({"money"}),
+    ),
+    (r"(?:用地|土地|面积)$", frozenset({"area", "count"})),
+    (r"(?:产能|产量)$", frozenset({"mass", "volume", "count", "power"})),
+)
+UNIT_FAMILIES: dict[str, str] = {
+    **dict.fromkeys(
+        "元 万元 亿元 千元 万亿元 美元 万美元 亿美元 万欧元 亿 万 万亿".split(), "money"
+    ),
+    **dict.fromkeys("亩 万亩 公顷 平方米 万平方米 平方公里 平方千米 ㎡ 万㎡".split(), "area"),
+    **dict.fromkeys("吨 万吨 亿吨 斤 万斤 亿斤 万亿斤".split(), "mass"),
+    **dict.fromkeys("立方米 万立方米 亿立方米".split(), "volume"),
+    **dict.fromkeys("千瓦 万千瓦 亿千瓦 兆瓦 千瓦时 万千瓦时 亿千瓦时".split(), "power"),
+    **dict.fromkeys(
+        "家 家次 个 名 位 项 户 宗 件 起 批 批次 次 场 套 万套 栋 幢 座 条 只 台 辆 期 所 本 "
+        "人 人次 万人 万户 万家 万人次 亿人次".split(),
+        "count",
+    ),
+    **dict.fromkeys(["%", "个百分点", "百分点", "‰"], "percent"),
+}
+_HEADS = [(re.compile(p), families) for p, families in HEAD_UNITS]
+
+
+def _head_unit_conflict(name: str, unit: str | None) -> bool:
+    """The name's head noun is stated in other units than the figure's (企业 in 亩)."""
+    family = UNIT_FAMILIES.get(unit or "")
+    if family is None or family == "percent":
+        return False
+    n = name_form(name)
+    for rx, families in _HEADS:
+        if rx.search(n):
+            return family not in families
+    return False
+
+
+def judge(
+    name: str, raw: str, x: Reading, change: float | None = None, *, loose: bool = False
+) -> Reason | SubjectFit:
+    """The one rule for one reading: a `Reason` it conflicts, else how the subject fits.
+    `loose`: a name read from a sentence's own words (a summary's), not written as a name:
+    its head noun says nothing of the unit."""
     fig = parse_figure(raw)
     unit = fig.unit if fig.unit is not None else ("%" if fig.change is not None else None)
     a, b = _unit_family(unit), _unit_family(x.unit)
@@ -255,6 +304,10 @@ def judge(name: str, raw: str, x: Reading, change: float | None = None) -> Reaso
     fit = subject_fit(name, x.subject, x.context)
     if fit == "clash":
         return "another_indicator"
+    # A name whose head is stated in other units, on a figure whose own words it does not
+    # share ("清理僵尸企业 175.8亩"); "纳税1亿元以上工业企业" read as 纳税工业企业 shares them.
+    if not loose and fit == "none" and _head_unit_conflict(name, unit):
+        return "another_unit"
     if name_measure in ("growth", "points") and not x.is_change:
         return "level_vs_growth"
     claimed = _claimed_direction(name, raw)
@@ -323,6 +376,15 @@ def _reading_key(x: Reading) -> str | None:
     return _key(x.change) if x.change is not None else None
 
 
+def _unit_written(x: Reading, unit: str | None) -> bool:
+    """A bare number (no unit the figure patterns know) binds a figure only when the
+    figure's unit is written right after it ("150万奖励资金" for 150万, "三场" for 三场)."""
+    if not x.bare or not unit:
+        return True
+    after = x.context.partition(" ")[2]
+    return after.startswith(unit) or (x.unit or "") == unit
+
+
 def reading_numbers(readings: Sequence[Reading]) -> frozenset[str]:
     """Every number the readings state (a range's both ends)."""
     keys = {_reading_key(x) for x in readings}
@@ -353,7 +415,8 @@ def bind(
     if redacted:
         # A figure written redacted states no number to check; it binds the span's redacted
         # figure its name fits, when there is one.
-        same = [x for x in readings if x.redacted]
+        unit = _unit_family(parse_figure(raw).unit)
+        same = [x for x in readings if x.redacted and (not unit or _unit_family(x.unit) == unit)]
         if not same:
             return Binding(None)
         fits = [(judge(name, raw, x), x) for x in same]
@@ -362,18 +425,27 @@ def bind(
         return Binding(_nearest(pool, near))
     if key is None:
         return Binding(None, "not_found")
-    same = [x for x in readings if _reading_key(x) == key]
+    unit = parse_figure(raw).unit
+    same = [x for x in readings if _reading_key(x) == key and _unit_written(x, unit)]
     if not same:
         guessed = [x for x in readings if x.redacted and subject_fit(name, x.subject) == "same"]
         if guessed and not loose:
             return Binding(None, "redacted_guess", rival=guessed[0])
         return Binding(None, "not_found")
-    verdicts = [(judge(name, raw, x, change), x) for x in same]
-    for wanted in ("same", "near"):
-        hits = [x for v, x in verdicts if v == wanted]
-        if hits:
-            return Binding(_nearest(hits, near))
-    weak = [x for v, x in verdicts if v == "none"]
+    verdicts = [(judge(name, raw, x, change, loose=loose), x) for x in same]
+    hits = [x for v, x in verdicts if v == "same"]
+    if hits:
+        rival = None if loose else _rival(name, raw, key, hits, readings, plainly=True)
+        if rival is not None:
+            return Binding(None, "another_indicator", hits[0], rival)
+        return Binding(_nearest(hits, near))
+    if loose:
+        weak = [x for v, x in verdicts if v in ("near", "none")]
+    else:
+        near_hits = [x for v, x in verdicts if v == "near"]
+        if near_hits and _rival(name, raw, key, near_hits, readings) is None:
+            return Binding(_nearest(near_hits, near))
+        weak = near_hits or [x for v, x in verdicts if v == "none"]
     if weak:
         rival = None if loose else _rival(name, raw, key, weak, readings)
         if rival is not None:
@@ -385,24 +457,48 @@ def bind(
 
 
 def _rival(
-    name: str, raw: str, key: str, weak: Sequence[Reading], readings: Sequence[Reading]
+    name: str,
+    raw: str,
+    key: str,
+    weak: Sequence[Reading],
+    readings: Sequence[Reading],
+    *,
+    plainly: bool = False,
 ) -> Reading | None:
-    """Another figure of the span, in the same unit, that the name plainly names while its
-    own figure's words do not: the figure was swapped."""
+    """Another figure of the span that the name plainly names while its own figure's words
+    do not: the figure was swapped."""
     mine = max(_fit_score(name, x) for x in weak)
-    fig = parse_figure(raw)
-    unit = _unit_family(fig.unit)
     # Redacted figures count: "营业收入 8.78亿元" when the source writes 营业收入*亿元 and
-    # 8.78亿元 for 应交增值税.
-    others = [x for x in readings if _reading_key(x) != key and _unit_family(x.unit) == unit]
-    rival = max(others, key=lambda x: _fit_score(name, x), default=None)
-    if (
-        rival is not None
-        and subject_fit(name, rival.subject, rival.context) == "same"
-        and _fit_score(name, rival) >= mine + _BETTER
-    ):
-        return rival
+    # 8.78亿元 for 应交增值税. Any unit: a swapped figure brings its own.
+    # A figure of the same subject is no rival: the base it moved from (由原来的12个), or the
+    # level a growth is written after.
+    own = {name_form(x.subject) for x in weak}
+    others = [
+        x
+        for x in readings
+        if _reading_key(x) != key and not x.bare and name_form(x.subject) not in own
+    ]
+    family = _family(parse_figure(raw).unit)
+    for rival in sorted(others, key=lambda x: -_fit_score(name, x)):
+        if _fit_score(name, rival) < mine + _BETTER:
+            break
+        fit = subject_fit(name, rival.subject, rival.context)
+        # A rival in another unit must be plainly the name's ("清理僵尸企业 175.8亩" when
+        # the source writes 清理僵尸企业6家); a near one must be in the figure's unit; when
+        # the figure's own words fit the name too, only a plain rival in its unit counts.
+        same_unit = _family(rival.unit) == family
+        if plainly:
+            # Its subject itself, not words around it, must be the name.
+            if same_unit and subject_fit(name, rival.subject) == "same":
+                return rival
+        elif fit == "same" or (fit == "near" and same_unit):
+            return rival
     return None
+
+
+def _family(unit: str | None) -> str | None:
+    u = _unit_family(unit)
+    return UNIT_FAMILIES.get(unit or "", u)
 
 
 def _nearest(pool: Sequence[Reading], near: int | None) -> Reading:

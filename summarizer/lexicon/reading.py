@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -239,6 +240,9 @@ class Reading:
     period: Period | None = None
     base_year: int | None = None
     context: str = ""
+    # The words since the figure before it in its sentence (or the sentence's start): what
+    # names this figure and no other ("铝基二路已完成总工程量的50%").
+    lead: str = ""
     sentence: tuple[int, int] = (0, 0)
     # The index (in the same reading list) of the level this growth is written after.
     level_of: int | None = None
@@ -300,6 +304,7 @@ def measure_of_subject(subject: str, unit: str | None) -> Measure:
     return "level"
 
 
+_SHARE_NAME = re.compile(r"占比|比重|比例|份额|[^效]率$")
 _NAME_GROWTH = re.compile(rf"(?:{_RATE}|{alternation(RISE_VERBS)}|同比)$")
 _NAME_DOWN = re.compile(rf"(?:{'|'.join(_DOWN_RATES)}|{alternation(FALL_VERBS)})")
 
@@ -315,8 +320,12 @@ def measure_of_name(name: str, unit: str | None) -> tuple[Measure | None, Direct
     direction: Direction | None = "down" if down else None
     if unit in _POINT_UNITS:
         return "points", direction
-    if _NAME_GROWTH.search(name) or down or re.search(_RATE, name):
-        if unit in _PCT_UNITS or unit == "倍":
+    if _SHARE_NAME.search(name):
+        return "share", direction  # 占比/比重/率 name a share, whatever the figure is
+    rate = re.search(_RATE, name) is not None
+    if _NAME_GROWTH.search(name) or down or rate:
+        # 增速/降幅 name a growth whatever the figure; a verb only with a % ("新增" is no growth).
+        if unit in _PCT_UNITS or unit == "倍" or rate:
             if not re.search(_RATE, name) and not down:
                 direction = "up"
             return "growth", direction
@@ -329,9 +338,22 @@ def measure_of_name(name: str, unit: str | None) -> tuple[Measure | None, Direct
 _VERB_TAIL = re.compile(r"(?:完成|实现|达到|达)$")
 
 
+# "建党支部由原来的12个增加至17个": the subject is what stands before the base value.
+_BASE_CUT = re.compile(
+    r"(?:由|从)(?:原来的|原来|原|去年的|上年的|(?:19|20)\d{2}年的?)?(?=[0-9Xx*])"
+)
+
+
+_BASE_TAIL = re.compile(r"(?:由|从)(?:原来的?|原|去年的?|上年的?)?$")
+
+
 def _tidy(name: str) -> str:
-    """A subject without period words at its ends or a verb at its end (规上工业增加值完成)."""
+    """A subject without period words at its ends, a verb at its end (规上工业增加值完成) or
+    the base value it moved from (建党支部由原来的12个)."""
     name = _PERIOD_EDGE.sub("", name) or name
+    cut = _BASE_TAIL.sub("", _BASE_CUT.split(name, maxsplit=1)[0])
+    if len(cut) >= 2:
+        name = cut
     cut = _VERB_TAIL.sub("", name)
     return cut if len(cut) >= 2 else name
 
@@ -467,9 +489,22 @@ def read_figures(
             pos = g.end()
     if bare and limit is None:
         out.extend(_bare(scan, out))
+    out = _with_leads(norm, out)
     if positions is not None or offset:
         out = [_moved(x, offset, positions) for x in out]
     return out
+
+
+def _with_leads(norm: str, read: list[Reading]) -> list[Reading]:
+    """Each reading with the words between the figure before it (same sentence) and it."""
+    ends: dict[int, int] = {}
+    last_end, last_sentence = 0, -1
+    for i in sorted(range(len(read)), key=lambda k: read[k].start):
+        x = read[i]
+        lo = x.sentence[0] if x.sentence[0] != last_sentence else max(x.sentence[0], last_end)
+        ends[i] = lo
+        last_end, last_sentence = x.end, x.sentence[0]
+    return [replace(x, lead=norm[ends[i] : x.start]) for i, x in enumerate(read)]
 
 
 _YEAR_AFTER = re.compile(r"\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?(?:年|月|日|号|届|期|季度)")
@@ -737,7 +772,8 @@ def _range_reading(scan: _Scan, r: re.Match[str]) -> Reading | None:
 
 def read_source(clean: CleanText, start: int, end: int) -> list[Reading]:
     """The figures of [start, end) of a source, masked spans left out, source offsets."""
-    positions: list[int] = []
+    # Source offsets in an array: a list holds one int object per character.
+    positions: array[int] = array("i")
     parts: list[str] = []
     text = clean.analysis_text
     for a, b in clean.segments(start, end):
