@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
+import json
 import os
 import re
 import time
@@ -28,9 +30,11 @@ from summarizer.backends.extract import (
 )
 from summarizer.core.config import Settings
 from summarizer.core.document import Analysis, Chunk, Report, SourceText
-from summarizer.core.errors import ConfigError
+from summarizer.core.errors import BackendError, ConfigError
 from summarizer.core.schema import (
+    SCHEMA_VERSION,
     Metric,
+    MissingPart,
     OverviewText,
     Provenance,
     ReportSummary,
@@ -245,12 +249,17 @@ async def summarize_analysis(
     limiter: asyncio.Semaphore | None = None,
     on_chunk: Callable[[ChunkOutcome], None] | None = None,
     on_report: Callable[[ReportSummary], None] | None = None,
+    partial: bool = True,
 ) -> SummaryDocument:
     """Extract, ground and merge one analysed file into a `SummaryDocument`.
 
     With `on_report`, each finished report goes there, in order, and is not kept: the
     document comes back with no reports (a writer streams them; a file of thousands of
     reports is never all in memory).
+
+    A failed chunk leaves the file written without it (`missing`); with `partial=False` it
+    fails the file instead (a batch job's planning: an overview of some chunks is no request
+    to make).
     """
     started = time.perf_counter()
     if settings.lang not in ("zh", "en"):
@@ -261,6 +270,10 @@ async def summarize_analysis(
     reports: list[ReportSummary] = []
     found: set[ReportCheck] = set()
     usage = Usage()
+    # One failed chunk never discards the others' answers: the file is written without it,
+    # with a warning and a `missing` entry naming it, and counts as failed (issue 26).
+    failed: list[ChunkOutcome] = []
+    chunks = 0
     # A window of whole reports at a time goes through extract → ground → merge, and its
     # answers are dropped before the next: memory stays flat in a file of thousands of
     # reports, while a window holds enough chunks to keep every concurrent call busy.
@@ -274,13 +287,20 @@ async def summarize_analysis(
             limiter=limiter,
             on_chunk=on_chunk,
         )
-        raise_first_error(outcomes, analysis.source.path)
+        chunks += len(outcomes)
+        for o in outcomes:  # what the failed chunks' calls cost counts too
+            usage = usage + o.usage
+        here = [o for o in outcomes if o.error]
+        if here and not partial:
+            raise_first_error(outcomes, analysis.source.path)
+        if any(isinstance(o.exception, ConfigError | BackendError) for o in here):
+            raise_first_error(outcomes, analysis.source.path)  # every file would fail alike
+        failed.extend(here)
+        outcomes = [o for o in outcomes if o.error is None]
         part_notes, summaries = assemble(part, outcomes, strict=settings.strict)
         notes.extend(part_notes)
         if backend.calls_model:
             empty_parts.extend(empty_part_warnings(outcomes))
-        for o in outcomes:
-            usage = usage + o.usage
         per_report = _by_report(outcomes)
         del outcomes
         for report, summary in zip(part.reports, summaries, strict=True):
@@ -306,7 +326,15 @@ async def summarize_analysis(
         else:
             for summary in summaries:
                 on_report(summary)
+    if failed and len(failed) == chunks:
+        raise_first_error(failed, analysis.source.path)  # nothing to write
+    missing = [missing_part(o) for o in failed]
     doc_warnings = [*analysis.warnings, *notes]
+    doc_warnings.extend(
+        f"chunk {m.chunk} ({m.part}, characters {m.start}-{m.end}) failed: {m.error}; its "
+        "findings are missing from this output (a re-run asks for it again)"
+        for m in missing
+    )
     if not backend.calls_model and settings.lang != "zh":
         doc_warnings.append(
             "the offline backend quotes the report: titles and summaries stay in Chinese "
@@ -340,7 +368,9 @@ async def summarize_analysis(
             tool_version=__version__,
             usage=usage,
             elapsed_s=round(time.perf_counter() - started, 4),
+            settings=settings_fingerprint(output_settings(settings, backend)),
         ),
+        missing=missing,
     )
 
 
@@ -398,7 +428,8 @@ def report_windows(analysis: Analysis, chunks: int) -> Iterator[Analysis]:
     """The analysis in windows of whole reports, each of at least `chunks` chunks (the last
     may hold fewer); one window, the analysis itself, when the file is small."""
     if len(analysis.chunks) <= chunks:
-        yield analysis
+        # Without the file's warnings, which the caller adds once (else they came twice).
+        yield dataclasses.replace(analysis, warnings=[])
         return
     by_report: dict[int, list[Chunk]] = {}
     for c in analysis.chunks:
@@ -514,6 +545,39 @@ def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
     if problems:
         summary.warnings.append(f"overview: {'; '.join(problems)}; composed instead")
     return not problems
+
+
+def output_settings(settings: Settings, backend: Backend) -> dict[str, str | int | bool | None]:
+    """The settings that make an output what it is (a password in the endpoint as ***)."""
+    offline = not backend.calls_model
+    return {
+        "backend": backend.name,
+        "model": backend.model,
+        "base_url": None if offline else settings.shown_base_url(),
+        "lang": settings.lang,
+        "prompt_version": prompt_version_for(backend),
+        "schema_version": SCHEMA_VERSION,
+        "chunk_tokens": settings.chunk_tokens,
+        "strict": settings.strict,
+    }
+
+
+def settings_fingerprint(values: dict[str, str | int | bool | None]) -> str:
+    """A short digest of `output_settings`, written into each output's provenance."""
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def missing_part(outcome: ChunkOutcome) -> MissingPart:
+    """What the output says of a chunk that failed."""
+    chunk = outcome.chunk
+    return MissingPart(
+        chunk=chunk.index,
+        part=" > ".join(chunk.path) or chunk.kind,
+        start=chunk.start,
+        end=chunk.end,
+        error=outcome.error or "failed",
+    )
 
 
 def prompt_version_for(backend: Backend) -> str:

@@ -391,6 +391,7 @@ class ChatServer:
         enforce_max_tokens: bool = False,
         max_requests: int = 2000,
         max_seconds: float = 120.0,
+        send_usage: bool = True,
     ) -> None:
         for fault in [*(faults or {}).values(), *fault_kinds]:
             if fault not in FAULTS:
@@ -418,6 +419,8 @@ class ChatServer:
         self.enforce_max_tokens = enforce_max_tokens
         self.max_requests = max_requests
         self.max_seconds = max_seconds
+        # False: a stream never carries a usage chunk (servers that ignore include_usage).
+        self.send_usage = send_usage
         self.requests: list[Recorded] = []
         self.faults_served: list[tuple[int, str]] = []
         self._random = random.Random(seed)
@@ -643,7 +646,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(reply.status, {"error": error}, reply.headers)
             return
         if wants_stream and self.chat.streaming:
-            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            include_usage = self.chat.send_usage and bool(
+                (body.get("stream_options") or {}).get("include_usage")
+            )
             self._send_stream(reply, model, index, include_usage)
             return
         self._send_json(200, completion_body(reply, model, index), reply.headers)

@@ -126,13 +126,31 @@ def test_a_failed_file_names_its_path_chunk_status_and_the_usage_spent() -> None
         return empty_extraction()
 
     backend = FakeBackend(responder)
+    # Issue 26: the file is written without the failed chunks, which it names.
+    doc = asyncio.run(summarize_analysis(analysis, backend, settings=settings, cache=None))
+    assert [(m.chunk, m.error) for m in doc.missing] == [
+        (1, "HTTP 503 from the endpoint"),
+        (2, "answer still invalid"),
+    ]
+    assert sum("chunk 1 (" in w and "failed: HTTP 503" in w for w in doc.warnings) == 1
+    # Usage: the n - 2 answered calls and what both failed chunks spent.
+    assert doc.provenance.usage == Usage(calls=n - 2) + spent + spent
+
+    def every_chunk_fails(request: ExtractRequest) -> ChunkExtraction:
+        raise ExtractionError("HTTP 503 from the endpoint", status=503, retryable=True, usage=spent)
+
     with pytest.raises(ExtractionError) as info:
-        asyncio.run(summarize_analysis(analysis, backend, settings=settings, cache=None))
+        asyncio.run(
+            summarize_analysis(
+                analysis, FakeBackend(every_chunk_fails), settings=settings, cache=None
+            )
+        )
     e = info.value
-    assert e.path == analysis.source.path and str(e).startswith(f"{e.path}: 2 of {n} chunks failed")
-    assert (e.chunk, e.status, e.retryable) == (1, 503, True)  # the first failure's
-    # Usage so far: the n - 2 answered calls and what both failed chunks spent.
-    assert e.usage == Usage(calls=n - 2) + spent + spent
+    assert e.path == analysis.source.path and str(e).startswith(
+        f"{e.path}: {n} of {n} chunks failed"
+    )
+    assert (e.chunk, e.status, e.retryable) == (0, 503, True)  # the first failure's
+    assert e.usage == Usage(calls=2 * n, prompt_tokens=300 * n, completion_tokens=40 * n)
 
 
 def test_a_read_error_names_its_file_in_a_field_and_the_batch_line_leaves_it_out(

@@ -678,7 +678,7 @@ def test_an_answer_claimed_by_a_dead_process_is_bought_at_once(tmp_path: Path) -
             context = chunk_context(chunk, analysis, "zh")
             key = request_key(backend, chunk_request(backend, context))
             cache._conn.execute(
-                "INSERT INTO claims VALUES (?, ?, ?, ?)",
+                "INSERT INTO claims (key, pid, host, since) VALUES (?, ?, ?, ?)",
                 (key, dead, socket.gethostname(), time.time()),
             )
         outcomes = asyncio.run(extract_chunks(analysis, backend, lang="zh", cache=cache))

@@ -58,6 +58,8 @@ class ExtractResult:
     # The exact body that was answered, when it differs from the one the cache key was built
     # from (a response-format fallback in the middle of the run); None: the same.
     request: dict[str, Any] | None = None
+    # What was read liberally to get the extraction (a salvaged answer, a repair): warnings.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

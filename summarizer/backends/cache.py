@@ -49,6 +49,11 @@ BUSY_TIMEOUT_MS = 30_000
 _LOCK_RETRIES = 10
 #: A claim older than this is abandoned (its holder hung): the answer is bought again.
 CLAIM_STALE_S = 900.0
+#: How often a holder says it is still working on its claims (while its call is in flight).
+CLAIM_HEARTBEAT_S = 1.0
+#: A claim whose holder has not beaten for this long is taken over: its holder is stopped
+#: (Ctrl-Z, SIGSTOP, a frozen machine), even though the process still exists.
+CLAIM_SILENT_S = 15.0
 
 T = TypeVar("T")
 
@@ -144,6 +149,10 @@ class Cache:
             " host TEXT NOT NULL,"
             " since REAL NOT NULL)"
         )
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(claims)").fetchall()}
+        if "beat" not in columns:  # a cache made before heartbeats
+            with contextlib.suppress(sqlite3.OperationalError):  # another process added it
+                self._conn.execute("ALTER TABLE claims ADD COLUMN beat REAL")
 
     @staticmethod
     def key(identity: dict[str, Any]) -> str:
@@ -204,37 +213,65 @@ class Cache:
             return False
         return True
 
-    def claim(self, key: str, *, stale_s: float = CLAIM_STALE_S) -> bool:
+    def claim(
+        self, key: str, *, stale_s: float = CLAIM_STALE_S, silent_s: float = CLAIM_SILENT_S
+    ) -> bool:
         """Take the claim to buy the answer of `key`; False while another holder works on it.
 
-        A claim whose holder is dead (same machine) or older than `stale_s` is taken over.
-        A cache that cannot be written claims nothing and so never makes anyone wait.
+        A claim is taken over when its holder is dead (same machine), has not beaten its
+        heartbeat for `silent_s` (stopped: Ctrl-Z, SIGSTOP; said in one line), or is older
+        than `stale_s` (a holder of an older version, which never beats). A cache that
+        cannot be written claims nothing and so never makes anyone wait.
         """
         me, host, now = os.getpid(), socket.gethostname(), time.time()
+        silent: list[tuple[int, str, float]] = []
 
         def take() -> bool:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 row = self._conn.execute(
-                    "SELECT pid, host, since FROM claims WHERE key = ?", (key,)
+                    "SELECT pid, host, since, beat FROM claims WHERE key = ?", (key,)
                 ).fetchone()
                 if row is not None:
                     pid, holder, since = int(row[0]), _text(row[1]), float(row[2])
-                    # Held by a live process (this one too: another task) and not stale.
-                    if (holder != host or process_alive(pid)) and now - since < stale_s:
-                        return False
+                    beat = float(row[3]) if row[3] is not None else None
+                    dead = holder == host and not process_alive(pid)
+                    quiet = beat is not None and now - beat > silent_s
+                    if not dead and not quiet and now - since < stale_s:
+                        return False  # held by a live, working process (this one too)
+                    if quiet and not dead:
+                        silent.append((pid, holder, now - (beat or since)))
                 self._conn.execute(
-                    "INSERT OR REPLACE INTO claims (key, pid, host, since) VALUES (?, ?, ?, ?)",
-                    (key, me, host, now),
+                    "INSERT OR REPLACE INTO claims (key, pid, host, since, beat)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (key, me, host, now, now),
                 )
                 return True
             finally:
                 self._conn.execute("COMMIT")
 
         try:
-            return self._locked(take)
+            taken = self._locked(take)
         except CacheError:
             return True
+        for pid, holder, quiet_s in silent:
+            from summarizer.core.activity import ACTIVITY
+
+            ACTIVITY.notice(
+                f"process {pid} on {holder} holds answers it has not worked on for "
+                f"{quiet_s:.0f}s (stopped? Ctrl-Z): this process takes its work over"
+            )
+        return taken
+
+    def beat(self, key: str) -> None:
+        """Say this process is still buying the answer of `key` (its heartbeat)."""
+        with contextlib.suppress(CacheError):
+            self._locked(
+                lambda: self._conn.execute(
+                    "UPDATE claims SET beat = ? WHERE key = ? AND pid = ?",
+                    (time.time(), key, os.getpid()),
+                )
+            )
 
     def release(self, key: str) -> None:
         """Give up this process's claim of `key` (answered or failed)."""

@@ -113,7 +113,11 @@ async def extract_chunks(
 
         async def call() -> ExtractResult:
             async def ask() -> ExtractResult:
-                return await extract_fitting(backend, context, notes)
+                result = await extract_fitting(
+                    backend, context, notes, cache=cache, refresh=refresh
+                )
+                notes.extend(result.notes)
+                return result
 
             if limiter is None:
                 return await ask()
@@ -176,9 +180,13 @@ async def cached_call(
         hit = await shared_answer(cache, key, answer_type)
         if hit is not None:
             return hit, Usage(), True
+        # While the call is in flight the claim beats, so a holder that stops (Ctrl-Z)
+        # is noticed by the others within seconds rather than after CLAIM_STALE_S.
+        heart = asyncio.create_task(_heartbeat(cache, key))
         try:
             return await _buy(cache, key, backend, call)
         finally:
+            heart.cancel()
             cache.release(key)
     return await _buy(cache, key, backend, call)
 
@@ -201,6 +209,14 @@ async def _buy(
         assert cache is not None
         cache.put(key, answer)
     return answer, usage, False
+
+
+async def _heartbeat(cache: Cache, key: str) -> None:
+    from summarizer.backends.cache import CLAIM_HEARTBEAT_S
+
+    while True:
+        await asyncio.sleep(CLAIM_HEARTBEAT_S)
+        cache.beat(key)
 
 
 #: How often a task waiting for another's answer looks again (seconds).
@@ -232,11 +248,19 @@ MIN_SPLIT_CHARS = 200
 
 
 async def extract_fitting(
-    backend: Backend, context: ChunkContext, notes: list[str], depth: int = 0
+    backend: Backend,
+    context: ChunkContext,
+    notes: list[str],
+    depth: int = 0,
+    *,
+    cache: Cache | None = None,
+    refresh: bool = False,
 ) -> ExtractResult:
     """One chunk's extraction; an answer cut at the output limit splits the chunk at its
     section or paragraph boundary nearest the middle and asks for the halves (bounded), the
-    cut attempt's usage counted."""
+    cut attempt's usage counted. Each piece is cached under its own request, so a re-run
+    (after a later piece failed, say) buys only what it has not got; a failure's exception
+    carries everything spent on the chunk so far."""
     try:
         return await backend.extract(context)
     except AnswerTooLong as e:
@@ -252,6 +276,7 @@ async def extract_fitting(
         )
         usage = spent
         parts: list[ChunkExtraction] = []
+        part_notes: list[str] = []
         for half in halves:
             sub = ChunkContext(
                 chunk=half,
@@ -261,10 +286,29 @@ async def extract_fitting(
                 report=context.report,
                 clean=context.clean,
             )
-            result = await extract_fitting(backend, sub, notes, depth + 1)
-            usage = usage + result.usage
-            parts.append(result.extraction)
-        return ExtractResult(join_extractions(parts), usage)
+            got: list[ExtractResult] = []
+
+            async def piece(
+                sub: ChunkContext = sub, got: list[ExtractResult] = got
+            ) -> ExtractResult:
+                result = await extract_fitting(
+                    backend, sub, notes, depth + 1, cache=cache, refresh=refresh
+                )
+                got.append(result)
+                return result
+
+            try:
+                extraction, piece_usage, _ = await cached_call(
+                    cache, backend, chunk_request(backend, sub), ChunkExtraction, piece, refresh
+                )
+            except SummarizerError as failure:
+                lost = failure.usage if isinstance(failure.usage, Usage) else Usage()
+                failure.usage = usage + lost
+                raise
+            usage = usage + piece_usage
+            parts.append(extraction)
+            part_notes.extend(n for r in got for n in r.notes)
+        return ExtractResult(join_extractions(parts), usage, notes=tuple(part_notes))
 
 
 def join_extractions(parts: list[ChunkExtraction]) -> ChunkExtraction:

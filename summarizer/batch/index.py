@@ -59,6 +59,8 @@ class IndexRecord(pydantic.BaseModel):
     verified_share: float | None = None
     calls: int = 0
     tokens: dict[str, int] = pydantic.Field(default_factory=_zero_tokens)
+    # Calls whose tokens are our estimate (the server sent no usage), not the server's count.
+    estimated_calls: int = 0
     cost_usd: float | None = 0.0
     elapsed_s: float = 0.0
     error: str | None = None
@@ -81,6 +83,7 @@ class IndexRecord(pydantic.BaseModel):
             prompt_tokens=self.tokens.get("prompt", 0),
             completion_tokens=self.tokens.get("completion", 0),
             cached_tokens=self.tokens.get("cached", 0),
+            estimated_calls=self.estimated_calls,
         )
 
 
@@ -109,11 +112,8 @@ def record_from_document(
         verified=verified,
         verified_share=round(verified / total, 4) if total else None,
         calls=usage.calls,
-        tokens={
-            "prompt": usage.prompt_tokens,
-            "completion": usage.completion_tokens,
-            "cached": usage.cached_tokens,
-        },
+        tokens=usage_tokens(usage),
+        estimated_calls=usage.estimated_calls,
         cost_usd=cost_of(doc.provenance.model, usage, price_in, price_out),
         elapsed_s=round(elapsed_s, 3),
         title=next((r.title for r in doc.reports if r.title), None),
@@ -123,6 +123,15 @@ def record_from_document(
         ),
         checks=list(doc.checks),
     )
+
+
+def usage_tokens(usage: Usage) -> dict[str, int]:
+    """The `tokens` of an index record."""
+    return {
+        "prompt": usage.prompt_tokens,
+        "completion": usage.completion_tokens,
+        "cached": usage.cached_tokens,
+    }
 
 
 def cost_of(
@@ -284,8 +293,9 @@ def totals_of(records: Iterable[IndexRecord]) -> BatchTotals:
         for kind, n in r.findings.items():
             t.findings[kind] = t.findings.get(kind, 0) + n
         t.verified += r.verified
-        # Usage and cost of skipped inputs were spent by an earlier run, not this one.
-        if r.status == "ok":
+        # Usage and cost of skipped inputs were spent by an earlier run, not this one; a
+        # failed file's calls were paid for like any other's.
+        if r.status in ("ok", "failed"):
             t.usage = t.usage + r.usage
             if t.cost_usd is not None:
                 t.cost_usd = None if r.cost_usd is None else t.cost_usd + r.cost_usd

@@ -22,7 +22,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,9 +34,11 @@ from summarizer.batch.index import (
     IndexRecord,
     Status,
     compact_index,
+    cost_of,
     merge_records,
     read_index,
     record_from_document,
+    usage_tokens,
 )
 from summarizer.batch.walk import display_path, output_path
 from summarizer.core.atomic import sweep_stale_temps, write_text_atomic
@@ -50,7 +52,7 @@ from summarizer.core.errors import (
     SummarizerError,
 )
 from summarizer.core.progress import BatchProgress
-from summarizer.core.schema import SummaryDocument
+from summarizer.core.schema import SummaryDocument, Usage
 from summarizer.render.overview import IndexEntry
 from summarizer.text.bounded import read_input
 from summarizer.text.clean import clean
@@ -129,20 +131,31 @@ def _existing(out_json: Path, sha256: str) -> SummaryDocument | None:
 
 def run_settings(settings: Settings, backend: Backend) -> dict[str, str | int | bool | None]:
     """The settings that make an output what it is: an output is reused only under these."""
-    from summarizer.core.schema import SCHEMA_VERSION
-    from summarizer.pipeline import prompt_version_for
+    from summarizer.pipeline import output_settings
 
-    offline = not backend.calls_model
-    return {
-        "backend": backend.name,
-        "model": backend.model,
-        "base_url": None if offline else settings.shown_base_url(),
-        "lang": settings.lang,
-        "prompt_version": prompt_version_for(backend),
-        "schema_version": SCHEMA_VERSION,
-        "chunk_tokens": settings.chunk_tokens,
-        "strict": settings.strict,
-    }
+    return output_settings(settings, backend)
+
+
+def output_redo_reason(
+    doc: SummaryDocument, before: IndexRecord | None, now: dict[str, str | int | bool | None]
+) -> str | None:
+    """Why an existing output is not reused; None when it is. The output says itself what
+    it was made with (its settings fingerprint): that decides, whatever the index says (a
+    record of another batch on the same folder may describe another output). The index
+    record, when it agrees, names which setting changed."""
+    from summarizer.pipeline import settings_fingerprint
+
+    if doc.missing:
+        return "chunks missing"
+    made_with = doc.provenance.settings
+    if made_with is None:  # an output of an older version: the index is all there is
+        return redo_reason(before, now)
+    if made_with == settings_fingerprint(now):
+        return None
+    named = redo_reason(before, now) if before is not None else None
+    if named is not None and named.startswith("changed"):
+        return named
+    return "made with other settings"
 
 
 def redo_reason(before: IndexRecord | None, now: dict[str, str | int | bool | None]) -> str | None:
@@ -230,6 +243,9 @@ class _Runner:
             )
 
     def failed(self, rel: str, started: float, e: BaseException, sha: str | None) -> IndexRecord:
+        # What the failed file's calls cost is counted like any other (issue 26).
+        spent = getattr(e, "usage", None)
+        usage = spent if isinstance(spent, Usage) else Usage()
         return IndexRecord(
             path=display_path(rel),
             status="failed",
@@ -237,6 +253,10 @@ class _Runner:
             error=display_path(one_line(e, str(self.job.root / rel))),
             sha256=sha,
             settings=self.settings,
+            calls=usage.calls,
+            tokens=usage_tokens(usage),
+            estimated_calls=usage.estimated_calls,
+            cost_usd=cost_of(self.backend.model, usage, self.job.price_in, self.job.price_out),
         )
 
     async def one(self, rel: str) -> IndexRecord:
@@ -252,7 +272,7 @@ class _Runner:
             if not (job.settings.refresh or job.force):
                 doc = await asyncio.to_thread(_existing, out_json, text.sha256)
                 if doc is not None:
-                    reason = redo_reason(self.previous.get(name), self.settings)
+                    reason = output_redo_reason(doc, self.previous.get(name), self.settings)
                     if reason is None:
                         await self.write_extras(rel, doc, text, None)
                         return self.record(rel, doc, "skipped", doc.provenance.elapsed_s, sha)
@@ -286,6 +306,11 @@ class _Runner:
             return self.failed(rel, started, e, sha)
         except Exception as e:  # noqa: BLE001
             return self.failed(rel, started, e, sha)
+        if doc.missing:
+            # Written without the chunks that failed; failed, so the next run redoes it
+            # (their answers are asked again, the others come from the cache).
+            record = self.record(rel, doc, "failed", time.perf_counter() - started, sha)
+            return record.model_copy(update={"error": missing_line(doc)})
         return self.record(rel, doc, "ok", time.perf_counter() - started, sha)
 
     def record(
@@ -414,14 +439,26 @@ async def run_batch(
         fatal = OutputError(f"cannot write {index_path}: {e.strerror or e}")
     runner = _Runner(job, backend, cache, progress, {r.path: r for r in previous})
     interrupted = False
-    if fatal is None:
-        if progress is not None:
-            progress.start(len(job.inputs))
-        try:
-            interrupted, fatal = await runner.run()
-        finally:
+    with contextlib.ExitStack() as stack:
+        if fatal is None:
+            from summarizer.pipeline import settings_fingerprint
+
+            mine = settings_fingerprint(runner.settings)
+            other = stack.enter_context(settings_lock(job.out_dir, mine))
+            if other is not None:
+                fatal = OutputError(
+                    f"{display_path(str(job.out_dir))} is being written right now by another "
+                    f"batch with other settings ({other}, these are {mine}): use another -o "
+                    "folder, or run this once that one has finished"
+                )
+        if fatal is None:
             if progress is not None:
-                progress.stop()
+                progress.start(len(job.inputs))
+            try:
+                interrupted, fatal = await runner.run()
+            finally:
+                if progress is not None:
+                    progress.stop()
     try:
         records = compact_index(index_path, runner.finished, kept)
         write_overviews(job, records)
@@ -441,6 +478,63 @@ async def run_batch(
         redone=dict(runner.redone),
         walk_skipped=dict(job.walk_skipped),
     )
+
+
+def missing_line(doc: SummaryDocument) -> str:
+    """One line naming the chunks an output is missing."""
+    first = doc.missing[0]
+    return (
+        f"{len(doc.missing)} chunk(s) failed, the output was written without them: chunk "
+        f"{first.chunk} ({first.part}, characters {first.start}-{first.end}): {first.error}"
+    )
+
+
+#: One per settings fingerprint, held (shared) by every batch writing the folder with it.
+_RUN_LOCK = ".summarizer-run-{}.lock"
+
+
+@contextlib.contextmanager
+def settings_lock(out_dir: Path, fingerprint: str) -> Iterator[str | None]:
+    """Hold this batch's settings lock on `out_dir`; yields the fingerprint of another batch
+    writing the folder with other settings right now (the caller refuses to start), else
+    None. Batches with the same settings share the folder. No lock without flock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield None
+        return
+    mine = out_dir / _RUN_LOCK.format(fingerprint)
+    fd = os.open(mine, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        other = None
+        for path in out_dir.glob(_RUN_LOCK.format("*")):
+            if path == mine:
+                continue
+            try:
+                probe = os.open(path, os.O_RDWR)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                other = path.name[len(".summarizer-run-") : -len(".lock")]
+                break
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink()  # a finished batch's: nobody holds it
+            finally:
+                os.close(probe)
+        yield other
+    finally:
+        try:
+            # The last batch with these settings to finish removes the file.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with contextlib.suppress(OSError):
+                mine.unlink()
+        except OSError:
+            pass
+        os.close(fd)
 
 
 def summarize_tree(

@@ -50,7 +50,8 @@ def print_summary(
             ", ".join(f"{code}: {n}" for code, n in sorted(checked.items())),
         )
     u = t.usage
-    table.add_row("model calls", f"{u.calls:,}")
+    estimated = f" ({u.estimated_calls:,} with estimated tokens)" if u.estimated_calls else ""
+    table.add_row("model calls", f"{u.calls:,}{estimated}")
     table.add_row(
         "tokens (prompt / completion / cached)",
         f"{u.prompt_tokens:,} / {u.completion_tokens:,} / {u.cached_tokens:,}",

@@ -223,29 +223,63 @@ def _summarize_one(
 
     analysis = _analyse_showing(file, settings, token_mode_for(backend_name), err)
     note()
-    if fmt == "json" and output:
-        # Each report is written as soon as it is merged, and dropped.
-        streamed = _stream_json(analysis, backend_name, settings, err, output, zone)
-        for w in streamed.doc.warnings:
-            err.print(f"[yellow]warning:[/] {w}", highlight=False)
-        from summarizer.render.format import warnings_line
+    try:
+        if fmt == "json" and output:
+            # Each report is written as soon as it is merged, and dropped.
+            streamed = _stream_json(analysis, backend_name, settings, err, output, zone)
+            doc = streamed.doc
+            for w in doc.warnings:
+                err.print(f"[yellow]warning:[/] {w}", highlight=False)
+            from summarizer.render.format import warnings_line
 
-        summary = warnings_line(streamed.counts)
-    else:
-        doc = run_quietly(_run(analysis, backend_name, settings, err))
-        if zone:
-            from summarizer.text.zones import with_zone
+            summary = warnings_line(streamed.counts)
+        else:
+            doc = run_quietly(_run(analysis, backend_name, settings, err))
+            if zone:
+                from summarizer.text.zones import with_zone
 
-            doc = with_zone(doc, zone)
-        for w in doc.warnings:
-            err.print(f"[yellow]warning:[/] {w}", highlight=False)
-        write_document(doc, analysis, fmt, output, jsonl=index is not None)
-        summary = warnings_summary(doc)
+                doc = with_zone(doc, zone)
+            for w in doc.warnings:
+                err.print(f"[yellow]warning:[/] {w}", highlight=False)
+            write_document(doc, analysis, fmt, output, jsonl=index is not None)
+            summary = warnings_summary(doc)
+    except Exception as e:
+        # The calls a failed file made were paid for: say what they cost (issue 26).
+        from summarizer.core.schema import Usage
+
+        spent = getattr(e, "usage", None)
+        if isinstance(spent, Usage) and spent.calls:
+            err.print(
+                f"{_label(file, index)}spent before the failure: {spend_text(spent, settings)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        raise
     if summary:
         where = f' (see "warnings" in {output})' if output and fmt == "json" else ""
         err.print(
             f"{_label(file, index)}{summary}{where}", markup=False, highlight=False, soft_wrap=True
         )
+    if doc.missing:
+        from summarizer.batch import missing_line
+        from summarizer.core.errors import ExtractionError
+
+        # Written without them, and still a failure: exit 1 (a re-run asks for them again).
+        raise ExtractionError(missing_line(doc), path=file)
+
+
+def spend_text(usage: Any, settings: Settings) -> str:
+    """'3 call(s), 1,200 prompt / 300 completion tokens, $0.0012' of a usage."""
+    from summarizer.backends.pricing import usd_for
+
+    usd = usd_for(settings.resolved_model, usage.prompt_tokens, usage.completion_tokens)
+    cost = f", ${usd:.4f}" if usd is not None else ""
+    estimated = f" ({usage.estimated_calls} call(s) estimated)" if usage.estimated_calls else ""
+    return (
+        f"{usage.calls} call(s), {usage.prompt_tokens:,} prompt / "
+        f"{usage.completion_tokens:,} completion tokens{estimated}{cost}"
+    )
 
 
 def _label(file: str, index: int | None) -> str:

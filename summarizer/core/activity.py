@@ -77,6 +77,9 @@ class Activity:
         return f"{self.streamed_tokens:,} tok out, {self.rate():.0f} tok/s"
 
     def _tell(self, line: str) -> None:
+        from summarizer.core.redact import redact_secrets
+
+        line = redact_secrets(line)  # a password in an endpoint URL, a key a server echoed
         for listener in list(self.listeners):
             listener(line)
 

@@ -33,8 +33,11 @@ from summarizer.core.vocabulary import Topic as Topic
 
 #: "2" added the figure reading's fields to `Metric` (measure, direction, qualifier, period,
 #: subject, figure offsets, evidence; unset in a "1" output), the topics agriculture_rural,
-#: opening_up and culture_tourism, and `ReportSummary.zone`; a "1" document is a "2"
-#: document that uses none of them (no zone, no reading), so both validate and read.
+#: opening_up and culture_tourism, `ReportSummary.zone`, and (issue 26)
+#: `Provenance.settings` (the settings fingerprint), `Usage.estimated_calls` and
+#: `SummaryDocument.missing` (chunks that failed); a "1" document is a "2" document that
+#: uses none of them (no zone, no reading, no fingerprint, nothing missing), so both
+#: validate and read.
 SchemaVersion = Literal["1", "2"]
 SCHEMA_VERSION: SchemaVersion = "2"
 
@@ -157,7 +160,9 @@ class ReportSummary(_Strict):
     """The summary of one report (a file may hold several)."""
 
     title: str | None = Field(description="Report title as written; null if none.")
-    organization: str | None = Field(description="The zone or committee; null if unknown/redacted.")
+    organization: str | None = Field(
+        description="The zone, committee or government; null if unknown or wholly hidden."
+    )
     summary_year: int | None = Field(description="Year the achievements cover; null if redacted.")
     plan_year: int | None = Field(description="Year the plans cover; null if unknown.")
     zone: Zone | None = Field(
@@ -192,6 +197,11 @@ class Usage(_Strict):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    estimated_calls: int = Field(
+        default=0,
+        description="Calls whose server reported no usage (a stream without a usage chunk): "
+        "their tokens are our estimate, not the server's count.",
+    )
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -199,6 +209,7 @@ class Usage(_Strict):
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             cached_tokens=self.cached_tokens + other.cached_tokens,
+            estimated_calls=self.estimated_calls + other.estimated_calls,
         )
 
 
@@ -209,6 +220,22 @@ class Provenance(_Strict):
     tool_version: str
     usage: Usage
     elapsed_s: float
+    settings: str | None = Field(
+        default=None,
+        description="Fingerprint of the settings the output was made with (backend, model, "
+        "endpoint, language, prompt, schema, chunk size, strict): a batch re-run reuses the "
+        "output only under the same fingerprint. Null in outputs of older versions.",
+    )
+
+
+class MissingPart(_Strict):
+    """A chunk whose answer failed: its findings are absent from the output."""
+
+    chunk: int
+    part: str = Field(description="Where the chunk stands: its breadcrumb or part kind.")
+    start: int = Field(description="Offset of the chunk's first character in the text.")
+    end: int
+    error: str
 
 
 class SummaryDocument(_Strict):
@@ -219,6 +246,11 @@ class SummaryDocument(_Strict):
     reports: list[ReportSummary]
     warnings: list[str]
     provenance: Provenance
+    missing: list[MissingPart] = Field(
+        default_factory=list,
+        description="Chunks that failed: the output holds the others' findings, and the "
+        "file counts as failed (exit 1; a batch re-run asks for these chunks again).",
+    )
     # Added in schema "2" with a default, so a "1" document (without it) still validates.
     checks: list[ReportCheck] = Field(
         default_factory=list,
@@ -300,8 +332,9 @@ class ChunkExtraction(_Strict):
         return copy.deepcopy(_SCHEMA_CACHE[key])
 
     organization: str | None = Field(
-        description="The zone or committee the report is about, as written; null if not stated "
-        "in this text or redacted."
+        description="Who reports, as written: the zone or its committee, or the government or "
+        "place of a government work report (from the title if only it names it); partly "
+        "redacted names as written; null if not named or wholly hidden."
     )
     key_metrics: list[ExtractedMetric] = Field(
         description="Headline figures of the whole zone stated in this text (total output, "
@@ -375,8 +408,9 @@ class ChunkAnswer(_Strict):
 
     organization: str | None = Field(
         max_length=100,
-        description="The zone or committee the report is about, as written; null if not stated "
-        "in this text or redacted.",
+        description="Who reports, as written: the zone or its committee, or the government or "
+        "place of a government work report (from the title if only it names it); partly "
+        "redacted names as written; null if not named or wholly hidden.",
     )
     key_metrics: list[Annotated[str, Field(max_length=120)]] = Field(
         max_length=MAX_ITEMS,

@@ -43,7 +43,13 @@ async def plan_requests(job: BatchJob, answers: Answers, cache: Cache) -> Plan:
             current_label.set(rel)
             try:
                 analysis = analyse(job.root / rel, settings, tokens=token_mode_for(backend))
-                await summarize_analysis(analysis, backend, settings=settings, cache=noting)  # type: ignore[arg-type]
+                await summarize_analysis(
+                    analysis,
+                    backend,
+                    settings=settings,
+                    cache=noting,  # type: ignore[arg-type]
+                    partial=False,
+                )
             except Exception as e:  # noqa: BLE001 - the final live batch reports it the same way
                 if len(recorded) == before:
                     plan.failed[rel] = one_line(e, str(job.root / rel))

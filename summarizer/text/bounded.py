@@ -97,10 +97,14 @@ def _limit_self(memory_mb: int, timeout_s: float) -> None:
 
 
 def _child(conn: Connection, name: str, max_bytes: int | None, limits: ParseLimits) -> None:
+    from summarizer.text.ingest.pdf import OcrDeferred
+
     result: tuple[str, Any]
     try:
         _limit_self(limits.memory_mb, limits.timeout_s)
-        result = ("ok", read_source(name, max_bytes=max_bytes))
+        result = ("ok", read_source(name, max_bytes=max_bytes, defer_ocr=True))
+    except OcrDeferred:
+        result = ("ocr", None)
     except MemoryError:
         result = ("memory", None)
     except InputError as e:
@@ -167,11 +171,55 @@ def read_bounded(
     if status == "ok":
         assert isinstance(value, SourceText)
         return value
+    if status == "ocr":
+        # The text layer parsed within the limits in the child; OCR (ONNX Runtime, which
+        # crashes in a forked child) runs in a freshly spawned process of its own.
+        return _read_with_ocr(name, max_bytes)
     if status == "memory":
         raise _memory_error(name, limits)
     if status == "input":
         raise InputError(str(value))
     raise InputError(f"{name}: could not be parsed ({value})")
+
+
+def _ocr_child(conn: Connection, name: str, max_bytes: int | None) -> None:
+    result: tuple[str, Any]
+    try:
+        result = ("ok", read_source(name, max_bytes=max_bytes))
+    except InputError as e:
+        result = ("input", str(e))
+    except BaseException as e:  # noqa: BLE001 - whatever OCR raises becomes one line
+        result = ("error", f"{type(e).__name__}: {' '.join(str(e).split())}"[:500])
+    conn.send(result)
+    conn.close()
+
+
+def _read_with_ocr(name: str, max_bytes: int | None) -> SourceText:
+    """`read_source` with OCR, in a spawned (not forked) child: a clean interpreter, where
+    ONNX Runtime runs as in the parent. Its time is the OCR's (pages × seconds), so it has
+    no parse timeout; the memory bound was proven by the text-layer parse."""
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_ocr_child, args=(sender, name, max_bytes), daemon=True)
+    proc.start()
+    sender.close()
+    try:
+        try:
+            status, value = receiver.recv()
+        except (EOFError, OSError):
+            proc.join(5)
+            raise InputError(f"{name}: OCR crashed (exit code {proc.exitcode})") from None
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        receiver.close()
+    if status == "ok":
+        assert isinstance(value, SourceText)
+        return value
+    if status == "input":
+        raise InputError(str(value))
+    raise InputError(f"{name}: could not be read by OCR ({value})")
 
 
 def display_path(path: str) -> str:

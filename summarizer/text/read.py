@@ -24,6 +24,7 @@ import hashlib
 import os
 import re
 import stat
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -126,8 +127,12 @@ _PLAUSIBLE_RE = re.compile(
 )
 
 
-def read_source(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> SourceText:
-    """Read and decode one input file; raise `InputError` (one line naming it) if it can't."""
+def read_source(
+    path: str | os.PathLike[str], *, max_bytes: int | None = None, defer_ocr: bool = False
+) -> SourceText:
+    """Read and decode one input file; raise `InputError` (one line naming it) if it can't.
+
+    `defer_ocr`: a PDF that needs OCR raises `OcrDeferred` instead (see text/bounded.py)."""
     name = os.fspath(path)
     data = _read_bytes(name, max_bytes)
     ext = os.path.splitext(name)[1].lower()
@@ -138,7 +143,7 @@ def read_source(path: str | os.PathLike[str], *, max_bytes: int | None = None) -
     ocr_pages: tuple[int, ...] = ()
     encoding = "utf-8"
     if fmt in ("txt", "md"):
-        text, encoding = decode_bytes(data, name)
+        text, encoding = decode_bytes(data, name, warnings)
         text = normalize_newlines(text)
         if fmt == "md":
             from summarizer.text.ingest.markdown import markdown_markup
@@ -147,7 +152,7 @@ def read_source(path: str | os.PathLike[str], *, max_bytes: int | None = None) -
     elif fmt == "html":
         from summarizer.text.ingest.html import chrome_spans, html_to_text
 
-        raw, encoding = decode_bytes(data, name)
+        raw, encoding = decode_bytes(data, name, warnings)
         raw = normalize_newlines(raw)
         text = html_to_text(raw)
         if text.strip():
@@ -163,7 +168,7 @@ def read_source(path: str | os.PathLike[str], *, max_bytes: int | None = None) -
     else:
         from summarizer.text.ingest.pdf import read_pdf
 
-        pdf = read_pdf(data, name)
+        pdf = read_pdf(data, name, defer_ocr=defer_ocr)
         text, ocr_pages = pdf.text, pdf.ocr_pages
         masks.extend(Mask(a, b, why) for a, b, why in pdf.masks)
         warnings.extend(pdf.warnings)
@@ -262,8 +267,21 @@ def _too_big(name: str, size: int, limit: int) -> InputError:
     )
 
 
-def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
-    """Decode text bytes; return (text, encoding name). Raise `InputError` for binary data."""
+#: A UTF-8 file with at most this share of invalid bytes (a truncated download, a flipped
+#: byte) is read with U+FFFD in their place and a warning naming their offsets; a GBK or
+#: Big5 file read as UTF-8 has far more (most of its Chinese byte pairs are invalid).
+MAX_REPLACED_SHARE = 0.01
+#: Offsets named in the warning (the count is always given).
+_SHOWN_OFFSETS = 5
+
+
+def decode_bytes(
+    data: bytes, name: str = "<bytes>", warnings: list[str] | None = None
+) -> tuple[str, str]:
+    """Decode text bytes; return (text, encoding name). Raise `InputError` for binary data.
+
+    A few invalid bytes in otherwise valid UTF-8 are replaced (U+FFFD) with a warning
+    appended to `warnings` naming their byte offsets."""
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             try:
@@ -280,6 +298,17 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         return _checked(data.decode("utf-8"), "utf-8", name)
     except UnicodeDecodeError:
         pass
+    mended = _utf8_with_replacement(data)
+    if mended is not None:
+        text, offsets = mended
+        shown = ", ".join(f"{o:,}" for o in offsets[:_SHOWN_OFFSETS])
+        more = f" and {len(offsets) - _SHOWN_OFFSETS} more" if len(offsets) > _SHOWN_OFFSETS else ""
+        if warnings is not None:
+            warnings.append(
+                f"{len(offsets)} invalid UTF-8 byte(s) at byte offset(s) {shown}{more} were "
+                "replaced with U+FFFD (a truncated or damaged file?); the rest reads as UTF-8"
+            )
+        return _checked(text, "utf-8", name)
     if b"\x00" in data:
         text16 = _utf16_without_bom(data)
         if text16 is not None:
@@ -301,6 +330,40 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     if big5 is not None:
         return _checked(big5, big5_label, name)
     return _checked(*_guess(data, name), name)
+
+
+class _Replaced(threading.local):
+    offsets: list[int] | None = None
+    limit = 0
+
+
+_REPLACED = _Replaced()
+_HANDLER = "summarizer-utf8-offsets"
+
+
+def _note_replaced(e: UnicodeError) -> tuple[str, int]:
+    # One handler for the process, its record per thread: batches decode in threads.
+    assert isinstance(e, UnicodeDecodeError) and _REPLACED.offsets is not None
+    _REPLACED.offsets.extend(range(e.start, e.end))
+    if len(_REPLACED.offsets) > _REPLACED.limit:
+        raise e
+    return "\ufffd" * (e.end - e.start), e.end
+
+
+codecs.register_error(_HANDLER, _note_replaced)
+
+
+def _utf8_with_replacement(data: bytes) -> tuple[str, list[int]] | None:
+    """UTF-8 with each invalid byte replaced, and their offsets; None when they are more than
+    MAX_REPLACED_SHARE of the bytes (then the file is not UTF-8 at all)."""
+    _REPLACED.offsets, _REPLACED.limit = [], max(1, int(len(data) * MAX_REPLACED_SHARE))
+    try:
+        text = data.decode("utf-8", errors=_HANDLER)
+    except UnicodeDecodeError:
+        return None
+    finally:
+        offsets, _REPLACED.offsets = _REPLACED.offsets, None
+    return text, offsets
 
 
 def _try_decode(data: bytes, codec: str) -> str | None:

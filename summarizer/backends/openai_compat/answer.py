@@ -17,6 +17,7 @@ from summarizer.backends.answer import expand_answer
 from summarizer.backends.extract import AnswerTooLong, ChunkContext
 from summarizer.backends.openai_compat.errors import short
 from summarizer.backends.openai_compat.transport import Answer
+from summarizer.backends.salvage import Slip, salvage
 from summarizer.core.errors import ExtractionError
 from summarizer.core.schema import ChunkAnswer, ChunkExtraction, OverviewText, Usage
 
@@ -32,10 +33,30 @@ class InvalidAnswer(Exception):
 
 
 def parse_chunk(content: str, context: ChunkContext) -> ChunkExtraction:
-    """An answer's content → the validated lean answer → the extraction, its figures and
-    quotes completed from the chunk (raises pydantic.ValidationError or ValueError)."""
-    answer = ChunkAnswer.model_validate_json(strip_fence(content))
-    return expand_answer(answer, context.chunk.text)
+    """An answer's content → the lean answer, salvaged → the extraction, its figures and
+    quotes completed from the chunk (raises ValueError when nothing usable remains)."""
+    return expand_answer(salvaged_answer(content)[0], context.chunk.text)
+
+
+def salvaged_answer(content: str) -> tuple[ChunkAnswer, list[Slip]]:
+    """What can be read of an answer (backends/salvage.py) and the liberties taken; raises
+    ValueError naming what is wrong when nothing usable remains (the repair prompt shows it)."""
+    found = salvage(content)
+    if found.answer is not None:
+        return found.answer, found.slips
+    error = found.reason
+    try:
+        ChunkAnswer.model_validate_json(strip_fence(content))
+    except pydantic.ValidationError as e:
+        error = f"{error}; {validation_text(e)}"
+    except ValueError:
+        pass
+    raise ValueError(error)
+
+
+def slip_notes(slips: list[Slip], chunk: int) -> list[str]:
+    """One warning per liberty taken with chunk `chunk`'s answer."""
+    return [f"chunk {chunk}: the model's answer: {slip.text()}" for slip in slips]
 
 
 def parse_overview(content: str) -> str:
@@ -50,8 +71,9 @@ def checked_chunk(
     model: str | None,
     output_limit: int,
     clean: Callable[[str], str],
-) -> ChunkExtraction:
-    """The extraction `answer` holds for the chunk of `context`, or why it holds none."""
+) -> tuple[ChunkExtraction, list[str]]:
+    """The extraction `answer` holds for the chunk of `context` and the warnings of what was
+    salvaged to get it, or why it holds none."""
     if answer.finish_reason == "length":
         raise AnswerTooLong(
             f"{model}: the answer was cut at the output limit of "
@@ -65,11 +87,11 @@ def checked_chunk(
     if not answer.content.strip():
         raise InvalidAnswer("", "the answer was empty", answer.usage)
     try:
-        return parse_chunk(answer.content, context)
-    except pydantic.ValidationError as e:
-        raise InvalidAnswer(answer.content, validation_text(e), answer.usage) from None
+        lean, slips = salvaged_answer(answer.content)
     except ValueError as e:
         raise InvalidAnswer(answer.content, str(e), answer.usage) from None
+    extraction = expand_answer(lean, context.chunk.text)
+    return extraction, slip_notes(slips, context.chunk.index)
 
 
 def validation_text(e: Exception) -> str:

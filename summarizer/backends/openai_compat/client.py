@@ -157,7 +157,8 @@ class OpenAIBackend(Backend):
         sent = self.chunk_request(request)  # a response-format fallback changes the request
         usage = answer.usage
         try:
-            return ExtractResult(self._checked_chunk(answer, request), usage, request=sent)
+            extraction, notes = self._checked_chunk(answer, request)
+            return ExtractResult(extraction, usage, request=sent, notes=tuple(notes))
         except answers.InvalidAnswer as first:
             repair = render("repair", error=short(first.error))
             previous = first.content or "(empty answer)"
@@ -174,7 +175,7 @@ class OpenAIBackend(Backend):
             second_answer = await self._complete(retry_body)
             usage = usage + second_answer.usage
             try:
-                extraction = self._checked_chunk(second_answer, request)
+                extraction, notes = self._checked_chunk(second_answer, request)
             except answers.InvalidAnswer as second:
                 raise ExtractionError(
                     self._where().clean(
@@ -185,7 +186,10 @@ class OpenAIBackend(Backend):
                 ) from None
             except AnswerTooLong as e:
                 raise AnswerTooLong(e.message, usage=usage) from None
-            return ExtractResult(extraction, usage, request=sent)
+            repaired = f"chunk {request.chunk.index}: the model's first answer was unusable " + (
+                f"({short(first.error, 120)}); its repair was used"
+            )
+            return ExtractResult(extraction, usage, request=sent, notes=(repaired, *notes))
         except AnswerTooLong as e:
             raise AnswerTooLong(e.message, usage=usage) from None
 
@@ -259,7 +263,9 @@ class OpenAIBackend(Backend):
         """An overview answer's content → its text (raises pydantic/ValueError)."""
         return answers.parse_overview(content)
 
-    def _checked_chunk(self, answer: Answer, context: ChunkContext) -> ChunkExtraction:
+    def _checked_chunk(
+        self, answer: Answer, context: ChunkContext
+    ) -> tuple[ChunkExtraction, list[str]]:
         return answers.checked_chunk(
             answer,
             context,
@@ -307,6 +313,9 @@ class OpenAIBackend(Backend):
             except Retryable as e:
                 failure = e
             else:
+                if not answer.usage.prompt_tokens and not answer.usage.completion_tokens:
+                    # A body without a usage block: the call was paid for all the same.
+                    answer.usage = transport.estimated_usage(body, content=answer.content)
                 transport.check_prompt_tokens(body, answer.usage, self.base_url)
                 answer.usage = spent + answer.usage
                 return answer
@@ -340,7 +349,7 @@ class OpenAIBackend(Backend):
 
     async def _exchange(self, body: dict[str, Any]) -> Answer:
         """One HTTP exchange under the deadline; failures become Retryable, Refused or ours."""
-        seen = Seen()
+        seen = Seen(body)
         ACTIVITY.call_started()
         try:
             async with asyncio.timeout(self.deadline_s):

@@ -44,9 +44,10 @@ class Answer:
 class Seen:
     """What an attempt received so far: the usage of a cut attempt is still counted."""
 
-    def __init__(self) -> None:
+    def __init__(self, body: dict[str, Any] | None = None) -> None:
         self.tokens = 0
         self.chars = 0
+        self.body = body
 
     def add(self, text: str) -> None:
         self.tokens += 1  # one streamed delta is about one token
@@ -54,7 +55,23 @@ class Seen:
         ACTIVITY.tokens(1)
 
     def usage(self) -> Usage:
-        return Usage(calls=1, completion_tokens=self.tokens)
+        """What the attempt cost as far as we can tell (the server said nothing): the
+        prompt's tokens estimated from what was sent, the deltas received; marked estimated."""
+        return estimated_usage(self.body, completion_tokens=self.tokens)
+
+
+def estimated_usage(
+    body: dict[str, Any] | None, *, completion_tokens: int = 0, content: str = ""
+) -> Usage:
+    """Our estimate of a call's usage when the server reported none (a stream without a
+    usage chunk, a body without a usage block, an attempt cut short): marked estimated."""
+    from summarizer.text.tokens import estimate_tokens
+
+    prompt = 0
+    if body is not None:
+        prompt = sum(estimate_tokens(str(m.get("content") or "")) for m in body["messages"])
+    completion = max(completion_tokens, estimate_tokens(content) if content else 0)
+    return Usage(calls=1, prompt_tokens=prompt, completion_tokens=completion, estimated_calls=1)
 
 
 def sdk_args(body: dict[str, Any]) -> dict[str, Any]:
@@ -97,8 +114,8 @@ async def streamed(client: AsyncOpenAI, body: dict[str, Any], seen: Seen, cap: i
     content = "".join(parts)
     if finish is None and not content and not refusal:
         raise ValueError("the stream ended without an answer")
-    if usage is None:
-        usage = seen.usage()
+    if usage is None:  # no usage chunk: our estimate, marked as such
+        usage = estimated_usage(seen.body, completion_tokens=seen.tokens, content=content)
     return Answer(content, "".join(refusal) or None, finish, usage)
 
 

@@ -173,15 +173,25 @@ OCR_SCALE = 2.0
 _PROGRESS_MIN_PAGES = 3
 
 
-def read_pdf(data: bytes, name: str) -> PdfText:
+class OcrDeferred(Exception):
+    """The PDF needs OCR, which the caller asked to run elsewhere: ONNX Runtime crashes
+    (SIGSEGV) in a child forked from the fork server, so the bounded reader parses the text
+    layer in its child and, when this is raised there, reads the file again with OCR in a
+    process of its own (text/bounded.py)."""
+
+
+def read_pdf(data: bytes, name: str, *, defer_ocr: bool = False) -> PdfText:
     """The text of a PDF: its text layer, with pages lacking a usable one OCR'd when the
-    OCR extra is installed, masked and named in a warning otherwise."""
+    OCR extra is installed, masked and named in a warning otherwise. With `defer_ocr`,
+    `OcrDeferred` is raised instead of running OCR."""
     from summarizer.text.ingest.ocr import INSTALL_HINT, ocr_available
 
     pages = pdf_pages(data, name)
     unusable = [p for p in pages if p.problem is not None]
     ocr_done: dict[int, str] = {}
     ocr_broken = ""
+    if unusable and ocr_available() and defer_ocr:
+        raise OcrDeferred(name)
     if unusable and ocr_available():
         try:
             ocr_done = _ocr_pages(data, [p.number for p in unusable], name)
