@@ -5,6 +5,8 @@
     .venv/bin/python bench/devset.py --files         # one row per file as well
     .venv/bin/python bench/devset.py --pred DIR      # score saved answers (e.g. a model's)
                                                      # instead of the offline backend
+    .venv/bin/python bench/devset.py --answers       # score the chunk answers written in
+                                                     # devset/answers/<stem>.json (LLM path)
 
 devset/split.json names the files of each set; devset/gold/<stem>.json is the gold written by
 reading (../shared/eval/GOLD_FORMAT.md). For each set and kind of text (full government
@@ -25,16 +27,20 @@ predicate inside, no noun head).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from summarizer.backends.answer import expand_answer
+from summarizer.backends.base import Backend, ChunkContext, ExtractResult
 from summarizer.core.config import Settings
 from summarizer.core.document import SourceText
-from summarizer.core.schema import SummaryDocument
+from summarizer.core.schema import ChunkAnswer, ChunkExtraction, SummaryDocument, Usage
 from summarizer.lexicon.names import fragment_reason
-from summarizer.pipeline import analyse_source, summarize_file
+from summarizer.pipeline import analyse_source, summarize_analysis, summarize_file
 from summarizer.review.evaluate import find_prediction, item_spans, parse_gold, score_file
 
 ROOT = Path(__file__).resolve().parent.parent / "devset"
@@ -91,11 +97,57 @@ def placement(gold_data: dict[str, object], text: str) -> tuple[int, int]:
     return placed, total
 
 
-def score_one(path: Path, gold_data: dict[str, object], pred_dir: Path | None) -> Tally:
+class ReplayBackend(Backend):
+    """Answers each chunk with the lean answer written for it (by chunk index), expanded
+    against the chunk's text as a model's answer is: the LLM path without a model."""
+
+    name = "replay"
+    model = "written answers"
+
+    def __init__(self, answers: list[dict[str, Any]]) -> None:
+        self.answers = answers
+
+    @classmethod
+    def create(cls, settings: Settings) -> ReplayBackend:
+        return cls([])
+
+    async def extract(self, request: ChunkContext) -> ExtractResult:
+        index = request.chunk.index
+        answer = (
+            ChunkAnswer.model_validate(self.answers[index]) if index < len(self.answers) else None
+        )
+        if answer is None:
+            return ExtractResult(
+                ChunkExtraction(organization=None, key_metrics=[], findings=[]), Usage()
+            )
+        return ExtractResult(expand_answer(answer, request.chunk.text), Usage(calls=1))
+
+
+def replay(path: Path, answers: list[dict[str, Any]]) -> SummaryDocument:
+    """The document the pipeline makes of `path` with the written answers, chunked as the
+    openai backend chunks it (default settings)."""
+    settings = Settings(backend="openai", model="gpt-4o", overview=False)
+    text = path.read_text(encoding="utf-8")
+    analysis = analyse_source(SourceText(str(path), text, "utf-8", "txt", ""), settings)
+    if len(analysis.chunks) != len(answers):
+        print(
+            f"{path.name}: {len(analysis.chunks)} chunks, {len(answers)} answers", file=sys.stderr
+        )
+    return asyncio.run(summarize_analysis(analysis, ReplayBackend(answers), settings=settings))
+
+
+def score_one(
+    path: Path, gold_data: dict[str, object], pred_dir: Path | None, answers: Path | None = None
+) -> Tally:
     text = path.read_text(encoding="utf-8")
     t = Tally(files=1)
     t.placed, t.items = placement(gold_data, text)
-    if pred_dir is None:
+    written = None if answers is None else answers / (path.stem + ".json")
+    if written is not None:
+        if not written.exists():
+            return t
+        doc = replay(path, json.loads(written.read_text(encoding="utf-8"))["chunks"])
+    elif pred_dir is None:
         doc = summarize_file(path, settings=Settings(backend="offline"))
     else:
         found = find_prediction(pred_dir, path.name)
@@ -143,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fragments", action="store_true", help="list the fragment names")
     ap.add_argument("--missed", action="store_true", help="list the gold items missed")
     ap.add_argument("--pred", type=Path, help="score saved answers from this folder")
+    ap.add_argument(
+        "--answers", action="store_true", help="score devset/answers/<stem>.json (written answers)"
+    )
     ap.add_argument("--root", type=Path, default=ROOT)
     args = ap.parse_args(argv)
     split = json.loads((args.root / "split.json").read_text(encoding="utf-8"))
@@ -156,7 +211,11 @@ def main(argv: list[str] | None = None) -> int:
             if not gold_path.exists():
                 continue
             genre = "gov" if rel.startswith("gov/") else "zone"
-            t = score_one(path, json.loads(gold_path.read_text(encoding="utf-8")), args.pred)
+            answers = args.root / "answers" if args.answers else None
+            if answers is not None and not (answers / (path.stem + ".json")).exists():
+                continue
+            gold = json.loads(gold_path.read_text(encoding="utf-8"))
+            t = score_one(path, gold, args.pred, answers)
             rows.append((set_name, rel, t))
             table.setdefault((set_name, genre), Tally()).add(t)
     print(

@@ -160,7 +160,9 @@ class ReportSummary(_Strict):
     """The summary of one report (a file may hold several)."""
 
     title: str | None = Field(description="Report title as written; null if none.")
-    organization: str | None = Field(description="The zone or committee; null if unknown/redacted.")
+    organization: str | None = Field(
+        description="The zone, committee or government; null if unknown or wholly hidden."
+    )
     summary_year: int | None = Field(description="Year the achievements cover; null if redacted.")
     plan_year: int | None = Field(description="Year the plans cover; null if unknown.")
     zone: Zone | None = Field(
@@ -330,8 +332,9 @@ class ChunkExtraction(_Strict):
         return copy.deepcopy(_SCHEMA_CACHE[key])
 
     organization: str | None = Field(
-        description="The zone or committee the report is about, as written; null if not stated "
-        "in this text or redacted."
+        description="Who reports, as written: the zone or its committee, or the government or "
+        "place of a government work report (from the title if only it names it); partly "
+        "redacted names as written; null if not named or wholly hidden."
     )
     key_metrics: list[ExtractedMetric] = Field(
         description="Headline figures of the whole zone stated in this text (total output, "
@@ -405,8 +408,9 @@ class ChunkAnswer(_Strict):
 
     organization: str | None = Field(
         max_length=100,
-        description="The zone or committee the report is about, as written; null if not stated "
-        "in this text or redacted.",
+        description="Who reports, as written: the zone or its committee, or the government or "
+        "place of a government work report (from the title if only it names it); partly "
+        "redacted names as written; null if not named or wholly hidden.",
     )
     key_metrics: list[Annotated[str, Field(max_length=120)]] = Field(
         max_length=MAX_ITEMS,

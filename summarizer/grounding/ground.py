@@ -877,7 +877,12 @@ def ground_metrics(
     if clean is None:
         readings: Sequence[Reading] = _text_readings(chunk.text)
     else:
-        mine = [r for r in reports if r.index == chunk.report]
+        # Reports are numbered by position (a file may hold thousands): look there first.
+        i = chunk.report
+        if 0 <= i < len(reports) and reports[i].index == i:
+            mine = [reports[i]]
+        else:
+            mine = [r for r in reports if r.index == i]
         region = (mine[0].start, mine[0].end) if mine else (0, len(clean.text))
         readings = span_readings(clean, *region)
     kept: list[Metric] = []

@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -771,7 +772,8 @@ def _range_reading(scan: _Scan, r: re.Match[str]) -> Reading | None:
 
 def read_source(clean: CleanText, start: int, end: int) -> list[Reading]:
     """The figures of [start, end) of a source, masked spans left out, source offsets."""
-    positions: list[int] = []
+    # Source offsets in an array: a list holds one int object per character.
+    positions: array[int] = array("i")
     parts: list[str] = []
     text = clean.analysis_text
     for a, b in clean.segments(start, end):

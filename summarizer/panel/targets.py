@@ -25,15 +25,16 @@ from typing import Literal
 
 from summarizer.lexicon.reading import Reading, read_figures
 from summarizer.lexicon.words import (
-    FALL_VERBS,
+    COLONS,
+    COMMA,
+    COMMAS,
     FULL_STOPS,
     PRICE_RATE_NOUN,
-    RISE_VERBS,
-    alternation,
+    SENTENCE_END_CHARS,
     char_class,
     direction_word,
 )
-from summarizer.panel.dictionary import Dictionary, Indicator
+from summarizer.panel.dictionary import STRETCH, Dictionary, Indicator
 from summarizer.panel.rows import Output
 
 Measure = Literal["level", "growth", "points"]
@@ -52,9 +53,11 @@ _RANGE_JOIN = re.compile(r"^\s*[-—–~～至到]\s*$")
 # A comparison with another place or year is not the figure itself (高于全国0.4个百分点).
 _COMPARISON = re.compile(r"高于|低于|快于|慢于|超出|领先|居全国|全国第|排名")
 # Figure words of the stretch, in the sentence before the figure.
-_STRETCH = re.compile(
-    rf"年均|累计|过去五年|五年来|迈上|跨上|跨越|台阶|从\S{{0,20}}?(?:{alternation((*RISE_VERBS, *FALL_VERBS))})?到"
-)
+
+
+# Where a figure's clause starts, and where a name's list item ends (、 too).
+_CLAUSE_BOUNDS = COMMA + SENTENCE_END_CHARS + COLONS + "\n"
+_NAME_BOUNDS = COMMAS + SENTENCE_END_CHARS + COLONS + "\n"
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,6 @@ class Stated:
     end: int
     quote: str  # its clause
     quote_start: int
-    mentioned: bool = True
     scope: str | None = None  # the flagged statistical scope it is written under
     sentence: str = ""  # its whole sentence
 
@@ -159,8 +161,8 @@ def mentions(text: str, ind: Indicator, d: Dictionary) -> bool:
         if len(n) < 2:
             continue
         for m in re.finditer(re.escape(n), part):
-            lo = max(part.rfind(c, 0, m.start()) for c in "，,；;。：:\n、") + 1
-            hi = min((i for i in (part.find(c, m.end()) for c in "，,；;。：:\n、") if i >= 0),
+            lo = max(part.rfind(c, 0, m.start()) for c in _NAME_BOUNDS) + 1
+            hi = min((i for i in (part.find(c, m.end()) for c in _NAME_BOUNDS) if i >= 0),
                      default=len(part))  # fmt: skip
             if not d.excluded(ind, part[lo:hi], n):
                 return True
@@ -210,7 +212,7 @@ def _sentence_of(text: str, span: tuple[int, int]) -> str:
     """The sentence a figure stands in, with its full stop."""
     if span == (0, 0):
         return ""
-    end = span[1] + (1 if text[span[1] : span[1] + 1] in ("。", "！", "？", "；") else 0)
+    end = span[1] + (1 if text[span[1] : span[1] + 1] in SENTENCE_END_CHARS else 0)
     return text[span[0] : end].strip()
 
 
@@ -223,10 +225,9 @@ def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | Non
         return None
     if r.base_year is not None:
         return None
-    sentence = text[r.sentence[0] : r.start] if r.sentence != (0, 0) else ""
-    clause_start = max(text.rfind(c, 0, r.start) for c in "，,；;。：:\n") + 1
+    clause_start = max(text.rfind(c, 0, r.start) for c in _CLAUSE_BOUNDS) + 1
     clause = text[clause_start : r.start]
-    if not targets and (_STRETCH.search(clause) or _COMPARISON.search(clause)):
+    if not targets and (STRETCH.search(clause) or _COMPARISON.search(clause)):
         return None
     if _COMPARISON.search(r.subject):
         return None
@@ -256,17 +257,24 @@ def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | Non
         if u is None or u.family != ind.family:
             return None
     qualifier = _QUALIFIER_BOUND.get(r.qualifier) if r.qualifier else None
-    if targets and qualifier is None and re.search(r"控制在|不超过|以内", clause + r.context):
-        qualifier = "at_most"
+    if targets and qualifier is None:
+        # 控制在5%以内 and the like: the dictionary's upper-bound words anywhere in the clause.
+        ceiling_words = [w for w, q in d.qualifiers.items() if q.bound == "at_most"]
+        if any(w in clause + r.context for w in ceiling_words):
+            qualifier = "at_most"
     verb = ""
     if measure == "growth":
         verb = direction_word(falls=value < 0)
         if PRICE_RATE_NOUN in name:
             verb = PRICE_RATE_NOUN
     after = text[r.end : r.end + 2]
-    tail = next((w for w in ("左右", "以上", "以内", "以下") if after.startswith(w)), "")
+    # The dictionary's two-character words after a figure (左右, 以上, 以内 …) belong to it.
+    tail = next(
+        (w for w, q in d.qualifiers.items() if q.where == "after" and len(w) > 1
+         and after.startswith(w)),
+        "",
+    )  # fmt: skip
     raw = f"{verb}{r.raw}{tail}" if measure == "growth" else f"{r.raw}{tail}"
-    del sentence
     return Stated(
         indicator=ind,
         measure=measure,

@@ -25,7 +25,7 @@ from typing import Literal
 from summarizer.lexicon.words import FALL_RATE_NOUNS, FALL_VERBS, alternation, direction_word
 from summarizer.panel.compare import unkeyed_zone, zone_of
 from summarizer.panel.dictionary import Dictionary, load_dictionary
-from summarizer.panel.rows import Panel, Row, report_zone
+from summarizer.panel.rows import KEY_METRICS_PART, Panel, Row, report_zone
 from summarizer.panel.targets import (
     SourceFile,
     Stated,
@@ -446,11 +446,12 @@ def _outcome(
         r
         for rep in reports
         for r in by_report.get(rep, [])
-        if r["kind"] == "actual" and r["indicator_id"] == t["indicator_id"]
+        if r["kind"] == "actual" and r["indicator_id"] == t["indicator_id"] and r["period"] is None
     ]
     comparable = [r for r in same if _comparable(t, r)]
     usable = [r for r in comparable if _amount(r, t["measure"]) is not None]
-    usable.sort(key=lambda r: (not r["verified"], r["id"]))
+    # The report's headline figure first, then verified ones, then source order.
+    usable.sort(key=lambda r: (r["part"] != KEY_METRICS_PART, not r["verified"], r["id"]))
     if usable:
         a = usable[0]
         status, note = judge(t, a, d)
