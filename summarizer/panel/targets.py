@@ -75,7 +75,6 @@ class Stated:
     end: int
     quote: str  # its clause
     quote_start: int
-    mentioned: bool = True
     scope: str | None = None  # the flagged statistical scope it is written under
     sentence: str = ""  # its whole sentence
 
@@ -226,7 +225,6 @@ def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | Non
         return None
     if r.base_year is not None:
         return None
-    sentence = text[r.sentence[0] : r.start] if r.sentence != (0, 0) else ""
     clause_start = max(text.rfind(c, 0, r.start) for c in _CLAUSE_BOUNDS) + 1
     clause = text[clause_start : r.start]
     if not targets and (STRETCH.search(clause) or _COMPARISON.search(clause)):
@@ -259,17 +257,24 @@ def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | Non
         if u is None or u.family != ind.family:
             return None
     qualifier = _QUALIFIER_BOUND.get(r.qualifier) if r.qualifier else None
-    if targets and qualifier is None and re.search(r"控制在|不超过|以内", clause + r.context):
-        qualifier = "at_most"
+    if targets and qualifier is None:
+        # 控制在5%以内 and the like: the dictionary's upper-bound words anywhere in the clause.
+        ceiling_words = [w for w, q in d.qualifiers.items() if q.bound == "at_most"]
+        if any(w in clause + r.context for w in ceiling_words):
+            qualifier = "at_most"
     verb = ""
     if measure == "growth":
         verb = direction_word(falls=value < 0)
         if PRICE_RATE_NOUN in name:
             verb = PRICE_RATE_NOUN
     after = text[r.end : r.end + 2]
-    tail = next((w for w in ("左右", "以上", "以内", "以下") if after.startswith(w)), "")
+    # The dictionary's two-character words after a figure (左右, 以上, 以内 …) belong to it.
+    tail = next(
+        (w for w, q in d.qualifiers.items() if q.where == "after" and len(w) > 1
+         and after.startswith(w)),
+        "",
+    )  # fmt: skip
     raw = f"{verb}{r.raw}{tail}" if measure == "growth" else f"{r.raw}{tail}"
-    del sentence
     return Stated(
         indicator=ind,
         measure=measure,
