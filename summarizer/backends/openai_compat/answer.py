@@ -81,9 +81,13 @@ def checked_chunk(
             usage=answer.usage,
         )
     if answer.finish_reason == "content_filter":
-        raise ExtractionError(f"{model}: the provider's content filter rejected this chunk")
+        raise ExtractionError(
+            f"{model}: the provider's content filter rejected this chunk", usage=answer.usage
+        )
     if answer.refusal:
-        raise ExtractionError(clean(f"model refused: {short(answer.refusal, 300)}"))
+        raise ExtractionError(
+            clean(f"model refused: {short(answer.refusal, 300)}"), usage=answer.usage
+        )
     if not answer.content.strip():
         raise InvalidAnswer("", "the answer was empty", answer.usage)
     try:
