@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +20,30 @@ SEEDS = ROOT / "seeds"
 GOLD = Path(__file__).resolve().parent / "data" / "gold"
 
 
+#: What makes a test second-tier by its own code: the CLI run as a subprocess, or any other
+#: process started (the `slow` marker's definition in pyproject.toml).
+_STARTS_A_PROCESS = re.compile(r"\brun_cli\(|\bsubprocess\.(?:run|Popen|check_output|call)\(")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A browser test is a second-tier test too (`-m "not slow"` leaves it out)."""
+    """A browser test, and one that starts a process, is a second-tier test too (`-m "not
+    slow"` leaves it out): the fast tier stays in-process, whoever writes the next test."""
+    sources: dict[object, str] = {}
     for item in items:
+        if item.get_closest_marker("slow") is not None:
+            continue
         if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
+            continue
+        function = getattr(item, "function", None)
+        if function is None:
+            continue
+        if function not in sources:
+            try:
+                sources[function] = inspect.getsource(function)
+            except (OSError, TypeError):
+                sources[function] = ""
+        if _STARTS_A_PROCESS.search(sources[function]):
             item.add_marker(pytest.mark.slow)
 
 

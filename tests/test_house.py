@@ -51,6 +51,12 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "a punctuation class": (_PUNCTUATION, ("lexicon/",)),
     "a temporary file made outside the atomic module": (r"\bmkstemp\b", ("core/atomic.py",)),
+    # A report's finding list found by its field name: core.schema.iter_findings does it.
+    "a finding list looked up by name": (
+        r"getattr\(\s*\w+,\s*(?:\w+\.)?(?:field|fld|field_name|attr)\s*\)"
+        r"|for \w+(?:, \w+)* in KIND_FIELDS\.(?:items|values)\(\)",
+        ("core/schema.py",),
+    ),
     # A heading level as a bare number (h.level == 5): HeadingLevel.ENUMERATION says which.
     "a bare heading level": (
         r"\blevel\s*(?:==|!=|<=|>=|<|>)\s*\d|(?<!for )\blevel\s+(?:not\s+)?in\s*\(\s*\d"
@@ -97,6 +103,8 @@ def test_no_hits_outside_their_home(rule: str) -> None:
         ("a punctuation class", 'if c in "，,；;：:":'),
         ("a punctuation class", 'clause.strip(" 。；;")'),
         ("a bare heading level", "heads = [c for c in part.children if c.level < 5]"),
+        ("a finding list looked up by name", "findings = getattr(report, field)"),
+        ("a finding list looked up by name", "for kind, field in KIND_FIELDS.items():"),
         ("a bare heading level", "if h.level not in (0, 1):"),
         ("a bare heading level", "for lower in range(h.level + 1, 6):"),
         ("a bare heading level", "part_heads = [h for h in heads if (h.level or 1) <= top]"),

@@ -208,3 +208,63 @@ def test_zones_file_and_config_on_the_panel(tmp_path: Path) -> None:
     (tmp_path / "bad.toml").write_text('[panel]\nzone = "x"\n', encoding="utf-8")
     proc = run_cli("--config", "bad.toml", "track", "out", cwd=tmp_path)
     assert proc.returncode == 3 and "unknown [panel] setting 'zone'" in proc.stderr
+
+
+# --------------------------------------------------------------------------- outputs only
+
+
+def test_from_outputs_the_headline_wins_and_five_year_figures_never_count() -> None:
+    """Without the source file: a stretch-of-years figure is never the year's outcome, and
+    the report's headline figure outranks an item's, in compare and in track."""
+    from factories import document, evidence_at, finding, metric, report
+
+    from summarizer.panel.compare import compare
+    from summarizer.panel.rows import Output, panel_of
+    from summarizer.panel.track import track
+
+    text = "过去五年，地区生产总值年均增长6%。海洋生产总值增长3.7%，全省地区生产总值增长4.2%。"
+    plan = report(
+        organization="安徽省人民政府", summary_year=2024, plan_year=2025,
+        key_metrics=[metric("地区生产总值增长", "5%", 5, unit="%", kind="target")],
+    )  # fmt: skip
+    review = report(
+        organization="安徽省", summary_year=2025, plan_year=2026,
+        key_metrics=[metric("地区生产总值增长", "4.2%", 4.2, unit="%")],
+        achievements=[
+            finding("五年", [evidence_at(text, "过去五年，地区生产总值年均增长6%。")],
+                    metrics=[metric("地区生产总值增长", "6%", 6, unit="%")]),
+            finding("海洋", [evidence_at(text, "海洋生产总值增长3.7%")],
+                    metrics=[metric("地区生产总值增长", "3.7%", 3.7, unit="%")]),
+        ],
+    )  # fmt: skip
+    panel = panel_of([Output("a.json", document([plan], path="/nowhere/a.txt")),
+                      Output("b.json", document([review], path="/nowhere/b.txt"))])  # fmt: skip
+    five = [r for r in panel.metrics if r["raw"] == "6%"]
+    assert five and five[0]["period"] == "years"
+    c = compare(panel, 2025, sources=False)
+    assert c.cells[("安徽省", "gdp")].raw == "4.2%"  # the headline, not 6% or 3.7%
+    rows = track(panel, 2025, sources=False)
+    assert [(r.zone, r.actual, r.status) for r in rows] == [("安徽省", "增长4.2%", "missed")]
+
+
+IN_STEP_CASES: list[tuple[str, str, str]] = [
+    # review, verdict
+    ("income keeps pace within the tolerance", "地区生产总值增长5.4%。居民人均可支配收入实际增长4.9%。", "met"),
+    ("income falls behind", "地区生产总值增长5.4%。居民人均可支配收入实际增长4.4%。", "missed"),
+    ("the review says it kept pace", "居民收入增长和经济增长同步。", "met"),
+    ("no word of income", "地区生产总值增长5.4%。", "dropped"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("review", "verdict"), [c[1:] for c in IN_STEP_CASES],
+                         ids=[c[0] for c in IN_STEP_CASES])  # fmt: skip
+def test_income_in_step_with_growth(review: str, verdict: str) -> None:
+    from summarizer.panel.targets import SourceFile
+    from summarizer.panel.track import _text_outcome
+
+    plan = PLAN.format(targets="地区生产总值增长5%左右，居民收入增长和经济增长同步")
+    targets = [t for t in read_targets(plan, D) if t.relative_to == "gdp"]
+    assert len(targets) == 1 and targets[0].indicator.id == "disposable_income"
+    row = _text_outcome(targets[0], "甲省", 2025, SourceFile("p.txt", plan),
+                        [SourceFile("r.txt", REVIEW.format(review=review))], D)  # fmt: skip
+    assert row.status == verdict

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import factories
+import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
@@ -171,7 +172,8 @@ def test_metric_inline() -> None:
     m = _metric("营业收入", "-*%", None, "%", kind="target")
     assert metric_inline(m) == "营业收入 -*% [target] [redacted]"
     assert (
-        metric_inline(_metric("利润", "3亿元", 3.0, "亿元", change_pct=-5.0)) == "利润 3亿元 (-5%)"
+        metric_inline(_metric("利润", "3亿元", 3.0, "亿元", change_pct=-5.0))
+        == "利润 3亿元 (\u22125%)"
     )
 
 
@@ -185,8 +187,8 @@ def test_markdown_structure() -> None:
     assert "**Organization:** 某经济开发区管委会 · summary year 2023 · plan year 2024" in lines
     assert "园区经济稳中有进。招商引资成效明显。" in lines
     assert "## Key metrics" in lines
-    assert "| 规上工业总产值 | 184.7亿元 | +16.2% | actual |  |" in lines
-    assert "| 固定资产投资 | 35亿元 |  | target |  |" in lines
+    assert "| 规上工业总产值 | 184.7亿元 | 184.7亿元 | +16.2% | actual |  |" in lines
+    assert "| 固定资产投资 | 35亿元 | 35亿元 |  | target |  |" in lines
     assert "## Achievements 成绩" in lines
     assert "1. ✓ **招商引资** (招商引资): 全年签约项目12个。" in lines
     assert "   - Metrics: 签约项目 12个" in lines
@@ -205,8 +207,8 @@ def test_markdown_redacted_unverified_and_warnings() -> None:
     assert "# 1/2 · Report 1" in lines and "# 2/2 · Report 2" in lines
     assert "**Organization:** (not stated) · summary year ? · plan year 2024" in lines
     # the * of a redacted figure is escaped, so it is not read as emphasis
-    assert "| 营业收入 | X亿元 |  | actual | yes |" in lines
-    assert "| 税收 | \\*% |  | actual | yes |" in lines
+    assert "| 营业收入 | X亿元 | X亿元 |  | actual | yes |" in lines
+    assert "| 税收 | \\*% | \\*% |  | actual | yes |" in lines
     assert "1. ✗ unverified **经济运行** (经济运行): 营业收入增长\\*%。" in lines
     assert "   > — *not found in the source*" in lines
     assert "*None stated.*" in lines
@@ -219,3 +221,105 @@ def test_markdown_redacted_unverified_and_warnings() -> None:
 def test_markdown_escape() -> None:
     assert escape("a|b *c* _d_ [e](f) <g>") == "a\\|b \\*c\\* \\_d\\_ \\[e\\](f) \\<g\\>"
     assert escape("第一行\n第二行  尾") == "第一行 第二行 尾"
+
+
+@pytest.mark.parametrize(
+    ("fields", "shown"),
+    [
+        # a growth is a signed change, never a level
+        (
+            {"raw": "10.8%", "value": None, "unit": "%", "change_pct": 10.8, "measure": "growth"},
+            "+10.8%",
+        ),
+        (
+            {"raw": "40.5%", "value": None, "unit": "%", "change_pct": -40.5, "measure": "growth"},
+            "\u221240.5%",
+        ),
+        (
+            {
+                "raw": "5.5%",
+                "value": None,
+                "unit": "%",
+                "change_pct": 5.5,
+                "measure": "growth",
+                "qualifier": "about",
+            },
+            "≈+5.5%",
+        ),
+        (
+            {
+                "raw": "2个百分点",
+                "value": None,
+                "unit": "个百分点",
+                "change_pct": 2.0,
+                "measure": "points",
+            },
+            "+2个百分点",
+        ),
+        # bounds, estimates, ranges, a level reached
+        (
+            {
+                "raw": "5.5%以上",
+                "value": 5.5,
+                "unit": "%",
+                "measure": "share",
+                "qualifier": "at_least",
+            },
+            "≥5.5%",
+        ),
+        (
+            {
+                "raw": "约98亿元",
+                "value": 98.0,
+                "unit": "亿元",
+                "measure": "level",
+                "qualifier": "about",
+            },
+            "≈98亿元",
+        ),
+        (
+            {
+                "raw": "300多亩",
+                "value": 300.0,
+                "unit": "亩",
+                "measure": "level",
+                "qualifier": "plus",
+            },
+            "300+亩",
+        ),
+        (
+            {
+                "raw": "3-5个",
+                "value": 3.0,
+                "high": 5.0,
+                "unit": "个",
+                "measure": "count",
+                "qualifier": "range",
+            },
+            "3–5个",
+        ),
+        (
+            {"raw": "13.6%", "value": 13.6, "unit": "%", "measure": "share", "direction": "down"},
+            "13.6% ↓",
+        ),
+        # redacted, or written before the reading (schema 1): as written
+        ({"raw": "X亿元", "value": None, "unit": "亿元", "redacted": True}, "X亿元"),
+        ({"raw": "184.7亿元", "value": 184.7, "unit": "亿元", "change_pct": 16.2}, "184.7亿元"),
+    ],
+)
+def test_metric_figure_shows_what_the_figure_measures(fields: dict[str, Any], shown: str) -> None:
+    from summarizer.core.schema import Metric
+    from summarizer.render.format import metric_figure
+
+    base: dict[str, Any] = {"name": "指标", "change_pct": None, "kind": "actual", "redacted": False}
+    assert metric_figure(Metric(**{**base, **fields})) == shown
+
+
+def test_a_redacted_level_keeps_its_figure_and_shows_its_growth() -> None:
+    from summarizer.render.format import metric_change, metric_figure
+
+    m = Metric(
+        name="营业收入", raw="*亿元", value=None, unit="亿元", change_pct=6.16, kind="actual",
+        redacted=True, measure="level",
+    )  # fmt: skip
+    assert (metric_figure(m), metric_change(m)) == ("*亿元", "+6.16%")

@@ -32,7 +32,7 @@ def _entries() -> list[IndexEntry]:
 
 def test_change_direction_and_format() -> None:
     assert [change_direction(x) for x in (16.2, -28.38, 0.0, None)] == ["up", "down", "flat", ""]
-    assert format_change(-28.38) == "-28.38%" and format_change(None) == ""
+    assert format_change(-28.38) == "\u221228.38%" and format_change(None) == ""
 
 
 def test_decreases_are_red_and_increases_green() -> None:
@@ -40,9 +40,9 @@ def test_decreases_are_red_and_increases_green() -> None:
     doc.reports[0].key_metrics.append(metric("工业产值", "下降28.38%", 10.0, -28.38))
     doc.reports[0].achievements[1].metrics.append(metric("投资", "3亿元", 3.0, -5.0))
     page = render_html(doc, text, masks)
-    assert '<span class="m-chg down">-5%</span>' in page
+    assert '<span class="m-chg down">\u22125%</span>' in page
     assert '<span class="m-chg up">+9.29%</span>' in page
-    assert "<td class='num chg down'>-28.38%</td>" in page
+    assert "<td class='num chg down'>\u221228.38%</td>" in page
     css = asset("viewer.css")
     down = re.search(r"--down:(#[0-9a-f]{6})", css)
     assert down is not None and down.group(1) == "#b42318"  # red

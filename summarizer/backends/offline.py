@@ -120,7 +120,7 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
                 out.extend(_from_section(s) for s in subs)
             else:
                 out.append(_from_section(h))
-        return _with_trailing(out, part, clean)
+        return _lead_items(part, heads[0].start, clean) + _with_trailing(out, part, clean)
     enumerated = [c for c in part.children if c.level == HeadingLevel.ENUMERATION]
     if len(enumerated) >= 2:
         return _with_trailing([_from_section(c) for c in enumerated], part, clean)
@@ -129,6 +129,37 @@ def part_items(part: Section, clean: CleanText) -> list[_Item]:
         if clauses:
             return clauses
     return _paragraph_items(part, clean)
+
+
+#: A paragraph that opens with a short sentence naming its subject ("综合实力稳步提升。……").
+_LEAD_SENTENCE = re.compile(r"^[\u4e00-\u9fff“”]{4,12}。")
+#: Lead-sentence paragraphs before a part's first heading that make items of their own.
+_LEAD_RUN = 3
+
+
+def _lead_items(part: Section, first_heading: int, clean: CleanText) -> list[_Item]:
+    """Paragraphs before a part's first heading that open with a short lead sentence, when
+    three or more do (a review of the five years before the year's numbered items:
+    "综合实力稳步提升。……", "产业转型提质增效。……"): one item each."""
+    text = clean.text
+    found = []
+    for m in re.finditer(r"[^\n]+", text[part.heading_end : first_heading]):
+        a = part.heading_end + m.start()
+        para = m.group(0).lstrip(" \t　")
+        lead = _LEAD_SENTENCE.match(para)
+        if lead:
+            at = a + len(m.group(0)) - len(para)
+            found.append(
+                _Item(
+                    at,
+                    at,
+                    at + lead.end() - 1,
+                    at + lead.end(),
+                    a + len(m.group(0)),
+                    lead.group(0)[:-1],
+                )
+            )
+    return found if len(found) >= _LEAD_RUN else []
 
 
 #: A paragraph after a part's last item that is an item of its own: the government's own
@@ -230,8 +261,14 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
         listed.append((at, sentence))
     pieces: list[tuple[int, str]] = []
     if len(listed) >= 2 or any(c in s for _, s in listed for c in "；;"):
-        for at, sentence in listed:
-            pieces.extend((at + off, piece) for off, piece in _split_keep(sentence, "；;"))
+        for k, (at, sentence) in enumerate(listed):
+            cut = "；;"
+            # "……矛盾和问题：A较多，B不足，C困难，D较大。E亟待提高。": the sentence right
+            # after the colon lists its problems with commas when it has no ；.
+            if k == 0 and _after_colon(text, at) and not any(c in sentence for c in cut):
+                if len(_split_keep(sentence, "，,")) >= _COMMA_LIST:
+                    cut = "，,"
+            pieces.extend((at + off, piece) for off, piece in _split_keep(sentence, cut))
     elif listed:
         at, sentence = listed[0]
         commas = _split_keep(sentence, "，,")
@@ -249,6 +286,18 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
         title = _CLAUSE_CUT.split(body, maxsplit=1)[0][:24]
         out.append(_Item(a, a, a, a, a0 + len(clause), title))
     return out if len(out) >= 2 else []
+
+
+#: Comma clauses a sentence right after a colon needs to be read as a list of problems.
+_COMMA_LIST = 4
+
+
+def _after_colon(text: str, at: int) -> bool:
+    """Whether position `at` follows a colon (spaces aside): a list starts there."""
+    j = at - 1
+    while j >= 0 and text[j] in " \t\n　":
+        j -= 1
+    return j >= 0 and text[j] in ":："
 
 
 _LIST_SENTENCE = re.compile(f"{not_in(FULL_STOPS)}+{char_class(FULL_STOPS)}?")

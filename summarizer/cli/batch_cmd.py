@@ -157,6 +157,7 @@ def batch(
         )
     if via != "live":
         from summarizer.cli.offload_cmd import run_offloaded
+        from summarizer.text.zones import load_zone_rules
 
         sys.exit(
             run_offloaded(
@@ -171,6 +172,7 @@ def batch(
                 formats=tuple(dict.fromkeys(f for f in fmts if f != "json")),
                 price_in=price_in,
                 price_out=price_out,
+                zones=load_zone_rules(zones_file) if zones_file else None,
             )
         )
     backend_name = resolve_backend_name(settings)

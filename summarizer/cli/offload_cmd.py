@@ -39,8 +39,9 @@ def run_offloaded(
     formats: tuple[str, ...],
     price_in: float | None,
     price_out: float | None,
+    zones: Any = None,
 ) -> int:
-    """`batch --via ...`: the exit code of the run."""
+    """`batch --via ...`: the exit code of the run (`zones`: a zones file's rules)."""
     from rich.console import Console
 
     from summarizer.backends.base import backend_class, resolve_backend_name
@@ -61,6 +62,7 @@ def run_offloaded(
         formats=formats,
         price_in=price_in,
         price_out=price_out,
+        zones=zones,
     )
     if via == "batch-api":
 

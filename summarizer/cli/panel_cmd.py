@@ -546,12 +546,10 @@ def _split_link(link: str | None) -> tuple[str, str]:
 def _print_track(rows: list[Any], d: Any) -> None:
     """Per zone and year a line naming the two files, then two lines per target: the
     verdict, and both quotes cut to half the width each, with their offsets."""
-    from rich.cells import cell_len
 
     width = _width()
     click.echo(_cut(f"{len(rows)} target(s): verdict, then the target's and the outcome's "
                     "quote (start-end)", width))  # fmt: skip
-    zone_w = min(10, max((cell_len(t.zone) for t in rows), default=4))
     group: tuple[str, int] | None = None
     for t in rows:
         if (t.zone, t.year) != group:
@@ -567,7 +565,6 @@ def _print_track(rows: list[Any], d: Any) -> None:
         right = (f"实际 {_split_link(t.actual_source)[1]} {_around(t.actual_quote, t.actual)}"
                  if t.actual_quote else f"({t.note})")  # fmt: skip
         click.echo(_cut("    " + _pad(_cut(left, half - 1), half) + right, width))
-    del zone_w
 
 
 @click.command()

@@ -77,13 +77,13 @@ def figure_text(row: Row) -> str:
 
 
 def _rank(row: Row) -> tuple[int, bool, bool, bool, int]:
-    # Level before growth, a figure before a redaction, verified first, a finding's figure
-    # (which has its own evidence) before the report's headline copy, then source order.
+    # Level before growth, a figure before a redaction, the report's headline figure before
+    # an item's, verified first, then source order.
     return (
         _MEASURE_ORDER.get(row["measure"], 3),
         bool(row["redacted"]),
+        row["part"] != KEY_METRICS_PART,
         not row["verified"],
-        row["part"] == KEY_METRICS_PART,
         row["id"],
     )
 
@@ -117,6 +117,8 @@ def compare(
     for r in panel.metrics:
         if r["kind"] != "actual" or r["year"] != y or r["indicator_id"] is None:
             continue
+        if r["period"] is not None:
+            continue  # a five-year figure is no year's outcome
         zone = zone_of(r)
         zones.setdefault(zone, None)
         key = (zone, r["indicator_id"])

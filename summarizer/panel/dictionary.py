@@ -36,6 +36,11 @@ _CHANGE_SUFFIXES = tuple(
 )
 # A growth figure named after its series: "地区生产总值增长", "GDP增速".
 _GROWTH_SUFFIX = re.compile(rf"(?:同比|比上年|较上年)?(?:{alternation(_CHANGE_SUFFIXES)})$")
+# Words before a figure in its sentence that make it a stretch of years, not one year's
+# outcome: 年均, 累计, 过去五年, 迈上…台阶 (a milestone), 从…提高到….
+STRETCH = re.compile(
+    rf"年均|累计|过去五年|五年来|迈上|跨上|跨越|台阶|从\S{{0,20}}?(?:{alternation(CHANGE_WORDS)})?到"
+)
 # Spaces and punctuation that do not change what a name means.
 _NAME_NOISE = re.compile(r"[\s\"“”'‘’《》【】()（）:：·]")
 

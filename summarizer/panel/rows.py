@@ -27,8 +27,8 @@ from summarizer.core.schema import (
     findings_of,
 )
 from summarizer.lexicon.figures import parse_figure
-from summarizer.lexicon.words import COLONS, COMMA, SENTENCE_END_CHARS, char_class
-from summarizer.panel.dictionary import Dictionary, Match, load_dictionary
+from summarizer.lexicon.words import COLONS, COMMA, FULL_STOPS, SENTENCE_END_CHARS, char_class
+from summarizer.panel.dictionary import STRETCH, Dictionary, Match, load_dictionary
 from summarizer.text.zones import ZoneRules, as_zone, with_zone, zone_name
 
 Row = dict[str, Any]
@@ -77,6 +77,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("qualifier", "限定词", str, finding=False),
     Column("bound", "限定含义", str, finding=False),
     Column("firmness", "措辞强度", str, finding=False),
+    Column("period", "统计期", str, finding=False),
     Column("redacted", "已脱敏", bool, finding=False),
     Column("entities", "实体", str, metric=False),
     Column("metrics", "指标数", int, metric=False),
@@ -109,6 +110,7 @@ _METRIC_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.metric)
 _FINDING_BLANKS: Row = dict.fromkeys(c.key for c in COLUMNS if not c.finding)
 
 # A quote's clause ends at these; qualifiers before a figure are read within its clause.
+_SENTENCE_BREAK = re.compile(char_class(FULL_STOPS + "\n"))
 _CLAUSE_BREAK = re.compile(char_class(COMMA + SENTENCE_END_CHARS + COLONS + "\n"))
 _BEFORE_CHARS = 16
 _AFTER_CHARS = 4
@@ -299,13 +301,21 @@ def _metric_row(
         unit_written = unit_written or fig.unit
     match: Match | None = matcher(m.name, unit_written)
     value_base, base_unit = d.normalise(value, unit_written)
-    ev, at = _locate(m.raw, quotes)
+    # Since schema 2 a metric carries the offsets of its figure and the sentence that states
+    # it (the one figure reading); an older output's figure is looked for in its evidence.
+    ev, at, width = _figure_in(m, quotes)
     if ev is not None and at is not None:
         before = _CLAUSE_BREAK.split(ev.quote[max(0, at - _BEFORE_CHARS) : at])[-1]
-        after = ev.quote[at + len(m.raw) : at + len(m.raw) + _AFTER_CHARS]
+        after = ev.quote[at + width : at + width + _AFTER_CHARS]
     else:
         before = after = ""
     reading = d.read_qualifiers(before, m.raw, after)
+    # 过去五年…年均增长5.2%: the sentence before the figure says it covers several years.
+    sentence = _SENTENCE_BREAK.split(ev.quote[:at])[-1] if ev is not None and at is not None else ""
+    stretch = bool(STRETCH.search(sentence) or STRETCH.search(m.name))
+    if match is not None and d.excluded(match.indicator, before, match.indicator.name):
+        # Named 地区生产总值 by a model, written 海洋生产总值增长3.7%: the text's series wins.
+        match = None
     unit = d.unit(unit_written)
     fig_start = (
         ev.start + at if ev is not None and ev.start is not None and at is not None else None
@@ -343,6 +353,7 @@ def _metric_row(
         "qualifier": ";".join(reading.words) or None,
         "bound": reading.bound,
         "firmness": reading.firmness or None,
+        "period": "years" if stretch else None,
         "redacted": m.redacted,
         "verified": verified,
         "quote": ev.quote if ev else None,
@@ -350,8 +361,24 @@ def _metric_row(
         "end": ev.end if ev else None,
         "offsets": f"{ev.start}-{ev.end}" if ev and ev.start is not None else None,
         "figure_start": fig_start,
-        "figure_end": fig_start + len(m.raw) if fig_start is not None else None,
+        "figure_end": fig_start + width if fig_start is not None else None,
     }
+
+
+def _figure_in(m: Metric, quotes: Sequence[Evidence]) -> tuple[Evidence | None, int | None, int]:
+    """The evidence holding the metric's figure, the figure's index in it, and its width."""
+    e = m.evidence
+    if (
+        e is not None
+        and e.start is not None
+        and e.end is not None
+        and m.start is not None
+        and m.end is not None
+        and e.start <= m.start <= m.end <= e.end
+    ):
+        return e, m.start - e.start, m.end - m.start
+    ev, at = _locate(m.raw, quotes)
+    return ev, at, len(m.raw)
 
 
 def _located_first(quotes: Sequence[Evidence]) -> list[Evidence]:

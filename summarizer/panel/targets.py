@@ -25,15 +25,16 @@ from typing import Literal
 
 from summarizer.lexicon.reading import Reading, read_figures
 from summarizer.lexicon.words import (
-    FALL_VERBS,
+    COLONS,
+    COMMA,
+    COMMAS,
     FULL_STOPS,
     PRICE_RATE_NOUN,
-    RISE_VERBS,
-    alternation,
+    SENTENCE_END_CHARS,
     char_class,
     direction_word,
 )
-from summarizer.panel.dictionary import Dictionary, Indicator
+from summarizer.panel.dictionary import STRETCH, Dictionary, Indicator
 from summarizer.panel.rows import Output
 
 Measure = Literal["level", "growth", "points"]
@@ -52,9 +53,11 @@ _RANGE_JOIN = re.compile(r"^\s*[-—–~～至到]\s*$")
 # A comparison with another place or year is not the figure itself (高于全国0.4个百分点).
 _COMPARISON = re.compile(r"高于|低于|快于|慢于|超出|领先|居全国|全国第|排名")
 # Figure words of the stretch, in the sentence before the figure.
-_STRETCH = re.compile(
-    rf"年均|累计|过去五年|五年来|迈上|跨上|跨越|台阶|从\S{{0,20}}?(?:{alternation((*RISE_VERBS, *FALL_VERBS))})?到"
-)
+
+
+# Where a figure's clause starts, and where a name's list item ends (、 too).
+_CLAUSE_BOUNDS = COMMA + SENTENCE_END_CHARS + COLONS + "\n"
+_NAME_BOUNDS = COMMAS + SENTENCE_END_CHARS + COLONS + "\n"
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,11 @@ class Stated:
     end: int
     quote: str  # its clause
     quote_start: int
-    mentioned: bool = True
     scope: str | None = None  # the flagged statistical scope it is written under
     sentence: str = ""  # its whole sentence
+    relative_to: str | None = (
+        None  # 与经济增长同步: the indicator whose growth it must keep up with
+    )
 
 
 def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -119,12 +124,53 @@ def review_span(text: str) -> tuple[int, int] | None:
     return first.end(), (second.start() if second else len(text))
 
 
+# Targets stated as keeping pace with another series, not as a figure: (pattern, the
+# indicator id of the subject, the indicator id it keeps pace with).
+IN_STEP: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(
+            r"(?:城乡)?居民(?:人均可支配)?收入增[长速](?:与|和|同)(?:经济|地区生产总值|国内生产总值)"
+            r"增[长速](?:保持)?(?:基本)?同步"
+        ),
+        "disposable_income",
+        "gdp",
+    ),
+)
+
+
 def read_targets(text: str, d: Dictionary) -> list[Stated]:
-    """The figures of the target paragraph, one per indicator and measure, in order."""
+    """The figures of the target paragraph, one per indicator and measure, in order, and the
+    targets it states as keeping pace (居民收入增长和经济增长同步)."""
     span = target_span(text)
     if span is None:
         return []
-    return _stated(text, span[0], span[1], d, targets=True)
+    out = _stated(text, span[0], span[1], d, targets=True)
+    for pattern, subject, other in IN_STEP:
+        m = pattern.search(text, span[0], span[1])
+        ind = d.indicators.get(subject)
+        if m is None or ind is None or any(t.indicator.id == subject for t in out):
+            continue
+        out.append(
+            Stated(
+                indicator=ind, measure="growth", value=0.0, unit="%", bound="about", high=None,
+                raw=m.group(), start=m.start(), end=m.end(), quote=m.group(),
+                quote_start=m.start(), relative_to=other,
+            )
+        )  # fmt: skip
+    return out
+
+
+def states_in_step(text: str, indicator_id: str) -> re.Match[str] | None:
+    """Where the review part says the series kept pace (居民收入增长和经济增长同步), if it does."""
+    span = review_span(text)
+    if span is None:
+        return None
+    for pattern, subject, _ in IN_STEP:
+        if subject == indicator_id:
+            m = pattern.search(text, span[0], span[1])
+            if m is not None:
+                return m
+    return None
 
 
 def read_outcomes(text: str, d: Dictionary) -> list[Stated]:
@@ -159,8 +205,8 @@ def mentions(text: str, ind: Indicator, d: Dictionary) -> bool:
         if len(n) < 2:
             continue
         for m in re.finditer(re.escape(n), part):
-            lo = max(part.rfind(c, 0, m.start()) for c in "，,；;。：:\n、") + 1
-            hi = min((i for i in (part.find(c, m.end()) for c in "，,；;。：:\n、") if i >= 0),
+            lo = max(part.rfind(c, 0, m.start()) for c in _NAME_BOUNDS) + 1
+            hi = min((i for i in (part.find(c, m.end()) for c in _NAME_BOUNDS) if i >= 0),
                      default=len(part))  # fmt: skip
             if not d.excluded(ind, part[lo:hi], n):
                 return True
@@ -210,7 +256,7 @@ def _sentence_of(text: str, span: tuple[int, int]) -> str:
     """The sentence a figure stands in, with its full stop."""
     if span == (0, 0):
         return ""
-    end = span[1] + (1 if text[span[1] : span[1] + 1] in ("。", "！", "？", "；") else 0)
+    end = span[1] + (1 if text[span[1] : span[1] + 1] in SENTENCE_END_CHARS else 0)
     return text[span[0] : end].strip()
 
 
@@ -223,10 +269,9 @@ def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | Non
         return None
     if r.base_year is not None:
         return None
-    sentence = text[r.sentence[0] : r.start] if r.sentence != (0, 0) else ""
-    clause_start = max(text.rfind(c, 0, r.start) for c in "，,；;。：:\n") + 1
+    clause_start = max(text.rfind(c, 0, r.start) for c in _CLAUSE_BOUNDS) + 1
     clause = text[clause_start : r.start]
-    if not targets and (_STRETCH.search(clause) or _COMPARISON.search(clause)):
+    if not targets and (STRETCH.search(clause) or _COMPARISON.search(clause)):
         return None
     if _COMPARISON.search(r.subject):
         return None
@@ -256,17 +301,24 @@ def _one(text: str, r: Reading, d: Dictionary, *, targets: bool) -> Stated | Non
         if u is None or u.family != ind.family:
             return None
     qualifier = _QUALIFIER_BOUND.get(r.qualifier) if r.qualifier else None
-    if targets and qualifier is None and re.search(r"控制在|不超过|以内", clause + r.context):
-        qualifier = "at_most"
+    if targets and qualifier is None:
+        # 控制在5%以内 and the like: the dictionary's upper-bound words anywhere in the clause.
+        ceiling_words = [w for w, q in d.qualifiers.items() if q.bound == "at_most"]
+        if any(w in clause + r.context for w in ceiling_words):
+            qualifier = "at_most"
     verb = ""
     if measure == "growth":
         verb = direction_word(falls=value < 0)
         if PRICE_RATE_NOUN in name:
             verb = PRICE_RATE_NOUN
     after = text[r.end : r.end + 2]
-    tail = next((w for w in ("左右", "以上", "以内", "以下") if after.startswith(w)), "")
+    # The dictionary's two-character words after a figure (左右, 以上, 以内 …) belong to it.
+    tail = next(
+        (w for w, q in d.qualifiers.items() if q.where == "after" and len(w) > 1
+         and after.startswith(w)),
+        "",
+    )  # fmt: skip
     raw = f"{verb}{r.raw}{tail}" if measure == "growth" else f"{r.raw}{tail}"
-    del sentence
     return Stated(
         indicator=ind,
         measure=measure,

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from summarizer.core.schema import SummaryDocument
+from summarizer.core.schema import Metric, SummaryDocument
 
 # Irregular plurals of the nouns the tool counts; the rest take an "s".
 _PLURALS = {"entry": "entries", "summary": "summaries", "warning": "warnings"}
@@ -23,11 +23,62 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {_PLURALS.get(noun, noun + 's')}"
 
 
-def format_change(change_pct: float | None) -> str:
-    """A year-on-year change as '+16.2%' / '-28.38%', or '' when unknown."""
+#: The minus sign of a change: U+2212, not a hyphen ("−40.5%").
+MINUS = "\u2212"
+#: How a qualifier is shown before a figure (a plus after it: 300+亩; a range as 3–5).
+QUALIFIER_SIGNS: dict[str, str] = {
+    "about": "≈",
+    "at_least": "≥",
+    "over": ">",
+    "nearly": "近",
+    "at_most": "≤",
+}
+
+
+def format_change(change_pct: float | None, unit: str = "%") -> str:
+    """A change as '+16.2%' / '−28.38%' ('+2个百分点' for points), or '' when unknown."""
     if change_pct is None:
         return ""
-    return f"{change_pct:+g}%"
+    sign = "+" if change_pct > 0 else MINUS if change_pct < 0 else "±"
+    return f"{sign}{abs(change_pct):g}{unit}"
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.4f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+
+
+def metric_figure(m: Metric) -> str:
+    """What a metric's figure says, as the reading found it: a growth as a signed change
+    (+10.8%, −40.5%, never a level), a bound or an estimate with its sign (≥5.5%, ≈98亿元,
+    300+亩, 3–5个), a level reached with the way it moved (13.6% ↓); the raw figure when it
+    is redacted or was not read."""
+    q = m.qualifier
+    sign = QUALIFIER_SIGNS.get(q or "", "")
+    change_only = m.measure is None and not m.redacted and m.value is None  # "下降9.29%"
+    if m.measure in ("growth", "points") or (change_only and m.change_pct is not None):
+        if m.change_pct is None:
+            return m.raw
+        unit = "个百分点" if m.measure == "points" else "%"
+        return sign + format_change(m.change_pct, unit)
+    if m.redacted or m.value is None:
+        return m.raw
+    unit = m.unit or ""
+    if q == "range" and m.high is not None:
+        text = f"{_plain(m.value)}–{_plain(m.high)}{unit}"
+    elif q == "plus":
+        text = f"{_plain(m.value)}+{unit}"
+    else:
+        text = f"{sign}{_plain(m.value)}{unit}"
+    if m.measure is not None and m.direction is not None and m.change_pct is None:
+        text += " ↑" if m.direction == "up" else " ↓"  # 降低至13.6%: a level reached
+    return text
+
+
+def metric_change(m: Metric) -> str:
+    """The change shown next to a level ('+16.2%'); '' for a growth, whose figure it is."""
+    if m.measure in ("growth", "points") or (m.value is None and not m.redacted):
+        return ""
+    return format_change(m.change_pct)
 
 
 def change_direction(change_pct: float | None) -> str:

@@ -32,7 +32,13 @@ from summarizer.core.schema import (
     iter_findings,
 )
 from summarizer.core.vocabulary import CHECKS, FINDING_KINDS, TOPIC_LABELS, WORDS
-from summarizer.render.format import change_direction, format_change, natural_key
+from summarizer.render.format import (
+    change_direction,
+    format_change,
+    metric_change,
+    metric_figure,
+    natural_key,
+)
 from summarizer.render.overview import IndexEntry
 
 __all__ = ["IndexEntry", "render_html", "render_html_index", "finding_id"]
@@ -304,6 +310,8 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["change"] = format_change
+    env.filters["figure"] = metric_figure
+    env.filters["level_change"] = metric_change
     env.filters["direction"] = change_direction
     env.filters["number"] = _fmt_number
     return env

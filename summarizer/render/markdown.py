@@ -21,7 +21,7 @@ from summarizer.core.schema import (
     finding_lists,
 )
 from summarizer.core.vocabulary import CHECKS, FINDING_KINDS, TOPIC_LABELS
-from summarizer.render.format import format_change
+from summarizer.render.format import metric_change, metric_figure
 from summarizer.render.overview import IndexEntry
 from summarizer.render.rich_view import (
     SECTIONS,
@@ -41,12 +41,13 @@ def escape(text: str) -> str:
 
 def _metrics_table(metrics: list[Metric]) -> list[str]:
     lines = [
-        "| Metric | As written | Change | Kind | Redacted |",
-        "| --- | --- | ---: | --- | :---: |",
+        "| Metric | Figure | As written | Change | Kind | Redacted |",
+        "| --- | --- | --- | ---: | --- | :---: |",
     ]
     for m in metrics:
         lines.append(
-            f"| {escape(m.name)} | {escape(m.raw)} | {format_change(m.change_pct)} | "
+            f"| {escape(m.name)} | {escape(metric_figure(m))} | {escape(m.raw)} | "
+            f"{metric_change(m)} | "
             f"{m.kind} | {'yes' if m.redacted else ''} |"
         )
     return lines

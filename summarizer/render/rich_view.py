@@ -19,7 +19,7 @@ from rich.text import Text
 
 from summarizer.core.schema import Finding, Metric, ReportSummary, SummaryDocument, finding_lists
 from summarizer.core.vocabulary import FINDING_KINDS, TOPIC_LABELS
-from summarizer.render.format import change_direction, format_change
+from summarizer.render.format import change_direction, metric_change, metric_figure
 
 #: Heading of each finding list, in the order they are shown.
 #: (ReportSummary list, heading) of each finding kind, in order.
@@ -31,11 +31,14 @@ REDACTED_MARK = "redacted"
 
 
 def metric_inline(metric: Metric) -> str:
-    """One metric on one line: name, figure as written, change, target and redaction marks."""
-    parts = [f"{metric.name} {metric.raw}"]
-    change = format_change(metric.change_pct)
+    """One metric on one line: name, figure as read (a growth signed, a bound with its sign),
+    its change, period, target and redaction marks."""
+    parts = [f"{metric.name} {metric_figure(metric)}"]
+    change = metric_change(metric)
     if change:
         parts.append(f"({change})")
+    if metric.period:
+        parts.append(f"[{metric.period}]")
     if metric.kind == "target":
         parts.append("[target]")
     if metric.redacted:
@@ -65,6 +68,7 @@ def _header(report: ReportSummary, index: int, count: int) -> Panel:
 def _metrics_table(metrics: list[Metric]) -> Table:
     table = Table(title="Key metrics", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("name", overflow="fold")
+    table.add_column("figure", overflow="fold")
     table.add_column("as written", overflow="fold")
     table.add_column("change", justify="right")
     table.add_column("kind")
@@ -72,9 +76,10 @@ def _metrics_table(metrics: list[Metric]) -> Table:
     for m in metrics:
         table.add_row(
             Text(m.name),
+            Text(metric_figure(m)),
             Text(m.raw),
             Text(
-                format_change(m.change_pct),
+                metric_change(m),
                 style={"up": "green", "down": "red"}.get(change_direction(m.change_pct), ""),
             ),
             Text(m.kind),
