@@ -38,7 +38,6 @@ from summarizer.backends.openai_compat.errors import (
 from summarizer.backends.openai_compat.negotiate import Negotiated
 from summarizer.backends.openai_compat.request import DEFAULT_BASE_URL, LOCAL_KEY
 from summarizer.backends.openai_compat.transport import Answer, Seen
-from summarizer.backends.prompts import render
 from summarizer.core.activity import ACTIVITY
 from summarizer.core.errors import (
     ConfigError,
@@ -165,20 +164,11 @@ class OpenAIBackend(Backend):
             extraction, notes = self._checked_chunk(answer, request)
             return ExtractResult(extraction, usage, request=sent, notes=tuple(notes))
         except answers.InvalidAnswer as first:
-            repair = render("repair", error=short(first.error))
-            previous = first.content or "(empty answer)"
-
-            def retry_body() -> dict[str, Any]:
-                current = self.chunk_request(request)
-                current["messages"] = [
-                    *current["messages"],
-                    {"role": "assistant", "content": previous},
-                    {"role": "user", "content": repair},
-                ]
-                return current
-
+            invalid = first
             try:
-                second_answer = await self._complete(retry_body)
+                second_answer = await self._complete(
+                    lambda: answers.repair_body(self.chunk_request(request), invalid)
+                )
             except SummarizerError as e:
                 # The first answer was paid for too.
                 e.usage = usage + (e.usage if isinstance(e.usage, Usage) else Usage())
