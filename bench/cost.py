@@ -53,6 +53,7 @@ class PrefixCache:
     def __init__(self, style: str) -> None:
         self.style = style
         self.seen: list[list[int]] = []
+        self.calls: list[tuple[int, int]] = []  # (prompt, cached) in the order served
         self.lock = threading.Lock()
 
     def hit(self, ids: list[int]) -> int:
@@ -66,9 +67,12 @@ class PrefixCache:
                     n += 1
                 best = max(best, n)
             self.seen.append(ids)
-        if self.style == "openai":
-            return 0 if best < 1024 else 1024 + (best - 1024) // 128 * 128
-        return best // 64 * 64
+            if self.style == "openai":
+                cached = 0 if best < 1024 else 1024 + (best - 1024) // 128 * 128
+            else:
+                cached = best // 64 * 64
+            self.calls.append((len(ids), cached))
+        return cached
 
 
 def prompt_ids(body: dict[str, Any], encode: Any) -> list[int]:
@@ -86,7 +90,6 @@ def prompt_ids(body: dict[str, Any], encode: Any) -> list[int]:
 def run(style: str, work: Path, encode: Any, answers: dict[str, Any]) -> dict[str, Any]:
     cache = PrefixCache(style)
     recorded = recorded_responder(answers, convert=lambda a: a)
-    per_call: list[tuple[int, int]] = []  # (prompt, cached) in arrival order
 
     def responder(body: dict[str, Any]) -> Reply:
         reply = recorded(body)
@@ -94,7 +97,6 @@ def run(style: str, work: Path, encode: Any, answers: dict[str, Any]) -> dict[st
         cached = cache.hit(ids)
         reply.prompt_tokens = len(ids)
         reply.completion_tokens = len(encode(reply.content or ""))
-        per_call.append((len(ids), cached))
         if style == "openai":
             reply.cached_tokens = cached
         else:
@@ -132,6 +134,7 @@ def run(style: str, work: Path, encode: Any, answers: dict[str, Any]) -> dict[st
         reports += len(doc["reports"])
         for k in usage:
             usage[k] += doc["provenance"]["usage"].get(k, 0)
+    per_call = cache.calls
     later = per_call[1:]
     return {
         "usage": usage,

@@ -397,22 +397,23 @@ async def _overview(
     body = backend.overview_request(request)
 
     class _NoOverview(Exception):
-        pass
+        def __init__(self, spent: Usage) -> None:
+            self.spent = spent  # an unusable answer was paid for all the same
 
     async def call() -> tuple[OverviewText, Usage]:
         # Under the same limit as the chunk calls, which have all released it by now.
         async with limiter:
             answer = await backend.overview(request)
         if answer is None or not answer[0]:
-            raise _NoOverview
+            raise _NoOverview(answer[1] if answer is not None else Usage())
         return OverviewText(overview=answer[0]), answer[1]
 
     try:
         answer, usage, _ = await cached_call(
             cache, backend, body, OverviewText, call, settings.refresh
         )
-    except _NoOverview:
-        return None, Usage()
+    except _NoOverview as none:
+        return None, none.spent
     return (
         answer.overview if _overview_grounded(answer.overview, report, summary) else None
     ), usage

@@ -3,6 +3,7 @@ one row per shape, and the lean recordings through the path users take."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,18 @@ def test_lean_recordings_verify_keep_key_metrics_and_overviews(tmp_path: Path) -
     assert all(m["start"] is not None and m["evidence"] for m in metrics), [
         m["name"] for m in metrics if m["start"] is None
     ]
+    # every exported metric row has its figure's offsets and the sentence that states it
+    done = run_cli("export", tmp_path / "out", "-o", tmp_path / "rows.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "rows.csv").open(encoding="utf-8-sig") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["record"] == "metric"]
+    assert len(rows) == len(metrics) == 300
+    assert all(r["figure_start"] and r["figure_end"] and r["quote"] for r in rows)
+    # and `check` passes every output as written (exit 0, no flag)
+    for out in sorted((tmp_path / "out").glob("*.json")):
+        source = SEEDS / out.name.removesuffix(".json")
+        checked = run_cli("check", out, "--source", source, "--strict", cwd=tmp_path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
     growth = [m for m in metrics if m["name"] == "工业总产值降幅"]
     assert growth and all(
         (m["measure"], m["change_pct"], m["value"]) == ("growth", -4.67, None) for m in growth

@@ -412,9 +412,10 @@ def test_overview(make_backend: Make) -> None:
     assert "新签约32个" in body["messages"][-1]["content"]
 
 
-def test_overview_refusal_returns_none(make_backend: Make) -> None:
+def test_overview_refusal_returns_no_text_and_its_cost(make_backend: Make) -> None:
     backend, _ = make_backend([answer(None, refusal="no")])
-    assert run(backend.overview(OverviewRequest(report_title=None, digest="x", lang="en"))) is None
+    text, usage = run(backend.overview(OverviewRequest(report_title=None, digest="x", lang="en")))
+    assert text == "" and usage.calls == 1  # the refused call was paid for
 
 
 # --------------------------------------------------------------------------- over real HTTP

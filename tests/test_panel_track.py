@@ -245,3 +245,26 @@ def test_from_outputs_the_headline_wins_and_five_year_figures_never_count() -> N
     assert c.cells[("安徽省", "gdp")].raw == "4.2%"  # the headline, not 6% or 3.7%
     rows = track(panel, 2025, sources=False)
     assert [(r.zone, r.actual, r.status) for r in rows] == [("安徽省", "增长4.2%", "missed")]
+
+
+IN_STEP_CASES: list[tuple[str, str, str]] = [
+    # review, verdict
+    ("income keeps pace within the tolerance", "地区生产总值增长5.4%。居民人均可支配收入实际增长4.9%。", "met"),
+    ("income falls behind", "地区生产总值增长5.4%。居民人均可支配收入实际增长4.4%。", "missed"),
+    ("the review says it kept pace", "居民收入增长和经济增长同步。", "met"),
+    ("no word of income", "地区生产总值增长5.4%。", "dropped"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("review", "verdict"), [c[1:] for c in IN_STEP_CASES],
+                         ids=[c[0] for c in IN_STEP_CASES])  # fmt: skip
+def test_income_in_step_with_growth(review: str, verdict: str) -> None:
+    from summarizer.panel.targets import SourceFile
+    from summarizer.panel.track import _text_outcome
+
+    plan = PLAN.format(targets="地区生产总值增长5%左右，居民收入增长和经济增长同步")
+    targets = [t for t in read_targets(plan, D) if t.relative_to == "gdp"]
+    assert len(targets) == 1 and targets[0].indicator.id == "disposable_income"
+    row = _text_outcome(targets[0], "甲省", 2025, SourceFile("p.txt", plan),
+                        [SourceFile("r.txt", REVIEW.format(review=review))], D)  # fmt: skip
+    assert row.status == verdict

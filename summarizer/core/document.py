@@ -86,6 +86,15 @@ class CleanText:
             _mask_starts=tuple(m.start for m in merged),
         )
 
+    def __hash__(self) -> int:
+        # Computed once: grounding caches per clean text (its normalised view, span readings)
+        # and hashing every mask on each lookup grew with the file, once per finding.
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.source, self.masks, self.view))
+            object.__setattr__(self, "_hash", cached)
+        return int(cached)
+
     @property
     def text(self) -> str:
         return self.source.text

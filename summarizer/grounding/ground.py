@@ -63,6 +63,7 @@ from summarizer.lexicon.reading import (
     kind_in_part,
     read_figures,
     read_source,
+    read_verbatim,
 )
 from summarizer.lexicon.words import CHANGE_WORDS, FALL_VERBS, alternation, direction_word
 
@@ -358,8 +359,10 @@ def metric_issues(
     where: str = "its source span",
     *,
     near: int | None = None,
+    source: tuple[CleanText, int, int] | None = None,
 ) -> tuple[Binding, list[FigureIssue]]:
-    """The metric's binding and what is wrong with it (empty when bound)."""
+    """The metric's binding and what is wrong with it (empty when bound). `source` (the
+    text and span) gives a figure no pattern reads (X个BP) the offsets it is written at."""
     name = metric.name
     issues: list[FigureIssue] = []
     keys = reading_numbers(readings)
@@ -369,6 +372,12 @@ def metric_issues(
                 FigureIssue(field, n, f'number "{n}" in metric {name} not found in {where}')
             )
     b = metric_binding(metric, readings, near=near)
+    if b.ok and b.reading is None and source is not None:
+        clean, lo, hi = source
+        raw = metric.raw.strip()
+        at = clean.text.find(raw, lo, hi) if raw else -1
+        if at >= 0:
+            b = Binding(read_verbatim(clean.text, at, at + len(raw)))
     if b.reason == "not_found":
         nums = numbers_in(metric.raw)
         n = nums[0] if nums else metric.raw
@@ -496,7 +505,9 @@ def finding_figures(
         issues += _stated_figures(text, where, readings, "its source span")
     bindings: list[Binding] = []
     for i, m in enumerate(metrics):
-        b, found = metric_issues(m, readings, f"metrics.{i}", near=near)
+        b, found = metric_issues(
+            m, readings, f"metrics.{i}", near=near, source=(clean, span.start, span.end)
+        )
         bindings.append(b)
         issues += found
     first: dict[str, FigureIssue] = {}
@@ -599,7 +610,9 @@ def document_bindings(
         whole = clean.analysed(*region)
         readings = span_readings(clean, *region)
         for i, km in enumerate(rep.key_metrics):
-            b, found = metric_issues(km, readings, f"key_metrics.{i}", "the report")
+            b, found = metric_issues(
+                km, readings, f"key_metrics.{i}", "the report", source=(clean, *region)
+            )
             bound[(r, ("key_metrics", i))] = b
             for x in found:
                 out.append(DocumentIssue(r, ("key_metrics", i), "", x))
@@ -874,6 +887,7 @@ def ground_metrics(
     reports: Sequence[Report] = (),
 ) -> tuple[list[Metric], list[str]]:
     """Key metrics bound in their report (or the chunk); the others are dropped with a warning."""
+    source: tuple[CleanText, int, int] | None = None
     if clean is None:
         readings: Sequence[Reading] = _text_readings(chunk.text)
     else:
@@ -885,13 +899,14 @@ def ground_metrics(
             mine = [r for r in reports if r.index == i]
         region = (mine[0].start, mine[0].end) if mine else (0, len(clean.text))
         readings = span_readings(clean, *region)
+        source = (clean, *region)
     kept: list[Metric] = []
     warnings: list[str] = []
     for i, m in enumerate(metrics):
         if not numbers_in(m.raw) and not is_redacted(m.raw):
             warnings.append(f'key metric {m.name} "{m.raw}" dropped: no figure')
             continue
-        b, issues = metric_issues(m, readings, f"key_metrics.{i}", "the report")
+        b, issues = metric_issues(m, readings, f"key_metrics.{i}", "the report", source=source)
         if issues:
             warnings.append(f'key metric {m.name} "{m.raw}" dropped: {issues[0].message}')
             continue

@@ -98,6 +98,7 @@ __all__ = [
     "period_of",
     "read_figures",
     "read_source",
+    "read_verbatim",
 ]
 
 # Measure, Direction and Qualifier are the output's types (core/schema.py): what a figure
@@ -780,6 +781,30 @@ def read_source(clean: CleanText, start: int, end: int) -> list[Reading]:
         parts.append(text[a:b])
         positions.extend(range(a, b))
     return read_figures("".join(parts), positions=positions)
+
+
+def read_verbatim(text: str, start: int, end: int) -> Reading:
+    """A figure no pattern reads (X个BP, x亿多元) found verbatim at [start, end) of a source:
+    its value, unit and redaction as written, its sentence; no subject or measure beyond."""
+    from summarizer.lexicon.figures import parse_figure
+
+    raw = text[start:end]
+    fig = parse_figure(raw)
+    s = max(text.rfind(c, 0, start) for c in "。！？!?；;\n") + 1
+    stops = [i for i in (text.find(c, end) for c in "。！？!?；;\n") if i >= 0]
+    return Reading(
+        start=start,
+        end=end,
+        raw=raw,
+        value=fig.value,
+        unit=fig.unit,
+        redacted=fig.redacted,
+        measure=measure_of_subject("", fig.unit),
+        subject="",
+        qualifier=None,
+        sentence=(s, min(stops) if stops else len(text)),
+        bare=True,
+    )
 
 
 # ------------------------------------------------------------------------------ target or actual

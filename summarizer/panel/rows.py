@@ -301,10 +301,12 @@ def _metric_row(
         unit_written = unit_written or fig.unit
     match: Match | None = matcher(m.name, unit_written)
     value_base, base_unit = d.normalise(value, unit_written)
-    ev, at = _locate(m.raw, quotes)
+    # Since schema 2 a metric carries the offsets of its figure and the sentence that states
+    # it (the one figure reading); an older output's figure is looked for in its evidence.
+    ev, at, width = _figure_in(m, quotes)
     if ev is not None and at is not None:
         before = _CLAUSE_BREAK.split(ev.quote[max(0, at - _BEFORE_CHARS) : at])[-1]
-        after = ev.quote[at + len(m.raw) : at + len(m.raw) + _AFTER_CHARS]
+        after = ev.quote[at + width : at + width + _AFTER_CHARS]
     else:
         before = after = ""
     reading = d.read_qualifiers(before, m.raw, after)
@@ -359,8 +361,24 @@ def _metric_row(
         "end": ev.end if ev else None,
         "offsets": f"{ev.start}-{ev.end}" if ev and ev.start is not None else None,
         "figure_start": fig_start,
-        "figure_end": fig_start + len(m.raw) if fig_start is not None else None,
+        "figure_end": fig_start + width if fig_start is not None else None,
     }
+
+
+def _figure_in(m: Metric, quotes: Sequence[Evidence]) -> tuple[Evidence | None, int | None, int]:
+    """The evidence holding the metric's figure, the figure's index in it, and its width."""
+    e = m.evidence
+    if (
+        e is not None
+        and e.start is not None
+        and e.end is not None
+        and m.start is not None
+        and m.end is not None
+        and e.start <= m.start <= m.end <= e.end
+    ):
+        return e, m.start - e.start, m.end - m.start
+    ev, at = _locate(m.raw, quotes)
+    return ev, at, len(m.raw)
 
 
 def _located_first(quotes: Sequence[Evidence]) -> list[Evidence]:

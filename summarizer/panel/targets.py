@@ -77,6 +77,9 @@ class Stated:
     quote_start: int
     scope: str | None = None  # the flagged statistical scope it is written under
     sentence: str = ""  # its whole sentence
+    relative_to: str | None = (
+        None  # 与经济增长同步: the indicator whose growth it must keep up with
+    )
 
 
 def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -121,12 +124,53 @@ def review_span(text: str) -> tuple[int, int] | None:
     return first.end(), (second.start() if second else len(text))
 
 
+# Targets stated as keeping pace with another series, not as a figure: (pattern, the
+# indicator id of the subject, the indicator id it keeps pace with).
+IN_STEP: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(
+            r"(?:城乡)?居民(?:人均可支配)?收入增[长速](?:与|和|同)(?:经济|地区生产总值|国内生产总值)"
+            r"增[长速](?:保持)?(?:基本)?同步"
+        ),
+        "disposable_income",
+        "gdp",
+    ),
+)
+
+
 def read_targets(text: str, d: Dictionary) -> list[Stated]:
-    """The figures of the target paragraph, one per indicator and measure, in order."""
+    """The figures of the target paragraph, one per indicator and measure, in order, and the
+    targets it states as keeping pace (居民收入增长和经济增长同步)."""
     span = target_span(text)
     if span is None:
         return []
-    return _stated(text, span[0], span[1], d, targets=True)
+    out = _stated(text, span[0], span[1], d, targets=True)
+    for pattern, subject, other in IN_STEP:
+        m = pattern.search(text, span[0], span[1])
+        ind = d.indicators.get(subject)
+        if m is None or ind is None or any(t.indicator.id == subject for t in out):
+            continue
+        out.append(
+            Stated(
+                indicator=ind, measure="growth", value=0.0, unit="%", bound="about", high=None,
+                raw=m.group(), start=m.start(), end=m.end(), quote=m.group(),
+                quote_start=m.start(), relative_to=other,
+            )
+        )  # fmt: skip
+    return out
+
+
+def states_in_step(text: str, indicator_id: str) -> re.Match[str] | None:
+    """Where the review part says the series kept pace (居民收入增长和经济增长同步), if it does."""
+    span = review_span(text)
+    if span is None:
+        return None
+    for pattern, subject, _ in IN_STEP:
+        if subject == indicator_id:
+            m = pattern.search(text, span[0], span[1])
+            if m is not None:
+                return m
+    return None
 
 
 def read_outcomes(text: str, d: Dictionary) -> list[Stated]:

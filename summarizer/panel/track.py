@@ -18,8 +18,8 @@ In: a `Panel` and the `Dictionary` (tolerance of 左右, names for mentions). Ou
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from summarizer.lexicon.words import FALL_RATE_NOUNS, FALL_VERBS, alternation, direction_word
@@ -33,6 +33,7 @@ from summarizer.panel.targets import (
     read_outcomes,
     read_targets,
     source_file,
+    states_in_step,
 )
 
 Status = Literal["met", "missed", "not reported", "dropped", "no report"]
@@ -317,6 +318,8 @@ def _text_outcome(
 
     if not reviews:
         return done("no report", f"no report on {year} for this zone among the outputs")
+    if t.relative_to is not None:
+        return _in_step(t, reviews, d, done, year)
     named = False
     for src in reviews:
         outcomes = read_outcomes(src.text, d)
@@ -333,6 +336,38 @@ def _text_outcome(
         named = named or mentions(src.text, ind, d)
     if named:
         return done("not reported", f"the {year} report names the indicator without a figure")
+    return done("dropped", f"not mentioned in the {year} report")
+
+
+def _in_step(
+    t: Stated,
+    reviews: list[SourceFile],
+    d: Dictionary,
+    done: Callable[..., Tracked],
+    year: int,
+) -> Tracked:
+    """A target of keeping pace (居民收入增长和经济增长同步): met when the subject's growth is at
+    least the reference's less the tolerance, or when the review says it kept pace."""
+    ref = d.indicators.get(t.relative_to or "")
+    for src in reviews:
+        outcomes = read_outcomes(src.text, d)
+        mine = next((a for a in outcomes if a.indicator.id == t.indicator.id
+                     and a.measure == "growth"), None)  # fmt: skip
+        theirs = next((a for a in outcomes if ref is not None and a.indicator.id == ref.id
+                       and a.measure == "growth"), None)  # fmt: skip
+        if mine is not None and theirs is not None:
+            ok = mine.value >= theirs.value - d.about_points - _EPS
+            note = (f"{_num(mine.value)}% {'≥' if ok else '<'} {_num(theirs.value - d.about_points)}% "
+                    f"({ref.name if ref else ''} {_num(theirs.value)}%, in step, tolerance "
+                    f"{d.about_points:g} point)")  # fmt: skip
+            return done(_verdict(ok), note, mine, src)
+        said = states_in_step(src.text, t.indicator.id)
+        if said is not None:
+            stated = replace(t, raw=said.group(), start=said.start(), end=said.end(),
+                             quote=said.group(), quote_start=said.start())  # fmt: skip
+            return done("met", f"the {year} report says it kept pace", stated, src)
+        if mine is not None or mentions(src.text, t.indicator, d):
+            return done("not reported", f"the {year} report gives no growth of both to compare")
     return done("dropped", f"not mentioned in the {year} report")
 
 

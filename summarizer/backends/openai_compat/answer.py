@@ -10,6 +10,7 @@ once, in the repair prompt).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pydantic
 
@@ -17,6 +18,7 @@ from summarizer.backends.answer import expand_answer
 from summarizer.backends.extract import AnswerTooLong, ChunkContext
 from summarizer.backends.openai_compat.errors import short
 from summarizer.backends.openai_compat.transport import Answer
+from summarizer.backends.prompts import render
 from summarizer.backends.salvage import Slip, salvage
 from summarizer.core.errors import ExtractionError
 from summarizer.core.schema import ChunkAnswer, ChunkExtraction, OverviewText, Usage
@@ -30,6 +32,18 @@ class InvalidAnswer(Exception):
         self.content = content
         self.error = error
         self.usage = usage
+
+
+def repair_body(body: dict[str, Any], invalid: InvalidAnswer) -> dict[str, Any]:
+    """The request again, with the invalid answer and the repair prompt that shows the model
+    its validation error appended (the one repair retry)."""
+    repair = render("repair", error=short(invalid.error))
+    body["messages"] = [
+        *body["messages"],
+        {"role": "assistant", "content": invalid.content or "(empty answer)"},
+        {"role": "user", "content": repair},
+    ]
+    return body
 
 
 def parse_chunk(content: str, context: ChunkContext) -> ChunkExtraction:
@@ -81,9 +95,13 @@ def checked_chunk(
             usage=answer.usage,
         )
     if answer.finish_reason == "content_filter":
-        raise ExtractionError(f"{model}: the provider's content filter rejected this chunk")
+        raise ExtractionError(
+            f"{model}: the provider's content filter rejected this chunk", usage=answer.usage
+        )
     if answer.refusal:
-        raise ExtractionError(clean(f"model refused: {short(answer.refusal, 300)}"))
+        raise ExtractionError(
+            clean(f"model refused: {short(answer.refusal, 300)}"), usage=answer.usage
+        )
     if not answer.content.strip():
         raise InvalidAnswer("", "the answer was empty", answer.usage)
     try:

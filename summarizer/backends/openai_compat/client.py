@@ -38,9 +38,13 @@ from summarizer.backends.openai_compat.errors import (
 from summarizer.backends.openai_compat.negotiate import Negotiated
 from summarizer.backends.openai_compat.request import DEFAULT_BASE_URL, LOCAL_KEY
 from summarizer.backends.openai_compat.transport import Answer, Seen
-from summarizer.backends.prompts import render
 from summarizer.core.activity import ACTIVITY
-from summarizer.core.errors import ConfigError, EndpointUnreachable, ExtractionError
+from summarizer.core.errors import (
+    ConfigError,
+    EndpointUnreachable,
+    ExtractionError,
+    SummarizerError,
+)
 from summarizer.core.schema import ChunkAnswer, ChunkExtraction, OverviewText, Usage
 
 if TYPE_CHECKING:
@@ -160,19 +164,15 @@ class OpenAIBackend(Backend):
             extraction, notes = self._checked_chunk(answer, request)
             return ExtractResult(extraction, usage, request=sent, notes=tuple(notes))
         except answers.InvalidAnswer as first:
-            repair = render("repair", error=short(first.error))
-            previous = first.content or "(empty answer)"
-
-            def retry_body() -> dict[str, Any]:
-                current = self.chunk_request(request)
-                current["messages"] = [
-                    *current["messages"],
-                    {"role": "assistant", "content": previous},
-                    {"role": "user", "content": repair},
-                ]
-                return current
-
-            second_answer = await self._complete(retry_body)
+            invalid = first
+            try:
+                second_answer = await self._complete(
+                    lambda: answers.repair_body(self.chunk_request(request), invalid)
+                )
+            except SummarizerError as e:
+                # The first answer was paid for too.
+                e.usage = usage + (e.usage if isinstance(e.usage, Usage) else Usage())
+                raise
             usage = usage + second_answer.usage
             try:
                 extraction, notes = self._checked_chunk(second_answer, request)
@@ -186,6 +186,9 @@ class OpenAIBackend(Backend):
                 ) from None
             except AnswerTooLong as e:
                 raise AnswerTooLong(e.message, usage=usage) from None
+            except ExtractionError as e:  # the repair refused: both answers were paid for
+                e.usage = usage
+                raise
             repaired = f"chunk {request.chunk.index}: the model's first answer was unusable " + (
                 f"({short(first.error, 120)}); its repair was used"
             )
@@ -194,18 +197,19 @@ class OpenAIBackend(Backend):
             raise AnswerTooLong(e.message, usage=usage) from None
 
     async def overview(self, request: OverviewRequest) -> tuple[str, Usage] | None:
-        """Two or three sentences from the digest in one small call; None if unusable."""
+        """Two or three sentences from the digest in one small call; an empty text (with
+        what the calls cost, which was paid all the same) when the answer is unusable."""
         try:
             answer = await self._complete(lambda: self.overview_request(request))
-        except ExtractionError:
+        except ExtractionError as e:
             # The overview is optional: the caller composes one from the findings instead.
-            return None
+            return "", e.usage if isinstance(e.usage, Usage) else Usage()
         if answer.finish_reason == "length" or answer.refusal:
-            return None
+            return "", answer.usage
         try:
             text = self.parse_overview(answer.content)
         except (pydantic.ValidationError, ValueError):
-            return None
+            return "", answer.usage
         return text, answer.usage
 
     async def aclose(self) -> None:
