@@ -145,3 +145,59 @@ def test_lean_recordings_verify_keep_key_metrics_and_overviews(tmp_path: Path) -
     assert growth and all(
         (m["measure"], m["change_pct"], m["value"]) == ("growth", -4.67, None) for m in growth
     )
+
+
+DEVSET = ROOT / "devset" / "gov"
+
+
+@pytest.mark.parametrize(
+    ("file", "anchor", "metric", "reason"),
+    [
+        # real 政府工作报告 of the tuned half of the dev set (devset/split.json); each metric is
+        # bound inside the sentence that holds the anchor, as a finding's span would be
+        (
+            "guangdong_2026",
+            "人均地区生产总值从9万元提高到11万元",
+            "地区生产总值 11万元",
+            "per_capita_vs_total",
+        ),
+        ("guangdong_2026", "人均地区生产总值从9万元提高到11万元", "人均地区生产总值 11万元", None),
+        (
+            "jiangsu_2026",
+            "人均地区生产总值达16.7万元",
+            "地区生产总值 16.7万元",
+            "per_capita_vs_total",
+        ),
+        (
+            "shanghai_2026",
+            "人均地区生产总值达到3.2万美元",
+            "地区生产总值 3.2万美元",
+            "per_capita_vs_total",
+        ),
+        (
+            "zhejiang_2026",
+            "海洋生产总值占GDP比重达到14%左右",
+            "地区生产总值 14%",
+            "share_vs_amount",
+        ),
+        ("zhejiang_2026", "海洋生产总值占GDP比重达到14%左右", "海洋生产总值占比 14%", None),
+        (
+            "zhejiang_2026",
+            "人均地区生产总值从2020年的10.5万元提高到",
+            "人均地区生产总值 10.5万元",
+            None,
+        ),
+    ],
+)
+def test_real_reports_headline_indicators(
+    file: str, anchor: str, metric: str, reason: str | None
+) -> None:
+    text = (DEVSET / f"{file}.txt").read_text(encoding="utf-8")
+    at = text.index(anchor)
+    lo = max(text.rfind(c, 0, at) for c in "。\n") + 1
+    hi = min(i for i in (text.find(c, at) for c in "。\n") if i >= 0)
+    name, raw = metric.rsplit(" ", 1)
+    b = bind(name, raw, read_figures(text[lo:hi], offset=lo))
+    assert b.reason == reason, (b.reason, b.figure, b.rival)
+    if reason is None:
+        assert b.reading is not None and text[b.reading.start : b.reading.end].startswith(raw[:2])

@@ -87,6 +87,10 @@ NATIONAL_2025 = (
     "政府工作报告\n——2025年3月5日在第十四届全国人民代表大会第三次会议上\n国务院总理 李强\n"
     "各位代表：\n一、2024年工作回顾\n过去一年……\n二、2025年经济社会发展总体要求和政策取向\n……\n"
 )
+UNDATED = (
+    "政府工作报告\n——在安徽省第十四届人民代表大会第三次会议上\n省长 王清宪\n各位代表：\n"
+    "一、2024年工作回顾\n过去一年……\n二、2025年工作安排\n今年……\n"
+)
 ZONE_REPORT = (
     "甲经济开发区2023年工作总结及2024年工作思路\n一、2023年工作总结\n……\n二、2024年工作思路\n……\n"
 )
@@ -98,6 +102,7 @@ YEAR_CASES: list[tuple[str, str, int | None, int | None, str | None]] = [
     # name, text, summary year, plan year, zone key
     ("gov: the title's year is planned, the year before reviewed", GOV_2026, 2025, 2026, "北京市"),
     ("gov: no place in the title; delivery date, 全国人大", NATIONAL_2025, 2024, 2025, "全国"),
+    ("gov: an undated delivery line names the place", UNDATED, 2024, 2025, "安徽省"),
     ("zone: both headings", ZONE_REPORT, 2023, 2024, "甲经济开发区"),
     ("zone: 明年 after a summary year", NEXT_YEAR, 2023, 2024, "甲经济开发区"),
     ("no year anywhere", NO_YEAR, None, None, None),

@@ -689,7 +689,9 @@ def _share_words(norm: str, cstart: int, start: int) -> str:
 
 
 def _has_words(s: str) -> bool:
-    s = re.sub(r"同比|环比|[比较](?:上年|去年)(?:同期)?|同期|其中|分别", "", s)
+    s = re.sub(
+        r"同比|环比|[比较](?:上年|去年)(?:同期)?|同期|其中|分别|年均|年平均|累计|全年", "", s
+    )
     s = re.sub(rf"{_UP}|{_DOWN}|{_RATE}|了|达到|达|为|约|近|超", "", s)
     return len(re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", s)) >= 2
 

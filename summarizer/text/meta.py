@@ -50,10 +50,12 @@ class ReportMeta:
 def report_meta(report: Report, clean: CleanText) -> ReportMeta:
     """Title, organization, zone and years of one report."""
     meta = _zone_report_meta(report, clean)
-    head = clean.analysed(report.start, min(report.end, report.body_start + 300))
+    # The title block: a site's cruft may come first, so a little more than the title.
+    head = clean.analysed(report.start, min(report.end, report.body_start + 600))
     gov = _government_report(report.title, head)
-    zone = _zone_of(report, head, meta.organization, gov)
-    if zone is None and gov is None and _national(clean.analysed(report.start, report.end)):
+    is_gov = gov is not None or _GOV_WORDS in (report.title or "") + head[:400]
+    zone = _zone_of(report, head, meta.organization, is_gov)
+    if zone is None and not is_gov and _national(clean.analysed(report.start, report.end)):
         # The State Council's report with its title and delivery line cut off.
         return ReportMeta(
             meta.title,
@@ -85,7 +87,7 @@ def report_meta(report: Report, clean: CleanText) -> ReportMeta:
         meta.plan_year,
         zone,
         source,
-        gov is not None,
+        is_gov,
     )
 
 
@@ -94,8 +96,9 @@ _GOV_TITLE = re.compile(
     r"(?:(?P<year>(?:19|20)\d{2})\s*年)?\s*(?P<place>[\u4e00-\u9fff]{0,12}?)(?:人民)?政府工作报告"
 )
 _DELIVERED = re.compile(
-    r"(?P<year>(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*在\s*(?P<place>[\u4e00-\u9fff]{0,12}?)"
-    r"\s*(?:第[一二三四五六七八九十]+届)?\s*(?:全国)?\s*人民代表大会"
+    r"(?:(?P<year>(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*)?在\s*"
+    r"(?P<place>[\u4e00-\u9fff]{0,12}?)"
+    r"\s*(?:第[一二三四五六七八九十]+届)\s*(?:全国)?\s*人民代表大会"
 )
 # "北京市市长 殷勇", "代省长": the head of the government names the place.
 _HEAD_OF = re.compile(
@@ -117,15 +120,18 @@ def _national(text: str) -> bool:
     )
 
 
+_GOV_WORDS = "政府工作报告"
+
+
 def _government_report(title: str | None, head: str) -> int | None:
     """The year a government work report plans (the year it is delivered); None otherwise."""
-    if not (title and "政府工作报告" in title) and "政府工作报告" not in head[:200]:
+    if not (title and _GOV_WORDS in title) and _GOV_WORDS not in head[:400]:
         return None
     m = _GOV_TITLE.search(title or "")
     if m and m.group("year"):
         return int(m.group("year"))
     d = _DELIVERED.search(head)
-    if d:
+    if d and d.group("year"):
         return int(d.group("year"))
     m = _GOV_TITLE.search(head[:200])
     if m and m.group("year"):
@@ -133,12 +139,10 @@ def _government_report(title: str | None, head: str) -> int | None:
     return None
 
 
-def _zone_of(
-    report: Report, head: str, organization: str | None, gov: int | None
-) -> ZoneName | None:
+def _zone_of(report: Report, head: str, organization: str | None, gov: bool) -> ZoneName | None:
     """The zone: the place a government report's title or header names, else the organization."""
     candidates: list[str] = []
-    if gov is not None or (report.title and "政府工作报告" in report.title):
+    if gov:
         for text in (report.title or "", head):
             m = _GOV_TITLE.search(text)
             if m and m.group("place"):
