@@ -47,16 +47,16 @@ def test_a_file_with_many_bad_bytes_is_still_refused(tmp_path: Path) -> None:
 
 
 def _scan_pdf(path: Path, lines: list[str]) -> None:
+    """A PDF of one page that is only an image of `lines`, as a scanner makes it."""
     from fpdf import FPDF
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(str(NOTO_CJK), 40, index=2)
-    image = Image.new("RGB", (1400, 90 * len(lines) + 60), "white")
-    draw = ImageDraw.Draw(image)
+    page = Image.new("RGB", (1400, 90 * len(lines) + 60), "white")
     for i, line in enumerate(lines):
-        draw.text((40, 40 + 90 * i), line, font=font, fill="black")
+        ImageDraw.Draw(page).text((40, 40 + 90 * i), line, font=font, fill="black")
     png = io.BytesIO()
-    image.save(png, format="PNG")
+    page.save(png, format="PNG")
     pdf = FPDF()
     pdf.add_page()
     pdf.image(io.BytesIO(png.getvalue()), x=10, y=10, w=190)

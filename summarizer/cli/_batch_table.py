@@ -57,7 +57,10 @@ def print_summary(
         f"{u.prompt_tokens:,} / {u.completion_tokens:,} / {u.cached_tokens:,}",
     )
     cost = "?" if t.cost_usd is None else f"${t.cost_usd:.4f}"
-    table.add_row(f"estimated cost ({result.model or 'no model'})", cost)
+    # The receipt at list prices: the tokens the provider served from its prompt cache are
+    # billed at its cache rate (capability table).
+    cached = ", cached tokens at the cache rate" if u.cached_tokens else ""
+    table.add_row(f"cost at list prices ({result.model or 'no model'}{cached})", cost)
     table.add_row("wall time", f"{result.elapsed_s:.1f}s")
     console.print(table)
     for r in result.this_run:

@@ -13,10 +13,12 @@ its cost is bounded by the file size limit already. The reader itself is not cha
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -137,12 +139,7 @@ def read_bounded(
     limits = limits or ParseLimits()
     if not limits.isolate or os.path.splitext(name)[1].lower() in IN_PROCESS_EXTENSIONS:
         return read_source(name, max_bytes=max_bytes)
-    ctx = _ctx()
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, name, max_bytes, limits), daemon=True)
-    proc.start()
-    sender.close()
-    try:
+    with _child_process(_ctx(), _child, name, max_bytes, limits) as (proc, receiver):
         if not receiver.poll(limits.timeout_s):
             raise InputError(
                 f"{name}: parsing took longer than {limits.timeout_s:g} s; "
@@ -163,11 +160,6 @@ def read_bounded(
                     )
                 ) from None
             raise InputError(f"{name}: the parser crashed (exit code {code})") from None
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        receiver.close()
     if status == "ok":
         assert isinstance(value, SourceText)
         return value
@@ -180,6 +172,23 @@ def read_bounded(
     if status == "input":
         raise InputError(str(value))
     raise InputError(f"{name}: could not be parsed ({value})")
+
+
+@contextlib.contextmanager
+def _child_process(ctx: Any, target: Any, *args: Any) -> Iterator[tuple[Any, Connection]]:
+    """A child running `target(sender, *args)` and the end that receives its result; the
+    child is killed (if still running) and reaped on the way out."""
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=target, args=(sender, *args), daemon=True)
+    proc.start()
+    sender.close()
+    try:
+        yield proc, receiver
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        receiver.close()
 
 
 def _ocr_child(conn: Connection, name: str, max_bytes: int | None) -> None:
@@ -198,22 +207,13 @@ def _read_with_ocr(name: str, max_bytes: int | None) -> SourceText:
     """`read_source` with OCR, in a spawned (not forked) child: a clean interpreter, where
     ONNX Runtime runs as in the parent. Its time is the OCR's (pages × seconds), so it has
     no parse timeout; the memory bound was proven by the text-layer parse."""
-    ctx = multiprocessing.get_context("spawn")
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_ocr_child, args=(sender, name, max_bytes), daemon=True)
-    proc.start()
-    sender.close()
-    try:
+    spawn = multiprocessing.get_context("spawn")
+    with _child_process(spawn, _ocr_child, name, max_bytes) as (proc, receiver):
         try:
             status, value = receiver.recv()
         except (EOFError, OSError):
             proc.join(5)
             raise InputError(f"{name}: OCR crashed (exit code {proc.exitcode})") from None
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        receiver.close()
     if status == "ok":
         assert isinstance(value, SourceText)
         return value
