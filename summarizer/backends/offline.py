@@ -309,7 +309,8 @@ _RESOLUTION = re.compile(
 )
 #: "……老问题、新挑战仍然不少，主要是A，B，C。": the list's lead without a colon.
 _LIST_LEAD_BARE = re.compile(
-    r"^[^。；;]{0,40}?[，,](?:主要是|主要有|主要表现(?:在|为))(?!因为|由于)"
+    rf"^{not_in(PERIOD + SEMICOLONS)}{{0,40}}?{char_class(COMMA)}"
+    r"(?:主要是|主要有|主要表现(?:在|为))(?!因为|由于)"
 )
 #: "从需求看，……" / "从产业看，……": one aspect of a problem list per sentence.
 _ASPECT = re.compile(
