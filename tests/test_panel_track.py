@@ -268,3 +268,27 @@ def test_income_in_step_with_growth(review: str, verdict: str) -> None:
     row = _text_outcome(targets[0], "甲省", 2025, SourceFile("p.txt", plan),
                         [SourceFile("r.txt", REVIEW.format(review=review))], D)  # fmt: skip
     assert row.status == verdict
+
+
+TARGET_PARAGRAPH_CASES: list[tuple[str, str, str | None]] = [
+    ("a year's, naming the plan in passing",
+     "2025年是“十四五”规划收官之年，经济社会发展主要预期目标是：地区生产总值增长5%左右。",
+     "地区生产总值增长5%左右"),
+    ("a five-year plan's, then the year's",
+     "“十五五”时期经济社会发展的主要目标是：年均增长5%。\n今年主要预期目标是：地区生产总值增长4.5%。",
+     "地区生产总值增长4.5%"),
+    ("到2030年 is a plan's", "到2030年，主要目标是：地区生产总值翻番。", None),
+    ("the heading alone on its line", "主要预期目标\n是：地区生产总值增长4.5%—5%。", "增长4.5%—5%"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "holds"), [c[1:] for c in TARGET_PARAGRAPH_CASES],
+                         ids=[c[0] for c in TARGET_PARAGRAPH_CASES])  # fmt: skip
+def test_target_paragraph(text: str, holds: str | None) -> None:
+    from summarizer.panel.targets import target_span
+
+    span = target_span(text)
+    if holds is None:
+        assert span is None
+    else:
+        assert span is not None and holds in text[span[0] : span[1]]

@@ -45,7 +45,9 @@ _TOP_HEADING = re.compile(
     r"(?m)^[ \t　]*(?P<n>[一二三四五六七八九十]{1,2})、(?P<title>[^\n]{0,60})$"
 )
 _TARGET_HEAD = re.compile(r"主要预期目标|主要目标是|主要目标为|预期目标是|预期目标为")
-_FIVE_YEAR_TARGET = re.compile(r"十五五|十四五|2030年|五年")
+# A five-year plan's targets: “十五五”时期的主要目标, 到2030年…, 今后五年; not a year's
+# sentence that names the plan in passing (2025年是“十四五”规划收官之年，主要预期目标是…).
+_FIVE_YEAR_TARGET = re.compile(r"十[四五]五”?(?:时期|期间)|到20\d\d年|今后五年|未来五年")
 # A paragraph that reviews the five-year stretch, from its first words.
 _FIVE_YEAR_CUE = re.compile(r"过去五年|五年来|五年间|五年里|十四五”?(?:时期|期间|以来)|这五年")
 _YEAR_CUE = re.compile(r"(?:19|20)\d{2}年(?![底末]|以来)|过去一年|一年来|刚刚过去的")
