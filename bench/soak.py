@@ -407,10 +407,6 @@ def main() -> int:
             f"({estimated2} estimated) -> counted {calls2 - estimated2}"
         )
         print(f"  every paid call counted (runs 1 and 2): {accounted}")
-        if os.environ.get("SOAK_KEEP"):
-            import shutil
-
-            shutil.copytree(out, os.environ["SOAK_KEEP"], dirs_exist_ok=True)
         print(f"  peak memory (max RSS of a batch process): {peak_rss_mb():.0f} MB")
         print("RESULT:", "all outputs complete and valid" if complete else f"INCOMPLETE {invalid}")
         return 0 if complete else 1

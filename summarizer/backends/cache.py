@@ -103,6 +103,7 @@ class Cache:
         self._lock = threading.Lock()
         self.write_failures = 0
         self.read_failures = 0
+        self._last_beat = 0.0  # when this process last beat its claims
 
     @classmethod
     def open(cls, dir: str | Path) -> Cache:
@@ -263,13 +264,18 @@ class Cache:
             )
         return taken
 
-    def beat(self, key: str) -> None:
-        """Say this process is still buying the answer of `key` (its heartbeat)."""
+    def beat(self) -> None:
+        """Say this process is still buying the answers it claimed (its heartbeat): one
+        write for all of them, at most twice per CLAIM_HEARTBEAT_S however many tasks beat."""
+        now = time.time()
+        if now - self._last_beat < CLAIM_HEARTBEAT_S / 2:
+            return
+        self._last_beat = now
         with contextlib.suppress(CacheError):
             self._locked(
                 lambda: self._conn.execute(
-                    "UPDATE claims SET beat = ? WHERE key = ? AND pid = ?",
-                    (time.time(), key, os.getpid()),
+                    "UPDATE claims SET beat = ? WHERE pid = ? AND host = ?",
+                    (now, os.getpid(), socket.gethostname()),
                 )
             )
 

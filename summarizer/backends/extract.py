@@ -182,7 +182,7 @@ async def cached_call(
             return hit, Usage(), True
         # While the call is in flight the claim beats, so a holder that stops (Ctrl-Z)
         # is noticed by the others within seconds rather than after CLAIM_STALE_S.
-        heart = asyncio.create_task(_heartbeat(cache, key))
+        heart = asyncio.create_task(_heartbeat(cache))
         try:
             return await _buy(cache, key, backend, call)
         finally:
@@ -211,12 +211,12 @@ async def _buy(
     return answer, usage, False
 
 
-async def _heartbeat(cache: Cache, key: str) -> None:
+async def _heartbeat(cache: Cache) -> None:
     from summarizer.backends.cache import CLAIM_HEARTBEAT_S
 
     while True:
         await asyncio.sleep(CLAIM_HEARTBEAT_S)
-        cache.beat(key)
+        cache.beat()
 
 
 #: How often a task waiting for another's answer looks again (seconds).
