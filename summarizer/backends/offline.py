@@ -244,10 +244,12 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
     while sentences and _is_intro(sentences[0][1]):
         sentences = sentences[1:]
     listed: list[tuple[int, str]] = []
+    led = False  # the first listed sentence follows a lead (主要是：, ，主要是)
     for k, (at, sentence) in enumerate(sentences):
-        lead = _LIST_LEAD.match(sentence)
+        lead = _LIST_LEAD.match(sentence) or _LIST_LEAD_BARE.match(sentence)
         if lead:
             at, sentence = at + lead.end(), sentence[lead.end() :]
+            led = led or not listed
         if _RESOLUTION.match(sentence) or (
             k
             and not lead
@@ -265,7 +267,7 @@ def _clause_items(part: Section, clean: CleanText) -> list[_Item]:
             cut = "；;"
             # "……矛盾和问题：A较多，B不足，C困难，D较大。E亟待提高。": the sentence right
             # after the colon lists its problems with commas when it has no ；.
-            if k == 0 and _after_colon(text, at) and not any(c in sentence for c in cut):
+            if k == 0 and (led or _after_colon(text, at)) and not any(c in sentence for c in cut):
                 if len(_split_keep(sentence, "，,")) >= _COMMA_LIST:
                     cut = "，,"
             pieces.extend((at + off, piece) for off, piece in _split_keep(sentence, cut))
@@ -302,7 +304,13 @@ def _after_colon(text: str, at: int) -> bool:
 
 _LIST_SENTENCE = re.compile(f"{not_in(FULL_STOPS)}+{char_class(FULL_STOPS)}?")
 _RESOLUTION = re.compile(
-    r"\s*(?:我们|对此|对这些问题|针对这些问题|对于这些问题)[^。]{0,12}?(?:一定|将|要|必须|会|高度重视)"
+    r"\s*(?:(?:我们|对此|对这些问题|针对这些问题|对于这些问题)[^。]{0,12}?"
+    r"(?:一定|将|要|必须|会|高度重视)|(?:这些|上述|以上)[^。]{0,20}?问题)"
+)
+#: "……老问题、新挑战仍然不少，主要是A，B，C。": the list's lead without a colon.
+_LIST_LEAD_BARE = re.compile(
+    rf"^{not_in(PERIOD + SEMICOLONS)}{{0,40}}?{char_class(COMMA)}"
+    r"(?:主要是|主要有|主要表现(?:在|为))(?!因为|由于)"
 )
 #: "从需求看，……" / "从产业看，……": one aspect of a problem list per sentence.
 _ASPECT = re.compile(

@@ -29,7 +29,6 @@ from rapidfuzz import fuzz
 
 from summarizer.core.document import Chunk, CleanText, Report, Section
 from summarizer.core.schema import (
-    Direction,
     Evidence,
     ExtractedFinding,
     ExtractedMetric,
@@ -59,6 +58,7 @@ from summarizer.lexicon.numerals import (
 )
 from summarizer.lexicon.reading import (
     Reading,
+    direction_of,
     find_metrics,
     kind_in_part,
     read_figures,
@@ -678,7 +678,7 @@ def derive_metric(
             evidence = Evidence(quote=clean.text[s:e], start=s, end=e)
         fields = {
             "measure": x.measure,
-            "direction": x.direction if x.direction is not None else _sign(change),
+            "direction": x.direction if x.direction is not None else direction_of(change),
             "qualifier": x.qualifier or _qualifier_of(fig.qualifier),
             "high": x.high if x.high is not None else fig.high,
             "period": x.period.text if x.period is not None else None,
@@ -689,7 +689,7 @@ def derive_metric(
             "evidence": evidence,
         }
     else:
-        fields = {"direction": _sign(change), "qualifier": _qualifier_of(fig.qualifier)}
+        fields = {"direction": direction_of(change), "qualifier": _qualifier_of(fig.qualifier)}
         if fig.value is None and fig.change is not None and not fig.redacted:
             fields["measure"] = "growth"
     return Metric(
@@ -712,12 +712,6 @@ def _kind(
         return "target" if plan else m.kind
     lead = clean.analysed(x.sentence[0], x.start)
     return kind_in_part(x.kind, lead, plan)
-
-
-def _sign(change: float | None) -> Direction | None:
-    if change is None or change == 0:
-        return None
-    return "down" if change < 0 else "up"
 
 
 _QUALIFIER_OF: dict[str, Qualifier] = {

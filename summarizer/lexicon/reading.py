@@ -95,6 +95,7 @@ __all__ = [
     "find_metrics",
     "kind_in_part",
     "measure_of_name",
+    "direction_of",
     "period_of",
     "read_figures",
     "read_source",
@@ -286,6 +287,13 @@ def _period_before(norm: str, lo: int, pos: int) -> Period | None:
             if best is None or m.start() > best[0]:
                 best = (m.start(), Period(kind, m.group().strip()))
     return best[1] if best else None
+
+
+def direction_of(change: float | None) -> Direction | None:
+    """The direction of a signed change: up, down, or None (no change, or none stated)."""
+    if not change:
+        return None
+    return "down" if change < 0 else "up"
 
 
 def period_of(text: str) -> Period | None:
@@ -639,7 +647,7 @@ def _level_or_change(
         if value is not None:
             change = -abs(value) if down != neg else abs(value)
         if change is not None:
-            direction = "down" if change < 0 else "up" if change > 0 else None
+            direction = direction_of(change)
         elif verb.group("verb") is not None or down:
             direction = "down" if down != neg else "up"
         shown = None
@@ -654,7 +662,7 @@ def _level_or_change(
         subject = re.sub(f"(?:{_RATE})$", "", name) or name
         if value is not None:
             change = -abs(value) if name.endswith(tuple(_DOWN_RATES)) else value
-            direction = "down" if change < 0 else "up" if change > 0 else None
+            direction = direction_of(change)
         shown = None
     else:
         measure = measure_of_subject(name + _share_words(norm, cstart, start), unit)
@@ -721,7 +729,7 @@ def _growth_after(scan: _Scan, g: re.Match[str], level: Reading, index: int) -> 
     down = g.group("verb") in DOWN_VERBS
     direction: Direction | None = None
     if change is not None:
-        direction = "down" if change < 0 else "up" if change > 0 else None
+        direction = direction_of(change)
     elif g.group("neg") is None:
         direction = "down" if down else "up"
     unit = "%"

@@ -53,6 +53,7 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     (
         "enterprise_services",
         (
+            "企业经营",
             "中小企业",
             "民营企业",
             "民营经济",
@@ -129,6 +130,9 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     (
         "industrial_economy",
         (
+            "消费",
+            "需求",
+            "动能",
             "经济",
             "产值",
             "营收",
@@ -185,7 +189,20 @@ TOPIC_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "environment_safety",
-        ("安全", "环保", "生态", "消防", "应急", "环境保护", "污水", "绿色", "低碳", "安环"),
+        (
+            "风险隐患",
+            "防灾减灾",
+            "安全",
+            "环保",
+            "生态",
+            "消防",
+            "应急",
+            "环境保护",
+            "污水",
+            "绿色",
+            "低碳",
+            "安环",
+        ),
     ),
     (
         "governance",
