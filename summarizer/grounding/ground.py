@@ -596,6 +596,11 @@ def document_bindings(
             bound[(r, ("key_metrics", i))] = b
             for x in found:
                 out.append(DocumentIssue(r, ("key_metrics", i), "", x))
+        for i, om in enumerate(rep.overview_figures):
+            # Derived again by `check`; their figures are the overview's, checked below.
+            stated = ExtractedMetric(name=om.name, raw=om.raw, change_pct=None, kind=om.kind)
+            ob = bind(stated.name, stated.raw, readings, loose=True)
+            bound[(r, ("overview_figures", i))] = ob if ob.ok else Binding(None)
         counts = [len(fs) for _, _, fs in finding_lists(rep)]
         for x in overview_issues(rep.overview, whole, counts):
             out.append(DocumentIssue(r, ("overview",), "", x))
@@ -612,6 +617,23 @@ def document_bindings(
             for x in issues:
                 out.append(DocumentIssue(r, (fld, i, *_field_path(x.field)), f.title, x))
     return out, bound
+
+
+def overview_figures(
+    overview: str, clean: CleanText, reports: Sequence[Report], index: int
+) -> list[Metric]:
+    """The figures an overview states, each with what the source figure it restates says
+    (its reading, offsets and sentence), read from the overview by the one reading."""
+    mine = [r for r in reports if r.index == index]
+    region = (mine[0].start, mine[0].end) if mine else (0, len(clean.text))
+    readings = span_readings(clean, *region)
+    out: list[Metric] = []
+    for fm in find_metrics(overview):
+        m = fm.metric
+        b = bind(m.name, m.raw, readings, loose=True)
+        stated = ExtractedMetric(name=m.name, raw=m.raw, change_pct=None, kind=m.kind)
+        out.append(to_metric(stated, b if b.ok else None, clean))
+    return out
 
 
 def to_metric(
