@@ -44,21 +44,6 @@ from summarizer.core.schema import (
 )
 from summarizer.core.version import __version__
 from summarizer.core.vocabulary import ReportCheck
-from summarizer.grounding.checks import check_message, report_checks
-from summarizer.grounding.ground import (
-    ground_finding,
-    ground_metrics,
-    ground_organization,
-    overview_problems,
-    report_text,
-)
-from summarizer.grounding.merge import (
-    GroundedFinding,
-    compose_overview,
-    merge_findings,
-    merge_metrics,
-    overview_digest,
-)
 from summarizer.lexicon.words import GENRE_WORDS, alternation
 from summarizer.text.bounded import display_path, read_input
 from summarizer.text.chunks import make_chunks
@@ -69,6 +54,9 @@ from summarizer.text.zones import as_zone, zone_name
 
 if TYPE_CHECKING:
     from summarizer.backends.cache import Cache
+
+# Grounding and merging are imported where they run: `sections` and `--dry-run` use only the
+# text stages of this module and start without them.
 
 _GENRE_WORDS = re.compile(alternation(GENRE_WORDS))
 
@@ -135,6 +123,8 @@ def analyse_source(
     checks: list[ReportCheck] = []
     if hits < max(3, len(sample) // 400):
         checks.append("not_a_work_report")
+        from summarizer.grounding.checks import check_message
+
         warnings.append(check_message("not_a_work_report"))
     if tokens == "exact" and not counter.exact:
         warnings.append(f"token counts are estimates ({counter.name} could not be loaded)")
@@ -261,6 +251,10 @@ async def summarize_analysis(
     fails the file instead (a batch job's planning: an overview of some chunks is no request
     to make).
     """
+    from summarizer.grounding.checks import check_message, report_checks
+    from summarizer.grounding.ground import overview_figures, report_text
+    from summarizer.grounding.merge import compose_overview
+
     started = time.perf_counter()
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"unknown language {settings.lang!r}; use zh or en")
@@ -317,6 +311,9 @@ async def summarize_analysis(
                 )
                 usage = usage + extra
             summary.overview = overview or compose_overview(summary, settings.lang)
+            summary.overview_figures = overview_figures(
+                summary.overview, part.clean, part.reports, report.index
+            )
         if not analysis.checks:
             # Checked a window at a time, so a streamed report need not be kept for them.
             renumbered = [dataclasses.replace(r, index=k) for k, r in enumerate(part.reports)]
@@ -389,6 +386,8 @@ async def _overview(
     way its figures are grounded in the report's text like a finding's (ground.py's rule),
     or the overview is not used.
     """
+    from summarizer.grounding.merge import overview_digest
+
     if len(outcomes) == 1 and outcomes[0].extraction is not None:
         text = (outcomes[0].extraction.overview or "").strip()
         if text:
@@ -455,6 +454,9 @@ def assemble(
 ) -> tuple[list[str], list[ReportSummary]]:
     """Ground every chunk's answer and merge them per report (no model, no I/O): the file's
     warnings and one `ReportSummary` per report, its overview still empty."""
+    from summarizer.grounding.ground import ground_finding, ground_metrics, ground_organization
+    from summarizer.grounding.merge import GroundedFinding, merge_findings, merge_metrics
+
     clean_text = analysis.clean
     doc_warnings = list(analysis.warnings)
     doc_warnings.extend(note for o in outcomes for note in o.notes)
@@ -541,6 +543,8 @@ def empty_part_warnings(outcomes: list[ChunkOutcome]) -> list[str]:
 
 
 def _overview_grounded(text: str, report: str, summary: ReportSummary) -> bool:
+    from summarizer.grounding.ground import overview_problems
+
     counts = [len(summary.achievements), len(summary.problems), len(summary.plans)]
     problems = overview_problems(text, report, [*counts, len(summary.other)])
     if problems:
