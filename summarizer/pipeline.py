@@ -252,7 +252,7 @@ async def summarize_analysis(
     to make).
     """
     from summarizer.grounding.checks import check_message, report_checks
-    from summarizer.grounding.ground import report_text
+    from summarizer.grounding.ground import overview_figures, report_text
     from summarizer.grounding.merge import compose_overview
 
     started = time.perf_counter()
@@ -311,6 +311,9 @@ async def summarize_analysis(
                 )
                 usage = usage + extra
             summary.overview = overview or compose_overview(summary, settings.lang)
+            summary.overview_figures = overview_figures(
+                summary.overview, part.clean, part.reports, report.index
+            )
         if not analysis.checks:
             # Checked a window at a time, so a streamed report need not be kept for them.
             renumbered = [dataclasses.replace(r, index=k) for k, r in enumerate(part.reports)]

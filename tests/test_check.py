@@ -285,3 +285,53 @@ def test_not_an_object_is_a_schema_problem(tmp_path: Path) -> None:
     f.write_text("[1, 2]", encoding="utf-8")
     [p] = check_output(str(f)).problems
     assert p.where == "$" and p.what.startswith("schema: ")
+
+
+READING_FIELDS = (
+    "measure", "direction", "qualifier", "high", "period", "base_year", "subject", "start",
+    "end", "evidence",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "golden", ["003_493866bb6fb899fa.offline.json", "004_8aea4feb83059470.offline.json"]
+)
+def test_a_schema_1_output_still_validates_and_checks(golden: str, tmp_path: Path) -> None:
+    """An output written before the figure reading (schema "1": no reading fields, a growth
+    stored as its number) validates and passes `check` untouched; an edit still fails it."""
+    doc = json.loads(
+        (Path(__file__).parent / "data" / "golden" / golden).read_text(encoding="utf-8")
+    )
+    doc["schema_version"] = "1"
+    doc["reports"] = [{k: v for k, v in r.items() if k != "zone"} for r in doc["reports"]]
+    for report in doc["reports"]:
+        metrics = report["key_metrics"] + [
+            m
+            for kind in ("achievements", "problems", "plans", "other")
+            for f in report[kind]
+            for m in f["metrics"]
+        ]
+        for m in metrics:
+            for k in READING_FIELDS:
+                m.pop(k, None)
+            if m["value"] is None and not m["redacted"] and m["change_pct"] is not None:
+                m["value"] = abs(m["change_pct"])  # "1" stored a growth as a level
+    out = tmp_path / "old.json"
+    out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    source = SEED.parent / golden.split(".")[0]
+    source = source.with_suffix(".txt")
+    checked = check_output(str(out), str(source))
+    assert checked.problems == [], checked.problems
+    edited = next(
+        m
+        for r in doc["reports"]
+        for kind in ("key_metrics", "achievements")
+        for m in (r[kind] if kind == "key_metrics" else [m for f in r[kind] for m in f["metrics"]])
+        if m["value"] is not None
+    )
+    edited["value"] = 999.0
+    out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert any(
+        "edited since written: value" in p.what
+        for p in check_output(str(out), str(source)).problems
+    )

@@ -194,3 +194,7 @@ def test_split_pieces_are_cached_and_not_bought_again(tmp_path: Path) -> None:
     assert paid_pieces, "the first run answered some pieces"
     assert again, "the failed piece is asked again"
     assert not paid_pieces & set(again), "a piece answered in the first run was bought again"
+    # Nor is the cut attempt of the split chunk: the pieces in the cache say it was split.
+    asked = [d for d, _ in served]
+    cut = {w for w in wholes if any(d != w and w.startswith(d) for d in asked)}
+    assert cut and not cut & set(again), "a cut attempt was bought again"

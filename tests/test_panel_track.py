@@ -292,3 +292,18 @@ def test_target_paragraph(text: str, holds: str | None) -> None:
         assert span is None
     else:
         assert span is not None and holds in text[span[0] : span[1]]
+
+
+def test_targets_listed_one_a_line_and_the_tasks_after_them() -> None:
+    text = ("今年主要预期目标是：\n——地区生产总值增长5.5%左右；\n——城镇调查失业率5.5%左右。\n"
+            "（一）扩大内需。力争社会消费品零售总额增长6%。\n")  # fmt: skip
+    assert [(t.indicator.name, t.raw) for t in read_targets(text, D)] == [
+        ("地区生产总值", "增长5.5%左右"),
+        ("城镇调查失业率", "5.5%左右"),
+    ]
+
+
+def test_review_without_a_review_heading() -> None:
+    # The review runs from the start to the first top-level heading of the plans.
+    text = "过去一年，地区生产总值增长5.2%。\n一、扩大内需\n力争地区生产总值增长6%。\n"
+    assert [(a.indicator.name, a.value) for a in read_outcomes(text, D)] == [("地区生产总值", 5.2)]

@@ -115,7 +115,8 @@ class Backend(ABC):
         return {"overview": request.digest, "title": request.report_title, "lang": request.lang}
 
     async def overview(self, request: OverviewRequest) -> tuple[str, Usage] | None:
-        """Two or three sentences from the digest; None: the caller composes one itself."""
+        """Two or three sentences from the digest; None (no call made) or an empty text with
+        the usage of the calls that failed to give one: the caller composes one itself."""
         return None
 
     async def aclose(self) -> None:

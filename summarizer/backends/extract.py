@@ -259,13 +259,27 @@ async def extract_fitting(
     """One chunk's extraction; an answer cut at the output limit splits the chunk at its
     section or paragraph boundary nearest the middle and asks for the halves (bounded), the
     cut attempt's usage counted. Each piece is cached under its own request, so a re-run
-    (after a later piece failed, say) buys only what it has not got; a failure's exception
+    (after a later piece failed, say) buys only what it has not got, and a chunk with a piece
+    in the cache goes to its pieces at once (its whole answer was cut before: the split is
+    the same, so asking again would buy the cut attempt twice); a failure's exception
     carries everything spent on the chunk so far."""
+    splittable = depth < MAX_SPLIT_DEPTH
+    # Only a cached backend can have split the chunk before (the offline one never asks).
+    halves = (
+        split_chunk(context.chunk, context.report) if splittable and cache is not None else None
+    )
+    if halves is not None and not refresh and _split_before(backend, cache, context, halves):
+        notes.append(
+            f"chunk {context.chunk.index}: split at offset {halves[1].start} as in an earlier "
+            "run (its answer hit the output limit)"
+        )
+        return await _pieces(backend, context, halves, notes, depth, Usage(), cache, refresh)
     try:
         return await backend.extract(context)
     except AnswerTooLong as e:
-        halves = split_chunk(context.chunk, context.report) if depth < MAX_SPLIT_DEPTH else None
         spent = e.usage if isinstance(e.usage, Usage) else Usage()
+        if halves is None and splittable:
+            halves = split_chunk(context.chunk, context.report)
         if halves is None:
             raise ExtractionError(
                 f"{e.message}; the chunk cannot be split further", usage=spent
@@ -274,41 +288,70 @@ async def extract_fitting(
             f"chunk {context.chunk.index}: the answer hit the output limit; split at "
             f"offset {halves[1].start} and asked again"
         )
-        usage = spent
-        parts: list[ChunkExtraction] = []
-        part_notes: list[str] = []
-        for half in halves:
-            sub = ChunkContext(
-                chunk=half,
-                title=context.title,
-                whole_report=False,
-                lang=context.lang,
-                report=context.report,
-                clean=context.clean,
+        return await _pieces(backend, context, halves, notes, depth, spent, cache, refresh)
+
+
+def _piece_context(context: ChunkContext, half: Chunk) -> ChunkContext:
+    return ChunkContext(
+        chunk=half,
+        title=context.title,
+        whole_report=False,
+        lang=context.lang,
+        report=context.report,
+        clean=context.clean,
+    )
+
+
+def _split_before(
+    backend: Backend, cache: Cache | None, context: ChunkContext, halves: tuple[Chunk, Chunk]
+) -> bool:
+    """Whether an earlier run split this chunk: a piece of it is in the cache."""
+    if cache is None:
+        return False
+    for half in halves:
+        key = request_key(backend, chunk_request(backend, _piece_context(context, half)))
+        if key is not None and cache.get(key, ChunkExtraction) is not None:
+            return True
+    return False
+
+
+async def _pieces(
+    backend: Backend,
+    context: ChunkContext,
+    halves: tuple[Chunk, Chunk],
+    notes: list[str],
+    depth: int,
+    spent: Usage,
+    cache: Cache | None,
+    refresh: bool,
+) -> ExtractResult:
+    """The halves' answers joined, each through the cache under its own request."""
+    usage = spent
+    parts: list[ChunkExtraction] = []
+    part_notes: list[str] = []
+    for half in halves:
+        sub = _piece_context(context, half)
+        got: list[ExtractResult] = []
+
+        async def piece(sub: ChunkContext = sub, got: list[ExtractResult] = got) -> ExtractResult:
+            result = await extract_fitting(
+                backend, sub, notes, depth + 1, cache=cache, refresh=refresh
             )
-            got: list[ExtractResult] = []
+            got.append(result)
+            return result
 
-            async def piece(
-                sub: ChunkContext = sub, got: list[ExtractResult] = got
-            ) -> ExtractResult:
-                result = await extract_fitting(
-                    backend, sub, notes, depth + 1, cache=cache, refresh=refresh
-                )
-                got.append(result)
-                return result
-
-            try:
-                extraction, piece_usage, _ = await cached_call(
-                    cache, backend, chunk_request(backend, sub), ChunkExtraction, piece, refresh
-                )
-            except SummarizerError as failure:
-                lost = failure.usage if isinstance(failure.usage, Usage) else Usage()
-                failure.usage = usage + lost
-                raise
-            usage = usage + piece_usage
-            parts.append(extraction)
-            part_notes.extend(n for r in got for n in r.notes)
-        return ExtractResult(join_extractions(parts), usage, notes=tuple(part_notes))
+        try:
+            extraction, piece_usage, _ = await cached_call(
+                cache, backend, chunk_request(backend, sub), ChunkExtraction, piece, refresh
+            )
+        except SummarizerError as failure:
+            lost = failure.usage if isinstance(failure.usage, Usage) else Usage()
+            failure.usage = usage + lost
+            raise
+        usage = usage + piece_usage
+        parts.append(extraction)
+        part_notes.extend(n for r in got for n in r.notes)
+    return ExtractResult(join_extractions(parts), usage, notes=tuple(part_notes))
 
 
 def join_extractions(parts: list[ChunkExtraction]) -> ChunkExtraction:

@@ -453,6 +453,17 @@ def track(
     _unknown_indicators(d, wanted)
     panel = _panel(outputs, indicator_files, zones_file, d)
     rows = track_panel(panel, year, d, sources=not no_sources)
+    if not no_sources:
+        from summarizer.panel.targets import source_file
+
+        gone = [o.doc.source.path for o in panel.outputs if source_file(o) is None]
+        if gone:
+            click.echo(
+                f"note: {len(gone)} source file(s) missing or changed since they were "
+                f"summarized ({', '.join(gone[:2])}{' …' if len(gone) > 2 else ''}): their "
+                "targets and outcomes come from the outputs' metrics",
+                err=True,
+            )
     if wanted:
         keep = set(wanted) | {i.name for i in d.indicators.values() if i.id in wanted}
         rows = [t for t in rows if t.indicator in keep]

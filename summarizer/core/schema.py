@@ -169,6 +169,12 @@ class ReportSummary(_Strict):
         default=None, description="The zone's identity; null if generic, redacted or unknown."
     )
     overview: str = Field(description="Two or three sentences.")
+    # Since schema 2; empty in a "1" output.
+    overview_figures: list[Metric] = Field(
+        default_factory=list,
+        description="The figures the overview states, each bound to the source figure it "
+        "restates (offsets, measure, change); a figure not bound has no offsets.",
+    )
     key_metrics: list[Metric] = Field(description="Headline figures of the report.")
     achievements: list[Finding]
     problems: list[Finding]

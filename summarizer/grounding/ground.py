@@ -8,9 +8,12 @@ A quote is aligned exactly (chunk region, then the whole text), then ignoring wh
 character width and masked spans (a quote that skips a page marker still aligns), then by
 the best fuzzy window in the region; a quote written several times goes inside its own
 item. Every figure a finding, key metric or overview states is checked by THE RULE below
-(one rule for summarize, check and eval): written in the finding's own span, next to the
-name of what it measures, with the direction the source gives it; a figure the source
-redacts stays redacted. `document_issues` applies the same rule to a written summary.
+(one rule for summarize, check and eval): each metric bound to a reading of the same figure
+in the finding's own span (lexicon/binding.py), the title's and summary's numbers written
+there with the direction the source gives them; a figure the source redacts stays redacted.
+`to_metric` / `derive_metric` give a metric what its reading says (measure, signed change,
+qualifier, period, offsets, evidence); `document_bindings` applies the same rule to a
+written summary, for `check` to derive every metric again.
 """
 
 from __future__ import annotations
@@ -349,14 +352,6 @@ def _written(text: str) -> _Written:
     return _Written(text, nums, starts, frozenset(canonical(n.value) for n in nums))
 
 
-def _sentence_bounds(w: _Written, a: int, b: int) -> tuple[int, int]:
-    i = bisect.bisect_right(w.sentence_starts, a)
-    start = w.sentence_starts[i - 1] if i else 0
-    j = bisect.bisect_right(w.sentence_starts, b)
-    end = w.sentence_starts[j] - 1 if j < len(w.sentence_starts) else len(w.text)
-    return start, end
-
-
 def _direction_before(text: str, pos: int) -> int:
     """+1 / -1 when a growth or decline verb stands right before `pos`, else 0."""
     m = _DIRECTION.search(text[max(0, pos - 10) : pos])
@@ -444,14 +439,6 @@ def metric_issues(
     return b, issues
 
 
-def metric_problems(
-    metric: ExtractedMetric | Metric, haystack: str, where: str = "its source span"
-) -> list[str]:
-    """What is wrong with one metric against a text it must come from (empty when bound)."""
-    _, issues = metric_issues(metric, _text_readings(haystack), "", where)
-    return [x.message for x in issues]
-
-
 def _text_issues(
     text: str, field: str, evidence: str, context: str = "", place: str = "its source span"
 ) -> list[FigureIssue]:
@@ -474,13 +461,6 @@ def _text_issues(
                 msg = f'"{key}%" in {field} has the wrong direction: the source says {said}'
                 out.append(FigureIssue(field, key, msg, "opposite_direction"))
     return out
-
-
-def text_problems(
-    text: str, where: str, evidence: str, context: str = "", place: str = "its source span"
-) -> list[str]:
-    """Numbers of a title, summary or overview absent from its evidence, or turned around."""
-    return [x.message for x in _text_issues(text, where, evidence, context, place)]
 
 
 def _sections(reports: Sequence[Report]) -> list[tuple[Section, tuple[str, ...]]]:
@@ -666,6 +646,11 @@ def document_bindings(
             bound[(r, ("key_metrics", i))] = b
             for x in found:
                 out.append(DocumentIssue(r, ("key_metrics", i), "", x))
+        for i, om in enumerate(rep.overview_figures):
+            # Derived again by `check`; their figures are the overview's, checked below.
+            stated = ExtractedMetric(name=om.name, raw=om.raw, change_pct=None, kind=om.kind)
+            ob = bind(stated.name, stated.raw, readings, loose=True)
+            bound[(r, ("overview_figures", i))] = ob if ob.ok else Binding(None)
         counts = [len(fs) for _, _, fs in finding_lists(rep)]
         for x in overview_issues(rep.overview, whole, counts):
             out.append(DocumentIssue(r, ("overview",), "", x))
@@ -682,6 +667,23 @@ def document_bindings(
             for x in issues:
                 out.append(DocumentIssue(r, (fld, i, *_field_path(x.field)), f.title, x))
     return out, bound
+
+
+def overview_figures(
+    overview: str, clean: CleanText, reports: Sequence[Report], index: int
+) -> list[Metric]:
+    """The figures an overview states, each with what the source figure it restates says
+    (its reading, offsets and sentence), read from the overview by the one reading."""
+    mine = [r for r in reports if r.index == index]
+    region = (mine[0].start, mine[0].end) if mine else (0, len(clean.text))
+    readings = span_readings(clean, *region)
+    out: list[Metric] = []
+    for fm in find_metrics(overview):
+        m = fm.metric
+        b = bind(m.name, m.raw, readings, loose=True)
+        stated = ExtractedMetric(name=m.name, raw=m.raw, change_pct=None, kind=m.kind)
+        out.append(to_metric(stated, b if b.ok else None, clean))
+    return out
 
 
 def to_metric(

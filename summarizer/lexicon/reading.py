@@ -25,7 +25,15 @@ API (all pure, no I/O):
   (`Qualifier`), `period` (`Period` or None), `kind` (actual/target), `subject` (the
   indicator phrase it belongs to, through 分别 lists, 、 series, 其中 and a level's growth),
   `context` (the words around it that may name it), `base_year` (由2020年的… : the figure is
-  the base year's, not a result), `sentence` (start and end of its sentence).
+  the base year's, not a result), `sentence` (start and end of its sentence), `lead` (the
+  words since the figure before it in its sentence), `bare` (a number no figure pattern
+  reads, 150万奖励资金: read after the others so every number has a reading).
+- `read_verbatim(text, start, end)`: a figure found verbatim that no pattern reads (X个BP).
+- `kind_in_part(kind, lead, plan)`: target or actual of a figure in its part (a plan's
+  figures are targets unless already done; 预计 in a review is an expected result).
+- `measure_of_name(name, unit)`, `period_of(text)`, `direction_of(change)`: what a model's
+  metric name says it measures, the period a text names, the direction of a signed change.
+- Binding a model's metric to a reading is lexicon/binding.py.
 
 The rules are the tables below (`MEASURE_RULES`, `QUALIFIER_WORDS`, `PERIOD_RULES`,
 `TO_VERBS`, `LIST_HEADS`), each tested by a case table in tests/test_reading.py.

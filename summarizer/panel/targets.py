@@ -44,6 +44,9 @@ Bound = Literal["at_least", "about", "at_most", "range"]
 _TOP_HEADING = re.compile(
     r"(?m)^[ \t　]*(?P<n>[一二三四五六七八九十]{1,2})、(?P<title>[^\n]{0,60})$"
 )
+# A target listed on a line of its own; （一）… lines are the year's tasks, not targets.
+_LIST_LINE = re.compile(r"\s*(?:——|—)")
+_REVIEW_HEADING = re.compile(r"回顾|成就|总结|主要工作|工作情况|过去")
 _TARGET_HEAD = re.compile(r"主要预期目标|主要目标是|主要目标为|预期目标是|预期目标为")
 # A five-year plan's targets: “十五五”时期的主要目标, 到2030年…, 今后五年; not a year's
 # sentence that names the plan in passing (2025年是“十四五”规划收官之年，主要预期目标是…).
@@ -109,6 +112,12 @@ def target_span(text: str) -> tuple[int, int] | None:
         if end - m.end() < 12:  # the heading alone: the targets follow on the next line
             nxt = text.find("\n", end + 1)
             end = len(text) if nxt < 0 else nxt
+        while True:  # targets listed one a line: ——地区生产总值增长5%左右；
+            nxt = text.find("\n", end + 1)
+            line = text[end + 1 : len(text) if nxt < 0 else nxt]
+            if not _LIST_LINE.match(line):
+                break
+            end = len(text) if nxt < 0 else nxt
         best = (start, end)
         if re.search(r"今年|\d{4}年", before) or "今年" in text[start : m.start()]:
             return best
@@ -116,14 +125,21 @@ def target_span(text: str) -> tuple[int, int] | None:
 
 
 def review_span(text: str) -> tuple[int, int] | None:
-    """The part that reviews the year: the first top-level part (一、…) up to the second;
-    None when the text has no such headings (its review cannot be told from its plans)."""
+    """The part that reviews the year: the first top-level part when its heading says so
+    (一、2025年工作回顾) up to the next; else the text before the first top-level heading or the
+    target paragraph, when there is one; None when the review cannot be told from the plans."""
     heads = list(_TOP_HEADING.finditer(text))
     first = next((h for h in heads if h.group("n") == "一"), None)
-    if first is None:
-        return None
-    second = next((h for h in heads if h.start() > first.start() and h.group("n") == "二"), None)
-    return first.end(), (second.start() if second else len(text))
+    if first is not None and _REVIEW_HEADING.search(first.group("title")):
+        second = next(
+            (h for h in heads if h.start() > first.start() and h.group("n") == "二"), None
+        )
+        return first.end(), (second.start() if second else len(text))
+    ends = [h.start() for h in heads[:1]]
+    target = target_span(text)
+    if target is not None:
+        ends.append(target[0])
+    return (0, min(ends)) if ends else None
 
 
 # Targets stated as keeping pace with another series, not as a figure: (pattern, the

@@ -1,7 +1,16 @@
 """Targets of the year-N plans against what the report on year N says was achieved.
 
-In: a `Panel` and the `Dictionary` (tolerance of 左右, names for mentions). Out: one
-`Tracked` per target: met, missed, not reported, dropped or no report, with both quotes.
+In: a `Panel` and the `Dictionary` (tolerance of 左右, floors and ceilings, names for
+mentions). Out: one `Tracked` per target: met, missed, not reported, dropped or no report,
+with both quotes and their offsets. Plans and reviews pair by zone key and year.
+
+Where a plan's source file is there (same SHA-256) its targets are those of its target
+paragraph and the review's outcomes are read from the review part (`panel.targets`: the
+headline figure first, five-year figures never); otherwise the outputs' target and actual
+metrics are used (stretch-of-years figures and excluded names left out, the headline first).
+A ceiling indicator (居民消费价格, 城镇调查失业率, 能耗) is met by staying under its target; a
+range (4.5%—5%) from its lower end; 居民收入增长和经济增长同步 by the income's growth keeping
+up with GDP's within the tolerance.
 
 - met / missed: the report on year N states a comparable figure for the same standard
   indicator and measure (a level in the same base unit, a growth rate, a change in points).

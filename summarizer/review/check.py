@@ -274,9 +274,10 @@ def check_document(
 
 
 def _metric_at(rep: ReportSummary, path: tuple[str | int, ...]) -> Metric | None:
-    if path[0] == "key_metrics":
+    if path[0] in ("key_metrics", "overview_figures"):
         i = path[1]
-        return rep.key_metrics[i] if isinstance(i, int) and i < len(rep.key_metrics) else None
+        listed: list[Metric] = getattr(rep, str(path[0]))
+        return listed[i] if isinstance(i, int) and i < len(listed) else None
     fld, i, _, k = path
     findings = getattr(rep, str(fld))
     if not isinstance(i, int) or not isinstance(k, int) or i >= len(findings):
