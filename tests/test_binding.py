@@ -201,3 +201,19 @@ def test_real_reports_headline_indicators(
     assert b.reason == reason, (b.reason, b.figure, b.rival)
     if reason is None:
         assert b.reading is not None and text[b.reading.start : b.reading.end].startswith(raw[:2])
+
+
+def test_the_same_number_binds_the_figure_its_name_names() -> None:
+    """A GDP target's offsets are the GDP figure's, not the retail sales' 5.5 %."""
+    text = "预期目标：地区生产总值增长5.5%左右，社会消费品零售总额增长5.5%，一般公共预算收入增长5.5%以上。"
+    readings = read_figures(text)
+    gdp = bind("地区生产总值增速", "5.5%", readings).reading
+    retail = bind("社零额增长", "5.5%", readings).reading
+    revenue = bind("一般公共预算收入增长", "5.5%", readings).reading
+    assert gdp is not None and retail is not None and revenue is not None
+    assert [text[x.start - 2 : x.start] for x in (gdp, retail, revenue)] == ["增长"] * 3
+    assert (gdp.subject, gdp.qualifier) == ("地区生产总值", "about")
+    assert (retail.subject, retail.qualifier) == ("社会消费品零售总额", None)
+    assert (revenue.subject, revenue.qualifier) == ("一般公共预算收入", "at_least")
+    assert gdp.start < retail.start < revenue.start
+    assert all(x.kind == "target" for x in (gdp, retail, revenue))
