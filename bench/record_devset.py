@@ -3,6 +3,8 @@ results file, and request + results files into recordings (devset/recordings/ans
 
     python bench/record_devset.py results --requests OUT/batch-requests-….jsonl \
         --answers answers.jsonl -o results.jsonl
+    python bench/record_devset.py results --requests OUT/batch-requests-….jsonl \
+        --recordings devset/recordings/answers.jsonl -o results.jsonl      # replay
     python bench/record_devset.py record --requests OUT/batch-requests-….jsonl [...] \
         --results results.jsonl [...] --inputs IN_DIR --job OUT/.summarizer-batch-job.sqlite3 \
         -o devset/recordings/answers.jsonl
@@ -60,15 +62,34 @@ def usage(body: dict[str, Any], content: str) -> dict[str, int]:
     }
 
 
-def results(requests: list[Path], answers: Path, out: Path, model: str) -> int:
-    by_id = {a["custom_id"]: a["answer"] for a in _lines(answers)}
+def _body_key(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def results(
+    requests: list[Path],
+    answers: Path | None,
+    out: Path,
+    model: str,
+    recordings: Path | None = None,
+) -> int:
+    by_id = {a["custom_id"]: a["answer"] for a in _lines(answers)} if answers else {}
+    # Recordings match by the request itself (custom_ids are cache keys, which change with
+    # the tool's code even when the request does not), else by the document block.
+    by_body: dict[str, Any] = {}
+    by_doc: dict[str, Any] = {}
+    for rec in _lines(recordings) if recordings else []:
+        by_body[_body_key(rec["request"])] = rec["answer"]
+        by_doc.setdefault(rec["document_sha256"], rec["answer"])
     rows = []
     for path in requests:
         for n, req in enumerate(_lines(path)):
             cid = req["custom_id"]
-            if cid not in by_id:
+            doc_key = hashlib.sha256(document_block(req["body"]).encode("utf-8")).hexdigest()
+            answer = by_id.get(cid, by_body.get(_body_key(req["body"]), by_doc.get(doc_key)))
+            if answer is None:
                 continue
-            content = json.dumps(by_id[cid], ensure_ascii=False, separators=(",", ":"))
+            content = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
             rows.append(
                 {
                     "id": f"batch-req-{path.stem}-{n}",
@@ -161,7 +182,8 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("results", help="answers → batch results file")
     r.add_argument("--requests", type=Path, nargs="+", required=True)
-    r.add_argument("--answers", type=Path, required=True)
+    r.add_argument("--answers", type=Path, help='lines {"custom_id", "answer"}')
+    r.add_argument("--recordings", type=Path, help="answers.jsonl of recordings (by request)")
     r.add_argument("--model", default="gpt-4o-mini")
     r.add_argument("-o", "--output", type=Path, required=True)
     c = sub.add_parser("record", help="requests + results → recordings")
@@ -172,7 +194,7 @@ def main() -> None:
     c.add_argument("-o", "--output", type=Path, required=True)
     args = ap.parse_args()
     if args.cmd == "results":
-        n = results(args.requests, args.answers, args.output, args.model)
+        n = results(args.requests, args.answers, args.output, args.model, args.recordings)
     else:
         n = record(args.requests, args.results, args.inputs, args.output, args.job)
     print(f"{n} lines → {args.output}")

@@ -111,6 +111,13 @@ def test_expand_quote(quote: str, expected: str) -> None:
     assert expand_quote(quote, TEXT) == expected
 
 
+def test_an_abbreviated_quote_whose_head_repeats_takes_the_shortest_span() -> None:
+    # Seen on a real 政府工作报告: the head (《纲要（草案） occurs several times, and the quote
+    # restored from its first occurrence ran across two items.
+    text = "审议《纲要（草案）》前言。另有一段。再谈《纲要（草案）》的重大工程项目清单。"
+    assert expand_quote("《纲要（草案…项目清单。", text) == "《纲要（草案）》的重大工程项目清单。"
+
+
 def test_seeds_served_lean_answers_ground_every_finding(tmp_path: Path) -> None:
     with ChatServer(recorded_responder()) as srv:
         done = run_cli(

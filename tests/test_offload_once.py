@@ -21,6 +21,8 @@ from batchserver import BatchServer
 from conftest import seed_paths
 from helpers import cli_env, run_cli
 
+from summarizer.offload.lines import RequestLine
+from summarizer.offload.run import group_digest
 from summarizer.offload.state import STATE_NAME, JobState
 
 pytestmark = pytest.mark.slow
@@ -171,3 +173,11 @@ def test_a_password_in_the_endpoint_is_kept_nowhere(tmp_path: Path) -> None:
             assert b"Pw0rd-s3cret" not in path.read_bytes(), path
     job = (tmp_path / "out" / STATE_NAME).read_bytes()
     assert b"analyst:***@127.0.0.1" in job
+
+
+def test_a_group_is_known_by_its_requests_whatever_their_order() -> None:
+    # Capture order follows the live pipeline's concurrency, so a restarted submit may list the
+    # same requests in another order: it must still find (and adopt) the batch it made.
+    lines = [RequestLine(custom_id=f"key{n}", kind="chunk", body={}) for n in range(5)]
+    assert group_digest(lines) == group_digest(list(reversed(lines)))
+    assert group_digest(lines) != group_digest(lines[:4])

@@ -390,7 +390,7 @@ def test_cache_identity(make_backend: Make) -> None:
     backend, _ = make_backend([], json_mode=True, temperature=0.2)
     identity = backend.cache_identity()
     # The rest of what changes an answer is in the request, which the cache key hashes.
-    assert identity == {"backend": "openai", "base_url": BASE, "expansion": 1}
+    assert identity == {"backend": "openai", "base_url": BASE, "expansion": 2}
     body = backend.chunk_request(make_request())
     assert body["model"] == "gpt-test" and body["temperature"] == 0.2
     assert body["response_format"] == {"type": "json_object"}

@@ -31,7 +31,7 @@ from summarizer.lexicon.reading import find_metrics
 
 #: Bump when the expansion changes what an answer becomes: cached extractions are expanded
 #: answers, so the version is part of the cache key.
-EXPANSION_VERSION = 1
+EXPANSION_VERSION = 2
 #: The longest passage an abbreviated quote may stand for.
 MAX_QUOTE_SPAN = 300
 _ELLIPSIS = re.compile(r"\s*(?:…+|\.{3,})\s*")
@@ -123,11 +123,15 @@ def expand_quote(quote: str, text: str) -> str:
     if len(parts) != 2 or not parts[0] or not parts[1] or quote.strip() in text:
         return quote
     head, tail = parts
+    # The shortest span over every occurrence of the head: a head the report repeats (《纲要
+    # （草案…) must not stretch the quote from its first occurrence across other items.
+    best: tuple[int, int] | None = None
     start = text.find(head)
     while start >= 0:
         end = text.find(tail, start + len(head), start + MAX_QUOTE_SPAN)
-        if end >= 0:
-            # The first, shortest span: verbatim source text whichever the model meant.
-            return text[start : end + len(tail)]
+        if end >= 0 and (best is None or end + len(tail) - start < best[1] - best[0]):
+            best = (start, end + len(tail))
         start = text.find(head, start + 1)
+    if best is not None:
+        return text[best[0] : best[1]]
     return quote  # not found: grounding judges the quote as written

@@ -150,6 +150,10 @@ def _print(analysis: Any, cost: Any) -> None:
             " › ".join(c.path)[:60],
         )
     console.print(chunks)
+    console.print(
+        "[dim]tokens: estimated from character classes, counted exactly only where a chunk "
+        "is near the budget (as a model run cuts them).[/dim]"
+    )
     usd = (
         f"${cost.usd:.4f}" if cost.usd is not None else "unknown price (use --price-in/--price-out)"
     )

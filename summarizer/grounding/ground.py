@@ -109,12 +109,57 @@ class Alignment:
     score: float
 
 
+class _Offsets:
+    """The source offset of each normalised character, stored as runs: a run of normalised
+    characters that come from consecutive source characters is one entry (prose breaks a
+    run only where whitespace is dropped), so a 30 MB text needs kilobytes, not 4 bytes a
+    character. Reads like a sequence of ints (`len`, `[i]`, and so `bisect`)."""
+
+    __slots__ = ("_length", "_sources", "_starts")
+
+    def __init__(self) -> None:
+        self._starts: array[int] = array("q")  # normalised position where each run starts
+        self._sources: array[int] = array("q")  # the source offset of that run's first one
+        self._length = 0
+
+    def add(self, source: int, count: int = 1) -> None:
+        """`count` normalised characters from source offsets source, source + 1, ..."""
+        if count <= 0:
+            return
+        n = len(self._starts)
+        if not n or self._sources[n - 1] + (self._length - self._starts[n - 1]) != source:
+            self._starts.append(self._length)
+            self._sources.append(source)
+        self._length += count
+
+    def add_same(self, source: int, count: int) -> None:
+        """`count` normalised characters all from one source character (NFKC expansions)."""
+        for _ in range(count):
+            n = len(self._starts)
+            continues = n and self._sources[n - 1] + (self._length - self._starts[n - 1]) == source
+            if not continues:
+                self._starts.append(self._length)
+                self._sources.append(source)
+            self._length += 1
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, i: int) -> int:
+        if i < 0:
+            i += self._length
+        if not 0 <= i < self._length:
+            raise IndexError(i)
+        k = bisect.bisect_right(self._starts, i) - 1
+        return int(self._sources[k] + (i - self._starts[k]))
+
+
 @dataclass(frozen=True)
 class _Normalized:
     """A normalised text and, for each of its characters, the source offset it came from."""
 
     text: str
-    index: array[int]  # an array, not a tuple: 4 bytes an entry instead of about 36
+    index: _Offsets
 
 
 @lru_cache(maxsize=8192)
@@ -135,14 +180,14 @@ _NORMAL_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
 def _normalize(text: str, base: int = 0) -> _Normalized:
     parts: list[str] = []
     blocks: list[str] = []  # parts joined a few thousand at a time: runs are short in prose
-    index: array[int] = array("i")  # 4 bytes an offset: texts stay under 2**31 characters
+    index = _Offsets()
     pos = 0
     for m in _NORMAL_RUN.finditer(text):
         start, end = m.span()
         if start > pos:
             _normalize_chars(text, pos, start, base, parts, index)
         parts.append(m.group().lower())
-        index.extend(range(base + start, base + end))
+        index.add(base + start, end - start)
         pos = end
         if len(parts) >= 4096:
             blocks.append("".join(parts))
@@ -154,12 +199,17 @@ def _normalize(text: str, base: int = 0) -> _Normalized:
 
 
 def _normalize_chars(
-    text: str, lo: int, hi: int, base: int, parts: list[str], index: array[int]
+    text: str, lo: int, hi: int, base: int, parts: list[str], index: _Offsets
 ) -> None:
     for i in range(lo, hi):
-        for c in _norm_char(text[i]):
-            parts.append(c)
-            index.append(base + i)
+        out = _norm_char(text[i])
+        if not out:
+            continue
+        parts.append(out)
+        if len(out) == 1:
+            index.add(base + i)
+        else:
+            index.add_same(base + i, len(out))
 
 
 def normalize_quote(text: str) -> str:

@@ -160,8 +160,12 @@ async def submit(
 
 
 def group_digest(group: Sequence[RequestLine]) -> str:
-    """What identifies a group of requests at the provider: a digest of their ids."""
-    return hashlib.sha256("\n".join(g.custom_id for g in group).encode()).hexdigest()[:32]
+    """What identifies a group of requests at the provider: a digest of their ids.
+
+    Sorted: the order requests are captured in follows the live pipeline's concurrency, so a
+    restarted submit may list the same group in another order and must still find its batch."""
+    ids = sorted(g.custom_id for g in group)
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:32]
 
 
 async def refresh(state: JobState, provider: BatchProvider) -> list[str]:
