@@ -166,3 +166,39 @@ def test_a_streamed_json_output_is_the_documents_own_dump(tmp_path: Path) -> Non
     from summarizer.core.schema import SummaryDocument
 
     assert len(SummaryDocument.model_validate_json(written).reports) > 64  # two windows
+
+
+def _per_character(text: str, base: int) -> tuple[str, list[int]]:
+    """The normalised view as it was built before: one offset per normalised character."""
+    from summarizer.grounding.ground import _norm_char
+
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        if (ch.isascii() and ch.isalnum()) or "\u4e00" <= ch <= "\u9fff":
+            chars.append(ch.lower())
+            offsets.append(base + i)
+            continue
+        for c in _norm_char(ch):
+            chars.append(c)
+            offsets.append(base + i)
+    return "".join(chars), offsets
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "  \n ",
+        "全年完成投资12.5亿元，同比增长8%。",
+        "ＡＢＣ １２３ ㎡ ﬁ ½ 你好，\n世界！ x\t y",
+        "一、招商引资\n（一）签约项目X个\n\n二、存在问题",
+    ],
+)
+def test_the_normalised_views_offsets_are_the_per_character_ones(text: str) -> None:
+    from summarizer.grounding.ground import _normalize
+
+    norm = _normalize(text, 7)
+    want_text, want = _per_character(text, 7)
+    assert norm.text == want_text
+    assert [norm.index[i] for i in range(len(norm.index))] == want
