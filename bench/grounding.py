@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -342,8 +342,6 @@ def _print(
         " (target ≥ 90 %)"
     )
 
-
-Mutator = Callable[[Case, Tally], None]
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "-v"]

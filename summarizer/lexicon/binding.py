@@ -131,7 +131,6 @@ _GENERIC = re.compile(
     r"|争取|力争|确保|达到|共计|其中|全部|各类|当年|本年|全年|已|总|全|共|约|的"
 )
 _SHARE_NAME = re.compile(r"占|比重|占比|比例|份额|率")
-_NUMBERS = re.compile(r"[0-9.]+")
 
 
 # Pure and called per metric and reading (thousands per file): cached.

@@ -203,7 +203,7 @@ _DOWN = "|".join(sorted(DOWN_VERBS, key=len, reverse=True))
 _RATE = "|".join(RATE_NOUNS)
 # The words right before a figure that say it moved: "同比增长", "下降了", "降低至", "增速为".
 _VERB_BEFORE = re.compile(
-    rf"(?:(?P<rate>{_RATE})|(?P<verb>{_UP}|{_DOWN}))(?P<to>至|到)?了?"
+    rf"(?:(?P<rate>{_RATE})|(?P<verb>{_UP}|{_DOWN}))(?P<to>{'|'.join(TO_VERBS)})?了?"
     r"(?:达到|达|为|约|近|超过|超|逾)?\s*-?$"
 )
 _BEFORE_QUAL = re.compile(
