@@ -229,6 +229,12 @@ class Period:
     text: str
 
 
+@functools.lru_cache(maxsize=4096)
+def _value_key(value: float) -> str:
+    # Cached: binding asks every reading of every span for its key, again and again.
+    return canonical(Decimal(repr(abs(value))))
+
+
 @dataclass(frozen=True)
 class Reading:
     """One figure of a text with what it measures (see the module docstring)."""
@@ -265,7 +271,7 @@ class Reading:
         """The canonical unsigned number of the figure (None when redacted)."""
         if self.value is None:
             return None
-        return canonical(Decimal(repr(abs(self.value))))
+        return _value_key(self.value)
 
     @property
     def is_change(self) -> bool:
