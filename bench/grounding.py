@@ -132,7 +132,14 @@ def cases(path: Path) -> Iterator[Case]:
     analyses: dict[Path, Analysis] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
-        seed = ROOT / "seeds" / rec["file"]
+        seed = next(
+            (
+                p
+                for p in (ROOT / "seeds" / rec["file"], ROOT / "devset" / "gov" / rec["file"])
+                if p.exists()
+            ),
+            ROOT / "seeds" / rec["file"],
+        )
         if seed not in analyses:
             analyses[seed] = analyse(seed)
         analysis = analyses[seed]
@@ -154,6 +161,8 @@ def as_lean(answer: dict[str, Any]) -> dict[str, Any]:
     def metrics(items: list[Any]) -> list[str]:
         return [m if isinstance(m, str) else f"{m['name']} {m['raw']}" for m in items]
 
+    if "findings" not in answer:  # a second-round overview request: its overview alone
+        answer = {"key_metrics": [], "findings": [], **answer}
     return {
         "organization": answer.get("organization"),
         "key_metrics": metrics(answer.get("key_metrics") or []),

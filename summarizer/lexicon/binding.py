@@ -155,8 +155,10 @@ def headline_indicator(form: str) -> str | None:
     return best[1] if best else None
 
 
-def _pairs(s: str) -> set[str]:
-    return {s[i : i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
+@functools.lru_cache(maxsize=4096)
+def _pairs(s: str) -> frozenset[str]:
+    # Cached: the same names and subjects are compared again for every span.
+    return frozenset({s[i : i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s})
 
 
 def _overlap(a: str, b: str) -> float:

@@ -22,6 +22,7 @@ The rules, in one place:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -381,4 +382,10 @@ def canonical_number(num: str) -> str:
 
 def numbers_in(text: str) -> list[str]:
     """The numbers written in `text`, canonical, unsigned, in order (placeholders are not numbers)."""
-    return [canonical(n.value) for n in find_numbers(text)]
+    return list(_numbers_in(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _numbers_in(text: str) -> tuple[str, ...]:
+    # Cached: grounding asks for the numbers of the same metric raw and title again per span.
+    return tuple(canonical(n.value) for n in find_numbers(text))

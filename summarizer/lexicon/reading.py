@@ -229,6 +229,12 @@ class Period:
     text: str
 
 
+@functools.lru_cache(maxsize=4096)
+def _value_key(value: float) -> str:
+    # Cached: binding asks every reading of every span for its key, again and again.
+    return canonical(Decimal(repr(abs(value))))
+
+
 @dataclass(frozen=True)
 class Reading:
     """One figure of a text with what it measures (see the module docstring)."""
@@ -265,7 +271,7 @@ class Reading:
         """The canonical unsigned number of the figure (None when redacted)."""
         if self.value is None:
             return None
-        return canonical(Decimal(repr(abs(self.value))))
+        return _value_key(self.value)
 
     @property
     def is_change(self) -> bool:
@@ -400,11 +406,23 @@ class _Scan:
     period_ends: list[int]
 
 
+# Compiled once: these run for every figure of every span grounding reads.
+_NOT_WORD = re.compile(r"[^\u4e00-\u9fffA-Za-z]")
+_STOP = re.compile(r"[。！？!?\n]")
+_RATE_END = re.compile(f"(?:{_RATE})$")
+_SHARE = re.compile(r"占.{0,16}(?:比重|比例)|占比|比重")
+_COMPARE_WORDS = re.compile(
+    r"同比|环比|[比较](?:上年|去年)(?:同期)?|同期|其中|分别|年均|年平均|累计|全年"
+)
+_VERB_WORDS = re.compile(rf"{_UP}|{_DOWN}|{_RATE}|了|达到|达|为|约|近|超")
+_VERB_END = re.compile(rf"(?:同比|比上年|较上年)?(?:{_UP}|{_DOWN}|{_RATE})(?:至|到)?$")
+
+
 def _context(norm: str, cstart: int, start: int, end: int) -> str:
     """The words that may name a figure: its clause before it (the clause before that too
     when this one holds only connectives), and the rest of its clause after it."""
     lo = cstart
-    words = re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", norm[lo:start])
+    words = _NOT_WORD.sub("", norm[lo:start])
     if len(words) < 2 and lo > 0:
         prev = max(norm.rfind(c, max(0, lo - 40), lo - 1) for c in "，,；;。：:、\n")
         lo = prev + 1 if prev >= 0 else max(0, lo - 40)
@@ -427,7 +445,7 @@ def read_figures(
         norm,
         [m.start() for m in _CLAUSE_END.finditer(norm)],
         [m.start() for m in _SENTENCE_END.finditer(norm)],
-        [m.start() for m in re.finditer(r"[。！？!?\n]", norm)],
+        [m.start() for m in _STOP.finditer(norm)],
         *_periods_of(norm),
     )
     out: list[Reading] = []
@@ -506,14 +524,23 @@ def read_figures(
             pos = g.end()
     if bare and limit is None:
         out.extend(_bare(scan, out))
-    out = _with_leads(norm, out)
+    _with_leads(norm, out)
     if positions is not None or offset:
-        out = [_moved(x, offset, positions) for x in out]
+        for x in out:
+            _moved(x, offset, positions)
     return out
 
 
-def _with_leads(norm: str, read: list[Reading]) -> list[Reading]:
-    """Each reading with the words between the figure before it (same sentence) and it."""
+def _set(x: Reading, **fields: object) -> None:
+    """Set fields of a reading this call made and nobody else holds yet: the same value
+    `replace` would give, without copying every field (the hot path of grounding)."""
+    for k, v in fields.items():
+        object.__setattr__(x, k, v)
+
+
+def _with_leads(norm: str, read: list[Reading]) -> None:
+    """Each (fresh) reading given the words between the figure before it (same sentence)
+    and it."""
     ends: dict[int, int] = {}
     last_end, last_sentence = 0, -1
     for i in sorted(range(len(read)), key=lambda k: read[k].start):
@@ -521,7 +548,8 @@ def _with_leads(norm: str, read: list[Reading]) -> list[Reading]:
         lo = x.sentence[0] if x.sentence[0] != last_sentence else max(x.sentence[0], last_end)
         ends[i] = lo
         last_end, last_sentence = x.end, x.sentence[0]
-    return [replace(x, lead=norm[ends[i] : x.start]) for i, x in enumerate(read)]
+    for i, x in enumerate(read):
+        _set(x, lead=norm[ends[i] : x.start])
 
 
 _YEAR_AFTER = re.compile(r"\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?(?:年|月|日|号|届|期|季度)")
@@ -563,7 +591,9 @@ def _bare(scan: _Scan, read: list[Reading]) -> list[Reading]:
     return out
 
 
-def _moved(x: Reading, offset: int, positions: Sequence[int] | None) -> Reading:
+def _moved(x: Reading, offset: int, positions: Sequence[int] | None) -> None:
+    """A fresh reading moved to source offsets (in place: see `_set`)."""
+
     def at(i: int) -> int:
         if positions is None:
             return offset + i
@@ -574,7 +604,7 @@ def _moved(x: Reading, offset: int, positions: Sequence[int] | None) -> Reading:
             return offset + i
         return positions[i - 1] + 1 if 0 < i <= len(positions) else at(i)
 
-    return replace(
+    _set(
         x,
         start=at(x.start),
         end=end_at(x.end),
@@ -665,9 +695,9 @@ def _level_or_change(
         level_of = _level_before(before, scan, cstart, sstart)
         if level_of is not None and not _has_words(norm[cstart:start]):
             subject = before[level_of].subject
-    elif unit in _PCT_UNITS and re.search(f"(?:{_RATE})$", name):
+    elif unit in _PCT_UNITS and _RATE_END.search(name):
         measure = "growth"
-        subject = re.sub(f"(?:{_RATE})$", "", name) or name
+        subject = _RATE_END.sub("", name) or name
         if value is not None:
             change = -abs(value) if name.endswith(tuple(_DOWN_RATES)) else value
             direction = direction_of(change)
@@ -701,19 +731,17 @@ def _level_or_change(
 def _share_words(norm: str, cstart: int, start: int) -> str:
     """占…比重 written in the clause before a figure whose name lost it ("占比为", "比重达")."""
     clause = norm[cstart:start]
-    return " 占比" if re.search(r"占.{0,16}(?:比重|比例)|占比|比重", clause) else ""
+    return " 占比" if _SHARE.search(clause) else ""
 
 
 def _has_words(s: str) -> bool:
-    s = re.sub(
-        r"同比|环比|[比较](?:上年|去年)(?:同期)?|同期|其中|分别|年均|年平均|累计|全年", "", s
-    )
-    s = re.sub(rf"{_UP}|{_DOWN}|{_RATE}|了|达到|达|为|约|近|超", "", s)
-    return len(re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", s)) >= 2
+    s = _COMPARE_WORDS.sub("", s)
+    s = _VERB_WORDS.sub("", s)
+    return len(_NOT_WORD.sub("", s)) >= 2
 
 
 def _strip_verb(name: str) -> str:
-    return re.sub(rf"(?:同比|比上年|较上年)?(?:{_UP}|{_DOWN}|{_RATE})(?:至|到)?$", "", name) or name
+    return _VERB_END.sub("", name) or name
 
 
 def _level_before(before: list[Reading], scan: _Scan, cstart: int, sstart: int) -> int | None:
