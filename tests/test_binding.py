@@ -24,6 +24,10 @@ ECONOMY_003 = (
     "应交增值税8.78亿元,下降28.38%;实现利润*亿元,增长104.6%。"
 )
 ENERGY = "原煤、原油、天然气产量分别达到7000万吨、1280万吨、10亿立方米。"
+PLAN = (
+    "地区生产总值年均增速4.5%-5%,全员劳动生产率达58万元/人左右。"
+    "国家助学贷款提标降息惠及1100多万学生。北京中轴线历时12年成功申遗、2025年完成。"
+)
 GOV = (
     "全年地区生产总值增长5.5%,人均地区生产总值增长25%,海洋生产总值增长6%。"
     "一般公共预算收入增长10.8%,民生支出占一般公共预算支出比重达77.9%,争取中央转移支付超4200亿元。"
@@ -52,7 +56,17 @@ GOV = (
         (GOV, "城镇调查失业率 13.6%", None, "share", None),
         (GOV, "地区生产总值增速 5.5%", None, "growth", 5.5),
         (GOV, "GDP增长 5.5%", None, "growth", 5.5),
+        # government-report shapes: a % range, a unit per person (a productivity is no
+        # share), 多 before the multiplier, a length of time
+        (PLAN, "地区生产总值年均增速 4.5%-5%", None, "growth", 4.5),
+        (PLAN, "全员劳动生产率 58万元/人左右", None, "level", None),
+        (PLAN, "国家助学贷款惠及学生 1100多万", None, "level", None),
+        (PLAN, "北京中轴线申遗历时 12年", None, "level", None),
+        (PLAN, "地区生产总值年均增速 4.5%", None, "growth", 4.5),
         # wrong subjects and measures: refused with their reason
+        (PLAN, "全员劳动生产率 58亿元", "another_unit", None, None),
+        (PLAN, "全员劳动生产率 58%", "another_unit", None, None),
+        (PLAN, "北京中轴线申遗历时 13年", "not_found", None, None),
         (ENERGY, "原煤产量 10亿立方米", "another_indicator", None, None),
         (ECONOMY_003, "营业收入增速 -6.16%", "opposite_direction", None, None),
         (ECONOMY_003, "工业总产值增长 4.67%", "opposite_direction", None, None),

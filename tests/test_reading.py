@@ -88,6 +88,16 @@ def _row(x: Reading) -> tuple[object, ...]:
         ),
         ("能用的地只有300多亩。", [("300多亩", "能用的地只", "level", 300.0, None, None, "plus")]),
         ("力争3-5个项目落户。", [("3-5个", "项目落户", "count", 3.0, None, None, "range")]),
+        # a range whose lower end repeats the %: one figure; a growth range's change is its
+        # lower end
+        (
+            "地区生产总值年均增速4.5%-5%。",
+            [("4.5%-5%", "地区生产总值年均", "growth", None, 4.5, "up", "range")],
+        ),
+        ("经济增长目标4.5%—5%。", [("4.5%—5%", "经济增长目标", "level", 4.5, None, None, "range")]),
+        # a length of time is a figure, a year is not (历时12年 vs 2025年)
+        ("中轴线历时12年成功申遗。", [("12年", "中轴线历时", "level", 12.0, None, None, None)]),
+        ("2025年成功申遗。", []),
         # measures from the subject
         (
             "人均地区生产总值增长25%。",

@@ -224,7 +224,9 @@ def _fit_score(name: str, x: Reading) -> float:
 def _unit_family(unit: str | None) -> str | None:
     if not unit:
         return None
-    u = unit.strip()
+    # A unit per something ("58万元/人", "元/平方米") is of the family of its numerator: the
+    # reading's unit patterns stop at the slash.
+    u = unit.strip().split("/", 1)[0] or unit.strip()
     return u[:-1] if len(u) > 1 and u.endswith("元") else u
 
 
@@ -383,7 +385,8 @@ def _unit_written(x: Reading, unit: str | None) -> bool:
     if not x.bare or not unit:
         return True
     after = x.context.partition(" ")[2]
-    return after.startswith(unit) or (x.unit or "") == unit
+    # "1100多万学生" is 1100多万: 余/多 may stand between the number and its multiplier.
+    return after.lstrip("余多").startswith(unit) or (x.unit or "") == unit
 
 
 def reading_numbers(readings: Sequence[Reading]) -> frozenset[str]:

@@ -195,7 +195,8 @@ def _number_of(m: re.Match[str], unit: str, text: str) -> _Parsed | None:
 _APPROX = re.compile(r"^(?:约|近|超过|超|达|共|累计|逾|高达|突破)")
 _MORE_LEAD = re.compile(r"^(?:余|多)")
 _MORE_TAIL = re.compile(r"(?:以上|左右|以内|余|多)$")
-_RANGE = re.compile(rf"^\s*[-~～至到]\s*(?P<hi>{ARABIC}|{CHINESE})")
+# A range's upper end; the lower end may repeat a percent unit ("4.5%-5%", "4.5%—5%").
+_RANGE = re.compile(rf"^\s*(?:%|‰)?\s*[-~～—–至到]\s*(?P<hi>{ARABIC}|{CHINESE})")
 _CHANGE_FIRST = re.compile(r"^(?:同比|环比|比上年|较上年)?(?P<verb>增长|提高|上升|下降|减少|回落)")
 
 

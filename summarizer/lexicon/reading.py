@@ -214,8 +214,10 @@ _AFTER_QUAL = re.compile(
 )
 _QUAL_OF = {w: q for w, _, q in QUALIFIER_WORDS}
 _BASE_YEAR = re.compile(r"(?:由|从|比|较)\s*(?P<year>(?:19|20)\d{2})年(?:的|末|底)?\s*$")
+# A range; its lower end may repeat a percent unit ("4.5%-5%" is one figure, not 4.5% and -5%).
 _RANGE = re.compile(
-    rf"(?<![0-9.])(?P<lo>{ARABIC})\s*[-~～—–至到]\s*(?P<hi>{ARABIC})\s*(?P<unit>{UNIT_PATTERN})"
+    rf"(?<![0-9.])(?P<lo>{ARABIC})\s*(?P<lounit>%|‰)?\s*[-~～—–至到]\s*(?P<hi>{ARABIC})\s*"
+    rf"(?P<unit>(?(lounit)(?P=lounit)|(?:{UNIT_PATTERN})))"
 )
 _PCT_UNITS = frozenset({"%", "个百分点", "百分点", "‰"})
 _POINT_UNITS = frozenset({"个百分点", "百分点"})
@@ -327,7 +329,11 @@ def measure_of_subject(subject: str, unit: str | None) -> Measure:
     return "level"
 
 
-_SHARE_NAME = re.compile(r"占比|比重|比例|份额|[^效]率$")
+#: Names ending in 率 that are no share: a productivity is an amount per worker (58万元/人).
+RATES_NOT_SHARES: tuple[str, ...] = ("效率", "生产率")
+_SHARE_NAME = re.compile(
+    r"占比|比重|比例|份额|" + "".join(f"(?<!{w[:-1]})" for w in RATES_NOT_SHARES) + "率$"
+)
 _NAME_GROWTH = re.compile(rf"(?:{_RATE}|{alternation(RISE_VERBS)}|同比)$")
 _NAME_DOWN = re.compile(rf"(?:{'|'.join(_DOWN_RATES)}|{alternation(FALL_VERBS)})")
 
@@ -459,7 +465,8 @@ def read_figures(
         while next_range < len(ranges) and ranges[next_range].start() < pos:
             next_range += 1
         r = ranges[next_range] if next_range < len(ranges) else None
-        if r is not None and r.start() >= (m.start() if m else len(norm)):
+        # A range starting where a figure starts is the one figure ("4.5%-5%").
+        if r is not None and r.start() > (m.start() if m else len(norm)):
             r = None
         if r is not None:
             reading = _range_reading(scan, r)
@@ -553,6 +560,22 @@ def _with_leads(norm: str, read: list[Reading]) -> None:
 
 
 _YEAR_AFTER = re.compile(r"\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?(?:年|月|日|号|届|期|季度)")
+#: Words before "N年" that make it a length of time, a figure (历时12年, 延长30年), not a date.
+DURATION_WORDS: tuple[str, ...] = (
+    "历时",
+    "用时",
+    "耗时",
+    "长达",
+    "连续",
+    "延长",
+    "为期",
+    "时隔",
+    "提前",
+    "缩短",
+    "累计",
+)
+_DURATION_BEFORE = re.compile(rf"(?:{'|'.join(DURATION_WORDS)})(?:了)?\s*$")
+_YEARS = re.compile(r"(?:多|余)?年")
 
 
 def _bare(scan: _Scan, read: list[Reading]) -> list[Reading]:
@@ -566,25 +589,30 @@ def _bare(scan: _Scan, read: list[Reading]) -> list[Reading]:
         i = bisect.bisect_right(starts, n.start) - 1
         if i >= 0 and covered[i][0] <= n.start < covered[i][1]:
             continue
+        unit = n.unit or None
+        end = n.end
         if _YEAR_AFTER.match(norm, n.end):
-            continue  # dates and periods are context, not figures
+            years = _YEARS.match(norm, n.end)
+            if years is None or not _DURATION_BEFORE.search(norm, max(0, n.start - 4), n.start):
+                continue  # dates and periods are context, not figures
+            unit, end = "年", years.end()
         cstart = _starts_before(scan.clause_bounds, n.start)
         sstart = _starts_before(scan.sentence_bounds, cstart)
-        name = metric_name(norm[cstart : n.start], norm[n.end : _clause_end(norm, n.end)])
+        name = metric_name(norm[cstart : n.start], norm[end : _clause_end(norm, end)])
         out.append(
             Reading(
                 start=n.start,
-                end=n.end,
-                raw=n.text,
+                end=end,
+                raw=norm[n.start : end],
                 value=float(n.value),
-                unit=n.unit or None,
+                unit=unit,
                 redacted=False,
                 measure="level",
                 subject=name,
                 kind="target" if _is_target(norm, cstart, sstart, n.start) else "actual",
                 period=_period(scan, n.start),
-                context=_context(norm, cstart, n.start, n.end),
-                sentence=_sentence(scan, n.start, n.end),
+                context=_context(norm, cstart, n.start, end),
+                sentence=_sentence(scan, n.start, end),
                 bare=True,
             )
         )
@@ -799,14 +827,28 @@ def _range_reading(scan: _Scan, r: re.Match[str]) -> Reading | None:
     if not name:
         return None
     unit = r.group("unit")
+    lo = float(r.group("lo").replace(",", ""))
+    value: float | None = lo
+    change: float | None = None
+    measure = measure_of_subject(name, unit)
+    verb = _VERB_BEFORE.search(norm, max(0, start - 8), start)
+    if unit in _PCT_UNITS and (
+        (verb is not None and not verb.group("to")) or _RATE_END.search(name)
+    ):
+        # A growth range ("年均增速4.5%-5%", "增长5%—6%"): the change is its lower end.
+        measure = "points" if unit in _POINT_UNITS else "growth"
+        value, change = None, lo
+        name = _strip_verb(_RATE_END.sub("", name) or name)
     return Reading(
         start=start,
         end=end,
         raw=norm[start:end],
-        value=float(r.group("lo").replace(",", "")),
+        value=value,
+        change=change,
+        direction=direction_of(change),
         unit=unit,
         redacted=False,
-        measure=measure_of_subject(name, unit),
+        measure=measure,
         subject=name,
         kind="target" if _is_target(norm, cstart, sstart, start) else "actual",
         qualifier="range",
