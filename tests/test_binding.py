@@ -28,6 +28,12 @@ PLAN = (
     "地区生产总值年均增速4.5%-5%,全员劳动生产率达58万元/人左右。"
     "国家助学贷款提标降息惠及1100多万学生。北京中轴线历时12年成功申遗、2025年完成。"
 )
+SERIES = (
+    "地区生产总值连续迈上4个万亿元台阶、达14.2万亿元、年均增长5.7%。地区生产总值增长5.3%。"
+    "接待国内游客4.16亿人次、入境游客936万人次，分别增长6.7%、39.6%。"
+    "认定跨国公司地区总部、外资研发中心分别从771家、481家增加到1076家、636家。"
+    "PM2.5年均浓度较“十三五”末改善16.5%。建设筹措保障性租赁住房7.4万套（间）。"
+)
 GOV = (
     "全年地区生产总值增长5.5%,人均地区生产总值增长25%,海洋生产总值增长6%。"
     "一般公共预算收入增长10.8%,民生支出占一般公共预算支出比重达77.9%,争取中央转移支付超4200亿元。"
@@ -63,10 +69,20 @@ GOV = (
         (PLAN, "国家助学贷款惠及学生 1100多万", None, "level", None),
         (PLAN, "北京中轴线申遗历时 12年", None, "level", None),
         (PLAN, "地区生产总值年均增速 4.5%", None, "growth", 4.5),
+        (SERIES, "地区生产总值年均增长 5.7%", None, "growth", 5.7),
+        (SERIES, "地区生产总值 14.2万亿元", None, "level", None),
+        (SERIES, "入境游客增长 39.6%", None, "growth", 39.6),
+        (SERIES, "外资研发中心 636家", None, "count", None),
+        (SERIES, "PM2.5年均浓度改善 16.5%", None, "level", None),
+        (SERIES, "建设筹措保障性租赁住房 7.4万套（间）", None, "count", None),
         # wrong subjects and measures: refused with their reason
         (PLAN, "全员劳动生产率 58亿元", "another_unit", None, None),
         (PLAN, "全员劳动生产率 58%", "another_unit", None, None),
         (PLAN, "北京中轴线申遗历时 13年", "not_found", None, None),
+        (SERIES, "地区生产总值年均增长 14.2万亿元", "level_vs_growth", None, None),
+        (SERIES, "国内游客增长 39.6%", "another_indicator", None, None),
+        (SERIES, "外资研发中心 1076家", "another_indicator", None, None),
+        (SERIES, "地区生产总值年均增长 5.3%", "another_period", None, None),
         (ENERGY, "原煤产量 10亿立方米", "another_indicator", None, None),
         (ECONOMY_003, "营业收入增速 -6.16%", "opposite_direction", None, None),
         (ECONOMY_003, "工业总产值增长 4.67%", "opposite_direction", None, None),

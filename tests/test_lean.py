@@ -74,6 +74,9 @@ def test_the_lean_answer_is_much_shorter() -> None:
         ("实际利用外资 X万美元以上", ("实际利用外资", "X万美元以上")),
         ("增速 -*%", ("增速", "-*%")),
         ("新签约 项目 32个", ("新签约 项目", "32个")),
+        # a figure of a multiplier word only
+        ("新增减税降费 超万亿元", ("新增减税降费", "超万亿元")),
+        ("建设 一流", ("建设 一流", "建设 一流")),
     ],
 )
 def test_split_metric(written: str, expected: tuple[str, str]) -> None:

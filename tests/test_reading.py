@@ -98,6 +98,35 @@ def _row(x: Reading) -> tuple[object, ...]:
         # a length of time is a figure, a year is not (历时12年 vs 2025年)
         ("中轴线历时12年成功申遗。", [("12年", "中轴线历时", "level", 12.0, None, None, None)]),
         ("2025年成功申遗。", []),
+        # a clause of only a verb continues the subject before it (迈上…台阶、达…、年均增长…)
+        (
+            "地区生产总值连续迈上4个万亿元台阶、达14.2万亿元、年均增长5.7%。",
+            [
+                ("4个", "地区生产总值连续迈上", "count", 4.0, None, None, None),
+                ("14.2万亿元", "地区生产总值", "level", 14.2, None, None, None),
+                ("5.7%", "地区生产总值", "growth", None, 5.7, "up", None),
+            ],
+        ),
+        # a 分别 clause naming nothing is of the levels listed before it, in order
+        (
+            "接待国内游客4.16亿人次、入境游客936万人次，分别增长6.7%、39.6%。",
+            [
+                ("4.16亿人次", "接待国内游客", "count", 4.16, None, None, None),
+                ("936万人次", "入境游客", "count", 936.0, None, None, None),
+                ("6.7%", "接待国内游客", "growth", None, 6.7, "up", None),
+                ("39.6%", "入境游客", "growth", None, 39.6, "up", None),
+            ],
+        ),
+        # 分别从…增加到…: the list starts again at the "to" values
+        (
+            "认定跨国公司地区总部、外资研发中心分别从771家、481家增加到1076家、636家。",
+            [
+                ("771家", "认定跨国公司地区总部", "count", 771.0, None, None, None),
+                ("481家", "外资研发中心", "count", 481.0, None, None, None),
+                ("1076家", "认定跨国公司地区总部", "count", 1076.0, None, "up", None),
+                ("636家", "外资研发中心", "count", 636.0, None, None, None),
+            ],
+        ),
         # measures from the subject
         (
             "人均地区生产总值增长25%。",

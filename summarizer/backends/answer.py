@@ -65,12 +65,16 @@ def _finding(f: AnswerFinding, text: str) -> ExtractedFinding:
     )
 
 
+# A figure of a multiplier word only: "超万亿元", "近万家", "超万列".
+_WORD_FIGURE = re.compile(r"(?:超过|超|近|逾|约|上)?[十百千万亿]")
+
+
 def split_metric(written: str) -> tuple[str, str]:
     """("name", "figure") of a metric written as 'name figure' (the last space separates)."""
     text = written.strip()
     if " " in text:
         name, figure = text.rsplit(" ", 1)
-        if any(ch.isdigit() or ch in "Xx*" for ch in figure):
+        if any(ch.isdigit() or ch in "Xx*" for ch in figure) or _WORD_FIGURE.match(figure):
             return name.strip(), figure
     m = _TRAILING_FIGURE.search(text)
     if m is not None and m.start() > 0:

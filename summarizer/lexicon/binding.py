@@ -226,7 +226,9 @@ def _unit_family(unit: str | None) -> str | None:
         return None
     # A unit per something ("58万元/人", "元/平方米") is of the family of its numerator: the
     # reading's unit patterns stop at the slash.
-    u = unit.strip().split("/", 1)[0] or unit.strip()
+    # A note in brackets is no unit ("7.4万套（间）" is in 万套).
+    u = _BRACKETED.sub("", normalize_width(unit)).strip()
+    u = u.split("/", 1)[0] or u
     return u[:-1] if len(u) > 1 and u.endswith("元") else u
 
 
@@ -326,6 +328,9 @@ def judge(
             return "opposite_direction"
     named = period_of(name)
     if named is not None and x.period is not None and not _same_period(named, x.period):
+        return "another_period"
+    if named is not None and named.kind == "average" and x.period is None and x.is_change:
+        # "年均增长 5.3%" for a growth whose sentence names no period: one year's growth.
         return "another_period"
     return fit
 

@@ -169,7 +169,8 @@ PERIOD_RULES: tuple[tuple[str, PeriodKind], ...] = (
     (r"(?:截至|截止|至)\s*(?:1[0-2]|[1-9]|十[一二]?|[二三四五六七八九])月(?:底|末|份)?", "months"),
     (r"上半年|下半年", "half"),
     (r"(?:第?[一二三四]|[1-4])季度", "quarter"),
-    (r"年均|年平均|平均每年", "average"),
+    # 年均浓度 (PM2.5), 年均气温 are indicators measured as a year's mean, not a period.
+    (r"(?:年均|年平均|平均每年)(?!浓度|气温|降水|值)", "average"),
     (r"(?:过去|近|前)[五5]年|[“\"]?十[二三四五]五[”\"]?(?:期间|时期|以来)?|五年来|五年间", "span"),
     (r"累计", "cumulative"),
     (r"全年|本年|当年|年度", "year"),
@@ -331,6 +332,7 @@ def measure_of_subject(subject: str, unit: str | None) -> Measure:
 
 #: Names ending in 率 that are no share: a productivity is an amount per worker (58万元/人).
 RATES_NOT_SHARES: tuple[str, ...] = ("效率", "生产率")
+_AVERAGE_GROWTH = re.compile(rf"(?:年均|年平均|平均每年)(?:{alternation(RISE_VERBS)})")
 _SHARE_NAME = re.compile(
     r"占比|比重|比例|份额|" + "".join(f"(?<!{w[:-1]})" for w in RATES_NOT_SHARES) + "率$"
 )
@@ -351,7 +353,8 @@ def measure_of_name(name: str, unit: str | None) -> tuple[Measure | None, Direct
         return "points", direction
     if _SHARE_NAME.search(name):
         return "share", direction  # 占比/比重/率 name a share, whatever the figure is
-    rate = re.search(_RATE, name) is not None
+    # "年均增长" names a rate per year whatever the figure (no 年均增长14.2万亿元).
+    rate = re.search(_RATE, name) is not None or _AVERAGE_GROWTH.search(name) is not None
     if _NAME_GROWTH.search(name) or down or rate:
         # 增速/降幅 name a growth whatever the figure; a verb only with a % ("新增" is no growth).
         if unit in _PCT_UNITS or unit == "倍" or rate:
@@ -374,6 +377,35 @@ _BASE_CUT = re.compile(
 
 
 _BASE_TAIL = re.compile(r"(?:由|从)(?:原来的?|原|去年的?|上年的?)?$")
+
+
+#: Verbs a subject may end in before a milestone figure ("迈上4个万亿元台阶"): the figures
+#: after it, in the same sentence, are of what stands before the verb.
+SERIES_VERBS: tuple[str, ...] = ("连续迈上", "迈上", "跨上", "跃上", "站上", "连续突破", "突破")
+_SERIES_VERB_END = re.compile(f"(?:{'|'.join(SERIES_VERBS)})$")
+_ONLY_VERB = re.compile(
+    rf"^(?:{_UP}|{_DOWN}|{_RATE}|达到|达|为|年均|年平均|同比|比上年|较上年|了)*$"
+)
+
+
+_TO_ONLY = re.compile(rf"(?:{_UP}|{_DOWN})(?:{'|'.join(TO_VERBS)})$")
+_LIST_END = re.compile(r"[，,；;。：:\n]")
+
+
+def _listed_levels(norm: str, before: list[Reading], sstart: int, start: int) -> list[str]:
+    """The subjects of the last levels of the sentence before a 分别 clause that names
+    nothing, one per value the clause lists (empty when there are fewer levels)."""
+    end = _LIST_END.search(norm, start)
+    values = norm[start : end.start() if end else len(norm)].count("、") + 1
+    levels = [x for x in before if x.sentence[0] == sstart and not x.bare and not x.is_change]
+    if values < 2 or len(levels) < values:
+        return []
+    return [x.subject for x in levels[-values:]]
+
+
+def _no_subject(name: str) -> bool:
+    """A name of only verbs and period words (达, 年均增长): the clause names nothing."""
+    return _ONLY_VERB.match(name.strip()) is not None
 
 
 def _tidy(name: str) -> str:
@@ -460,6 +492,8 @@ def read_figures(
     pos = 0
     paired: list[str] = []
     pair_verb: re.Match[str] | None = None
+    of_levels = False  # the 分别 list is of the levels before it (`_listed_levels`)
+    pair_subjects: list[str] = []  # the whole 分别 list, for its "to" values
     while limit is None or len(out) < limit:
         m = _FIGURE.search(norm, pos)
         while next_range < len(ranges) and ranges[next_range].start() < pos:
@@ -488,20 +522,45 @@ def read_figures(
         prefix = norm[cstart:start]
         pair = _PAIRED_SUBJECTS.search(norm[sstart:start]) if "分别" in prefix else None
         verb = _VERB_BEFORE.search(norm, max(0, start - 8), start)
-        if pair is not None:
+        listed = (
+            _listed_levels(norm, out, sstart, start)
+            if pair is None and "分别" in prefix and not _has_words(prefix.split("分别")[0])
+            else []
+        )
+        if listed:
+            # "国内游客4.16亿人次、入境游客936万人次，分别增长6.7%、39.6%": a 分别 clause that
+            # names nothing is of the levels listed just before it, in order.
+            name, paired, pair_verb = listed[0], listed[1:], verb
+            pair_subjects = []
+            of_levels = True
+        elif pair is not None:
+            of_levels = False
             subjects = _list_subjects(pair.group("subjects"))
-            paired = subjects[1:]
+            paired, pair_subjects = subjects[1:], subjects
             name = subjects[0] if subjects else ""
             pair_verb = verb
+        elif (
+            pair_subjects
+            and out
+            and out[-1].sentence[0] == sstart
+            and _TO_ONLY.match(norm, out[-1].end, start) is not None
+        ):
+            # "A、B分别从771家、481家增加到1076家、636家": the list starts again at the "to"
+            # values.
+            name, paired = pair_subjects[0], pair_subjects[1:]
         elif paired and not prefix.strip() and cstart > 0 and norm[cstart - 1] in "、和及与":
             # The next value of a 分别 list ("分别增长8.5%、9.5%"): its subject and its verb.
             name = paired.pop(0)
             verb = pair_verb
         else:
-            paired = []
+            paired, of_levels, pair_subjects = [], False, []
             name = metric_name(prefix, after) or _name_before_paren(
                 norm, cstart, scan.clause_bounds
             )
+        if out and not out[-1].bare and out[-1].sentence[0] == sstart and _no_subject(name):
+            # A clause of only a verb continues the subject of the figure before it in its
+            # sentence: "地区生产总值迈上4个万亿元台阶、达14.2万亿元、年均增长5.7%".
+            name = _SERIES_VERB_END.sub("", out[-1].subject) + name
         name = _tidy(name)
         unit = parsed.unit or None
         reading = _level_or_change(
@@ -520,6 +579,8 @@ def read_figures(
         )
         if reading is None:
             continue
+        if of_levels and reading.subject != name:
+            _set(reading, subject=name, level_of=None)  # not the last level's: its own
         out.append(reading)
         # A growth written right after a level ("…*亿元,同比增长6.16%") is its own reading,
         # of the same subject; the level carries it as its change.
