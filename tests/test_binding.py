@@ -247,3 +247,24 @@ def test_the_same_number_binds_the_figure_its_name_names() -> None:
     assert (revenue.subject, revenue.qualifier) == ("一般公共预算收入", "at_least")
     assert gdp.start < retail.start < revenue.start
     assert all(x.kind == "target" for x in (gdp, retail, revenue))
+
+
+TARGETS = "地区生产总值增长5%左右，一般公共预算收入增长2%，城镇调查失业率5%以内，物价下降5%。"
+
+
+@pytest.mark.parametrize(
+    ("summary", "flagged"),
+    [
+        # the number is written elsewhere with another direction (物价下降5%): the change of
+        # the sentence's own subject decides
+        ("地区生产总值下降5%左右。", True),
+        ("地区生产总值增长5%左右。", False),
+        ("物价下降5%。", False),
+        ("一般公共预算收入下降2%。", True),
+    ],
+)
+def test_a_summary_change_turned_around_for_its_subject(summary: str, flagged: bool) -> None:
+    from summarizer.grounding.ground import overview_issues
+
+    issues = overview_issues(summary, TARGETS)
+    assert any(x.reason == "opposite_direction" for x in issues) == flagged, issues

@@ -50,6 +50,7 @@ from summarizer.lexicon.binding import (
     describe,
     name_form,
     reading_numbers,
+    subject_fit,
 )
 from summarizer.lexicon.figures import is_redacted, parse_figure
 from summarizer.lexicon.numerals import (
@@ -459,11 +460,29 @@ def _text_issues(
             seen = [
                 _direction_before(w.text, m.start) for m in w.numbers if canonical(m.value) == key
             ]
-            if seen and all(s == -d for s in seen):
+            if (seen and all(s == -d for s in seen)) or _turned(text, n.start, key, evidence):
                 said = direction_word(falls=d >= 0)
                 msg = f'"{key}%" in {field} has the wrong direction: the source says {said}'
                 out.append(FigureIssue(field, key, msg, "opposite_direction"))
     return out
+
+
+def _turned(text: str, pos: int, key: str, evidence: str) -> bool:
+    """The change a sentence states at `pos` has the opposite direction of every change of
+    the same number the evidence writes for the same subject ("地区生产总值下降5%左右" for
+    地区生产总值增长5%左右, when 5% is also written for other indicators)."""
+    mine = next((x for x in _text_readings(text) if x.start <= pos < x.end and x.is_change), None)
+    if mine is None or mine.direction is None or not mine.subject:
+        return False
+    same = [
+        x
+        for x in _text_readings(evidence)
+        if x.is_change
+        and x.direction is not None
+        and key in reading_numbers((x,))
+        and subject_fit(mine.subject, x.subject, x.context) == "same"
+    ]
+    return bool(same) and all(x.direction != mine.direction for x in same)
 
 
 def _sections(reports: Sequence[Report]) -> list[tuple[Section, tuple[str, ...]]]:

@@ -45,6 +45,7 @@ __all__ = [
     "headline_indicator",
     "judge",
     "reading_numbers",
+    "subject_fit",
     "name_form",
 ]
 
