@@ -40,6 +40,13 @@ def _row(x: Reading) -> tuple[object, ...]:
                 ("4.3%", "规上工业增加值", "growth", None, 4.3, "up", None),
             ],
         ),
+        (
+            "技术合同成交额6496.8亿元、增长24.9%。",
+            [
+                ("6496.8亿元", "技术合同成交额", "level", 6496.8, 24.9, None, None),
+                ("24.9%", "技术合同成交额", "growth", None, 24.9, "up", None),
+            ],
+        ),
         # a growth written alone
         (
             "一般公共预算收入增长10.8%。",

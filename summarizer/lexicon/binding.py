@@ -132,6 +132,11 @@ _GENERIC = re.compile(
     r"|争取|力争|确保|达到|共计|其中|全部|各类|当年|本年|全年|已|总|全|共|约|的"
 )
 _SHARE_NAME = re.compile(r"占|比重|占比|比例|份额|率")
+_PERCENT = frozenset({"%", "个百分点", "百分点", "‰", "倍"})
+#: A change verb right before a figure: the figure itself is the change ("增长996亿元").
+_VERB_BEFORE_FIGURE = re.compile(
+    r"(?:增长|增加|下降|减少|提高|提升|上升|回落|降低|新增|净增)(?:了|到|至)?(?:达到|达|为)?$"
+)
 
 
 # Pure and called per metric and reading (thousands per file): cached.
@@ -315,6 +320,17 @@ def judge(
     if not loose and fit == "none" and _head_unit_conflict(name, unit):
         return "another_unit"
     if name_measure in ("growth", "points") and not x.is_change:
+        return "level_vs_growth"
+    if (
+        name_measure is None
+        and _MEASURE_WORDS.search(_JUNK.sub("", normalize_width(name)))
+        and unit not in _PERCENT
+        and not x.is_change
+        and x.change is not None
+        and not _VERB_BEFORE_FIGURE.search(x.context.partition(" ")[0])
+    ):
+        # "技术合同成交额增长 6496.8亿元" where the source writes 成交额6496.8亿元、增长24.9%:
+        # the name asks for the growth written with the level, not the level.
         return "level_vs_growth"
     claimed = _claimed_direction(name, raw)
     if claimed is not None and x.direction is not None and x.is_change and claimed != x.direction:

@@ -80,7 +80,8 @@ _FIGURE = re.compile(
     rf"|(?<![0-9.~～/第])(?P<pct2>{_PCT_WORDS})"
 )
 _GROWTH = re.compile(
-    r"\s*[，,]?\s*(?:其中)?(?:同比|环比|比上年|较上年|较去年同期|比去年同期|较去年|比去年)?"
+    # "…6496.8亿元、增长24.9%": a growth after a level, after a comma or a 、.
+    r"\s*[，,、]?\s*(?:其中)?(?:同比|环比|比上年|较上年|较去年同期|比去年同期|较去年|比去年)?"
     rf"(?P<verb>{alternation(CHANGE_WORDS)})了?"
     r"(?:达到|达|为)?\s*"
     rf"(?:(?P<neg>-)?(?:(?P<red>{PLACEHOLDER})|(?P<num>{ARABIC}))%|(?P<pct>{_PCT_WORDS}))"
