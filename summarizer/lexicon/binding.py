@@ -465,6 +465,13 @@ def bind(
         if rival is not None:
             return Binding(None, "another_indicator", hits[0], rival)
         return Binding(_nearest(hits, near))
+    mine = [
+        x for v, x in verdicts if v == "another_unit" and subject_fit(name, x.subject) == "same"
+    ]
+    if mine and not loose:
+        # The name's own figure is the same number in another unit ("新增公园 100公里" when
+        # the source writes 新增公园100座、新建绿道100公里): a swapped unit.
+        return Binding(None, "another_unit", mine[0])
     if loose:
         weak = [x for v, x in verdicts if v in ("near", "none")]
     else:
