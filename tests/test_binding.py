@@ -275,3 +275,23 @@ def test_a_summary_change_turned_around_for_its_subject(summary: str, flagged: b
 
     issues = overview_issues(summary, TARGETS)
     assert any(x.reason == "opposite_direction" for x in issues) == flagged, issues
+
+
+@pytest.mark.parametrize(
+    ("summary", "flagged"),
+    [
+        # a change of a subject the evidence writes another change for: another figure's
+        # number (2% is 一般公共预算收入's)
+        ("地区生产总值增长2%左右。", True),
+        ("地区生产总值增长5%左右。", False),
+        # no change written for the subject: nothing to say
+        ("工业投资增长2%。", False),
+        # a subject after 累计 (the period, not the verb a name follows)
+        ("物价累计增长2%。", True),
+    ],
+)
+def test_a_summary_change_of_another_figure(summary: str, flagged: bool) -> None:
+    from summarizer.grounding.ground import overview_issues
+
+    issues = overview_issues(summary, TARGETS)
+    assert any(x.reason == "change_not_found" for x in issues) == flagged, issues

@@ -47,6 +47,10 @@ def _row(x: Reading) -> tuple[object, ...]:
                 ("24.9%", "技术合同成交额", "growth", None, 24.9, "up", None),
             ],
         ),
+        (
+            "PM2.5年均浓度累计下降17%。",
+            [("17%", "PM2.5年均浓度", "growth", None, -17.0, "down", None)],
+        ),
         # a growth written alone
         (
             "一般公共预算收入增长10.8%。",

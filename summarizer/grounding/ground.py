@@ -464,25 +464,47 @@ def _text_issues(
                 said = direction_word(falls=d >= 0)
                 msg = f'"{key}%" in {field} has the wrong direction: the source says {said}'
                 out.append(FigureIssue(field, key, msg, "opposite_direction"))
+                continue
+        subject = _another_change(text, n.start, key, evidence) if key in w.keys else None
+        if subject is not None:
+            msg = f'"{key}%" in {field} is not the change {place} writes for {subject}'
+            out.append(FigureIssue(field, key, msg, "change_not_found"))
     return out
+
+
+def _subject_changes(text: str, pos: int, evidence: str) -> tuple[Reading | None, list[Reading]]:
+    """The change a sentence states at `pos` (its reading), and every change the evidence
+    writes for the same subject and measure."""
+    mine = next((x for x in _text_readings(text) if x.start <= pos < x.end and x.is_change), None)
+    if mine is None or mine.direction is None or not mine.subject:
+        return None, []
+    return mine, [
+        x
+        for x in _text_readings(evidence)
+        if x.is_change
+        and x.direction is not None
+        and x.measure == mine.measure
+        and subject_fit(mine.subject, x.subject, x.context) == "same"
+    ]
 
 
 def _turned(text: str, pos: int, key: str, evidence: str) -> bool:
     """The change a sentence states at `pos` has the opposite direction of every change of
     the same number the evidence writes for the same subject ("地区生产总值下降5%左右" for
     地区生产总值增长5%左右, when 5% is also written for other indicators)."""
-    mine = next((x for x in _text_readings(text) if x.start <= pos < x.end and x.is_change), None)
-    if mine is None or mine.direction is None or not mine.subject:
-        return False
-    same = [
-        x
-        for x in _text_readings(evidence)
-        if x.is_change
-        and x.direction is not None
-        and key in reading_numbers((x,))
-        and subject_fit(mine.subject, x.subject, x.context) == "same"
-    ]
-    return bool(same) and all(x.direction != mine.direction for x in same)
+    mine, theirs = _subject_changes(text, pos, evidence)
+    same = [x for x in theirs if key in reading_numbers((x,))]
+    return mine is not None and bool(same) and all(x.direction != mine.direction for x in same)
+
+
+def _another_change(text: str, pos: int, key: str, evidence: str) -> str | None:
+    """The subject of the change a sentence states at `pos` when the evidence writes changes
+    for that subject but none of this number ("地区生产总值增长6%左右" for 增长5%左右, when 6%
+    is written for another indicator)."""
+    mine, theirs = _subject_changes(text, pos, evidence)
+    if mine is None or not theirs or any(key in reading_numbers((x,)) for x in theirs):
+        return None
+    return mine.subject
 
 
 def _sections(reports: Sequence[Report]) -> list[tuple[Section, tuple[str, ...]]]:

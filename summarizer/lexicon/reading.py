@@ -557,10 +557,20 @@ def read_figures(
             name = metric_name(prefix, after) or _name_before_paren(
                 norm, cstart, scan.clause_bounds
             )
-        if out and not out[-1].bare and out[-1].sentence[0] == sstart and _no_subject(name):
-            # A clause of only a verb continues the subject of the figure before it in its
-            # sentence: "地区生产总值迈上4个万亿元台阶、达14.2万亿元、年均增长5.7%".
-            name = _SERIES_VERB_END.sub("", out[-1].subject) + name
+            if _no_subject(name) and not _no_subject(prefix) and "累计" in prefix:
+                # "PM2.5年均浓度累计下降17%": 累计 is the period here, not the verb a name
+                # follows ("累计完成投资").
+                name = metric_name(prefix.replace("累计", ""), after) or name
+            if (
+                out
+                and not out[-1].bare
+                and out[-1].sentence[0] == sstart
+                and _no_subject(prefix)
+                and _no_subject(name)
+            ):
+                # A clause of only a verb continues the subject of the figure before it in its
+                # sentence: "地区生产总值迈上4个万亿元台阶、达14.2万亿元、年均增长5.7%".
+                name = _SERIES_VERB_END.sub("", out[-1].subject) + name
         name = _tidy(name)
         unit = parsed.unit or None
         reading = _level_or_change(
