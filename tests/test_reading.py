@@ -51,6 +51,12 @@ def _row(x: Reading) -> tuple[object, ...]:
             "PM2.5年均浓度累计下降17%。",
             [("17%", "PM2.5年均浓度", "growth", None, -17.0, "down", None)],
         ),
+        # counts in ten-thousands of government reports
+        (
+            "年均新增就业岗位61.4万个。",
+            [("61.4万个", "新增就业岗位", "count", 61.4, None, None, None)],
+        ),
+        ("新增养老床位8.1万张。", [("8.1万张", "新增养老床位", "count", 8.1, None, None, None)]),
         # a growth written alone
         (
             "一般公共预算收入增长10.8%。",

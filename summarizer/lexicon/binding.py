@@ -269,7 +269,7 @@ UNIT_FAMILIES: dict[str, str] = {
     **dict.fromkeys("千瓦 万千瓦 亿千瓦 兆瓦 千瓦时 万千瓦时 亿千瓦时".split(), "power"),
     **dict.fromkeys(
         "家 家次 个 名 位 项 户 宗 件 起 批 批次 次 场 套 万套 栋 幢 座 条 只 台 辆 期 所 本 "
-        "人 人次 万人 万户 万家 万人次 亿人次".split(),
+        "人 人次 万人 万户 万家 万人次 亿人次 万个 万张 张 万辆 万次".split(),
         "count",
     ),
     **dict.fromkeys(["%", "个百分点", "百分点", "‰"], "percent"),

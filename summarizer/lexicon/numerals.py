@@ -171,6 +171,12 @@ UNITS: tuple[str, ...] = (
     "万标箱",
     "标箱",
     "万套",
+    # counted in ten-thousands in government reports (61.4万个岗位, 8.1万张床位, 近70万辆)
+    "万个",
+    "万张",
+    "张",
+    "万辆",
+    "万次",
     "万亿",
     "亿",
     "万",

@@ -134,7 +134,7 @@ MEASURE_RULES: tuple[tuple[str, Measure], ...] = (
 #: Units of things counted: a figure in one is a count.
 COUNT_UNITS = frozenset(
     "家 家次 个 名 位 项 户 宗 件 起 批 批次 次 场 套 栋 幢 座 条 只 台 辆 期 所 人 人次 万人 万户 "
-    "万家 万人次 亿人次 万套".split()
+    "万家 万人次 亿人次 万套 万个 万张 张 万辆 万次".split()
 )
 
 #: (word, where it stands, qualifier). Longest words first within a position.
