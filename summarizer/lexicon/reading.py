@@ -36,7 +36,8 @@ API (all pure, no I/O):
 - Binding a model's metric to a reading is lexicon/binding.py.
 
 The rules are the tables below (`MEASURE_RULES`, `QUALIFIER_WORDS`, `PERIOD_RULES`,
-`TO_VERBS`, `LIST_HEADS`), each tested by a case table in tests/test_reading.py.
+`TO_VERBS`, `LIST_HEADS`, `RATES_NOT_SHARES`, `SERIES_VERBS`, `DURATION_WORDS`), each
+tested by a case table in tests/test_reading.py.
 """
 
 from __future__ import annotations
