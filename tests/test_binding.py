@@ -34,6 +34,7 @@ SERIES = (
     "认定跨国公司地区总部、外资研发中心分别从771家、481家增加到1076家、636家。"
     "PM2.5年均浓度较“十三五”末改善16.5%。建设筹措保障性租赁住房7.4万套（间）。"
     "技术合同成交额6496.8亿元、增长24.9%。营业收入增长996亿元。新增公园100座、新建绿道100公里。"
+    "城镇新增就业60万人以上，城镇调查失业率5%以内。"
 )
 GOV = (
     "全年地区生产总值增长5.5%,人均地区生产总值增长25%,海洋生产总值增长6%。"
@@ -79,6 +80,8 @@ GOV = (
         (SERIES, "营业收入增长 996亿元", None, "level", None),
         (SERIES, "新增公园 100座", None, "count", None),
         (SERIES, "新建绿道 100公里", None, "level", None),
+        (SERIES, "城镇调查失业率目标 5%以内", None, "share", None),
+        (SERIES, "城镇新增就业目标 60万人以上", None, "count", None),
         (SERIES, "建设筹措保障性租赁住房 7.4万套（间）", None, "count", None),
         # wrong subjects and measures: refused with their reason
         (PLAN, "全员劳动生产率 58亿元", "another_unit", None, None),
@@ -88,6 +91,7 @@ GOV = (
         (SERIES, "国内游客增长 39.6%", "another_indicator", None, None),
         (SERIES, "技术合同成交额增长 6496.8亿元", "level_vs_growth", None, None),
         (SERIES, "新增公园 100公里", "another_unit", None, None),
+        (SERIES, "城镇调查失业率目标 60万人以上", "share_vs_amount", None, None),
         (SERIES, "外资研发中心 1076家", "another_indicator", None, None),
         (SERIES, "地区生产总值年均增长 5.3%", "another_period", None, None),
         (ENERGY, "原煤产量 10亿立方米", "another_indicator", None, None),

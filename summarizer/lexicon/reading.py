@@ -333,6 +333,7 @@ def measure_of_subject(subject: str, unit: str | None) -> Measure:
 
 #: Names ending in 率 that are no share: a productivity is an amount per worker (58万元/人).
 RATES_NOT_SHARES: tuple[str, ...] = ("效率", "生产率")
+_TARGET_TAIL = re.compile(r"(?:预期)?(?:目标|指标)(?:值)?$")
 _AVERAGE_GROWTH = re.compile(rf"(?:年均|年平均|平均每年)(?:{alternation(RISE_VERBS)})")
 _SHARE_NAME = re.compile(
     r"占比|比重|比例|份额|" + "".join(f"(?<!{w[:-1]})" for w in RATES_NOT_SHARES) + "率$"
@@ -348,6 +349,8 @@ def measure_of_name(name: str, unit: str | None) -> tuple[Measure | None, Direct
 
     None when the name does not say (a bare indicator name with a % may be either).
     """
+    # "城镇调查失业率目标": a target of the indicator measures what the indicator does.
+    name = _TARGET_TAIL.sub("", name) or name
     down = _NAME_DOWN.search(name) is not None
     direction: Direction | None = "down" if down else None
     if unit in _POINT_UNITS:
